@@ -1,0 +1,109 @@
+"""The sentiment preprocessor: a word-level tokenizer from the ``tokenizers`` library (saved as
+``tokenizer.json``) plus the input limits, with offsets so contributions map back to the text."""
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from pathlib import Path
+
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+
+from zoo.errors import InputError
+
+PAD, UNK = "[PAD]", "[UNK]"
+TOKENIZER_FILE = "tokenizer.json"
+
+
+@dataclasses.dataclass
+class Encoded:
+    ids: list[int]
+    tokens: list[str]
+    offsets: list[tuple[int, int]]  # character spans in ``text``
+    text: str  # the text after cleaning and truncation
+    notices: list[str]
+
+
+def clean_text(text: str) -> str:
+    """Drop control and format characters (keep tabs and newlines as spaces): they carry no
+    sentiment and would otherwise become unknown tokens."""
+    return "".join(
+        " " if ch in "\t\r\n" else ch
+        for ch in text
+        if ch in "\t\r\n" or unicodedata.category(ch)[0] != "C"
+    )
+
+
+class SentimentPreprocessor:
+    def __init__(self, tokenizer: Tokenizer, max_chars: int = 20_000, max_tokens: int = 400):
+        self.tokenizer = tokenizer
+        self.max_chars = max_chars
+        self.max_tokens = max_tokens
+        self.pad_id = tokenizer.token_to_id(PAD)
+        self.unk_id = tokenizer.token_to_id(UNK)
+
+    @staticmethod
+    def new_tokenizer() -> Tokenizer:
+        tok = Tokenizer(models.WordLevel(unk_token=UNK))
+        tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+        tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+        return tok
+
+    @classmethod
+    def train(cls, texts: list[str], vocab_size: int, min_frequency: int = 1, **limits) -> "SentimentPreprocessor":
+        tok = cls.new_tokenizer()
+        trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
+                                            special_tokens=[PAD, UNK])
+        tok.train_from_iterator([clean_text(t) for t in texts], trainer=trainer)
+        return cls(tok, **limits)
+
+    @property
+    def vocab_size(self) -> int:
+        return self.tokenizer.get_vocab_size()
+
+    def config(self) -> dict:
+        return {"type": "word-level tokenizer (tokenizers)", "file": TOKENIZER_FILE,
+                "max_chars": self.max_chars, "max_tokens": self.max_tokens,
+                "vocab_size": self.vocab_size, "pad_id": self.pad_id, "unk_id": self.unk_id}
+
+    def save(self, folder: Path) -> None:
+        self.tokenizer.save(str(Path(folder) / TOKENIZER_FILE))
+
+    @classmethod
+    def load(cls, folder: Path, config: dict) -> "SentimentPreprocessor":
+        path = Path(folder) / TOKENIZER_FILE
+        if not path.is_file():
+            from zoo.errors import CheckpointError
+
+            raise CheckpointError(f"{folder}: no {TOKENIZER_FILE}")
+        pre = config.get("preprocessor", {})
+        return cls(Tokenizer.from_file(str(path)), max_chars=pre.get("max_chars", 20_000),
+                   max_tokens=pre.get("max_tokens", 400))
+
+    @staticmethod
+    def validate(text) -> None:
+        if not isinstance(text, str):
+            raise InputError(f"sentiment input must be text (str), got {type(text).__name__}")
+        if not clean_text(text).strip():
+            raise InputError("the text is empty: type a sentence, e.g. 'A moving, beautifully acted film.'")
+
+    def encode(self, text: str) -> Encoded:
+        self.validate(text)
+        notices = []
+        if len(text) > self.max_chars:
+            notices.append(f"input truncated from {len(text):,} to {self.max_chars:,} characters")
+            text = text[: self.max_chars]
+        text = clean_text(text)
+        enc = self.tokenizer.encode(text)
+        ids, tokens, offsets = enc.ids, enc.tokens, enc.offsets
+        if len(ids) > self.max_tokens:
+            notices.append(f"only the first {self.max_tokens} of {len(ids)} tokens were read")
+            ids, tokens, offsets = ids[: self.max_tokens], tokens[: self.max_tokens], offsets[: self.max_tokens]
+        if not ids:
+            raise InputError("the text has no words or symbols the model can read")
+        if all(i == self.unk_id for i in ids):
+            notices.append("none of these words is in the model's vocabulary (it was trained on English "
+                           "movie reviews); the answer reflects only its prior")
+        return Encoded(list(ids), list(tokens), [tuple(o) for o in offsets], text, notices)
+
+    def decode(self, ids: list[int]) -> str:
+        return " ".join(self.tokenizer.id_to_token(i) or UNK for i in ids)

@@ -1,0 +1,152 @@
+"""The sentiment task: is a movie-review sentence positive or negative, and which words say so."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from zoo import Checkpoint, Tab, Task
+
+from .model import LSTMClassifier
+from .preprocess import SentimentPreprocessor
+
+HERE = Path(__file__).resolve().parent
+REPO_ID = "lstm-zoo/sentiment-rt-bilstm"
+# Pinned revision = zoo.checkpoint.content_revision() of the bundled repo (a test checks it).
+REVISION = "0000000000000000000000000000000000000000"
+
+EXAMPLES = [
+    "A moving, beautifully acted film that stays with you long after the credits.",
+    "The plot is thin, the jokes fall flat, and two hours have never felt so long.",
+    "Not a great movie, but the performances make it worth seeing.",
+    "It's the kind of film that makes you wish you had stayed home.",
+]
+
+
+def _sort_key(enc) -> int:
+    return len(enc.ids)
+
+
+class SentimentTask(Task):
+    name = "sentiment"
+    title = "Sentiment"
+    description = ("Is a movie-review sentence positive or negative? A bidirectional LSTM trained on "
+                   "Rotten Tomatoes review sentences; the highlighted words show what pushed the decision "
+                   "(green: towards positive, red: towards negative).")
+    pipeline_tag = "text-classification"
+    checkpoints = [
+        Checkpoint(id="rt-bilstm", repo_id=REPO_ID, revision=REVISION, bundled=HERE / "checkpoints" / "rt-bilstm",
+                   default=True, description="biLSTM, Rotten Tomatoes sentences"),
+    ]
+
+    # -- model and preprocessor ------------------------------------------------------------------
+    def build_model(self, config: dict) -> LSTMClassifier:
+        return LSTMClassifier(**config["architecture"])
+
+    def load_preprocessor(self, folder: Path, config: dict) -> SentimentPreprocessor:
+        return SentimentPreprocessor.load(folder, config)
+
+    # -- prediction ------------------------------------------------------------------------------
+    def validate(self, input) -> None:
+        SentimentPreprocessor.validate(input)
+
+    def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
+        pre: SentimentPreprocessor = pipe.preprocessor
+        labels = pipe.config["labels"]
+        encoded = [pre.encode(text) for text in inputs]
+        results: list[dict | None] = [None] * len(encoded)
+        # Length-sorted chunks: little padding, bounded memory for huge batches.
+        order = sorted(range(len(encoded)), key=lambda i: _sort_key(encoded[i]))
+        for start in range(0, len(order), 256):
+            idx = order[start:start + 256]
+            lengths = torch.tensor([len(encoded[i].ids) for i in idx])
+            ids = torch.full((len(idx), int(lengths.max())), pre.pad_id, dtype=torch.long)
+            for row, i in enumerate(idx):
+                ids[row, : lengths[row]] = torch.tensor(encoded[i].ids)
+            logits, contrib = pipe.model.explain(ids.to(pipe.device), lengths)
+            probs = logits.float().softmax(-1).cpu()
+            # Contribution to the log-odds of the last label ("positive") over the first.
+            toward = (contrib[..., -1] - contrib[..., 0]).float().cpu()
+            for row, i in enumerate(idx):
+                results[i] = self._result(encoded[i], probs[row], toward[row, : lengths[row]], labels)
+        return results
+
+    @staticmethod
+    def _result(enc, probs: torch.Tensor, toward: torch.Tensor, labels: list[str]) -> dict:
+        best = int(probs.argmax())
+        out = {
+            "label": labels[best],
+            "probabilities": {label: round(float(p), 6) for label, p in zip(labels, probs)},
+            "tokens": [
+                {"token": tok, "text": enc.text[s:e], "start": s, "end": e, "contribution": round(float(c), 4)}
+                for tok, (s, e), c in zip(enc.tokens, enc.offsets, toward)
+            ],
+        }
+        if enc.notices:
+            out["notices"] = enc.notices
+        return out
+
+    def examples(self) -> list:
+        return list(EXAMPLES)
+
+    def bad_inputs(self) -> list:
+        return ["", "   \n\t ", "\x00\x01\x02", 42, None, b"bytes are not text"]
+
+    # -- app ---------------------------------------------------------------------------------------
+    def build_tab(self, gr) -> Tab:
+        with gr.Row():
+            with gr.Column():
+                text = gr.Textbox(label="Sentence", lines=3, max_lines=12, placeholder="Type a movie-review sentence",
+                                  elem_id="sentiment-input")
+                button = gr.Button("Classify", variant="primary", elem_id="sentiment-submit")
+            with gr.Column():
+                label = gr.Label(label="Sentiment", num_top_classes=2, elem_id="sentiment-label")
+                words = gr.HighlightedText(label="Why: each word's push (green positive, red negative)",
+                                           color_map=None, show_legend=False, combine_adjacent=False,
+                                           elem_id="sentiment-highlight")
+
+        def to_request(text_value):
+            return text_value, {}
+
+        def to_outputs(result: dict):
+            return result["probabilities"], highlight(result)
+
+        return Tab(inputs=[text], outputs=[label, words], to_request=to_request, to_outputs=to_outputs,
+                   submit=button, examples=[[e] for e in EXAMPLES])
+
+    # -- CLI: data, train, eval, bench ------------------------------------------------------------------
+    def data(self, argv: list[str]) -> dict:
+        from . import data
+
+        path = data.fetch()
+        splits = data.load_splits(path)
+        return {"path": str(path), "splits": {k: {"n": len(v), "positive": sum(e.label for e in v)}
+                                                for k, v in splits.items()}}
+
+    def train(self, argv: list[str]) -> dict:
+        from .train import main
+
+        return main(argv)
+
+    def evaluate(self, pipe, split: str, argv: list[str]) -> dict:
+        from .evaluate import evaluate
+
+        return evaluate(pipe, split)
+
+    def bench(self, argv: list[str]) -> dict:
+        from .bench import main
+
+        return main(argv)
+
+
+def highlight(result: dict) -> list[tuple[str, float | None]]:
+    """(text, score in [-1, 1]) pieces for gr.HighlightedText, keeping the spaces between words."""
+    tokens = result["tokens"]
+    scale = max((abs(t["contribution"]) for t in tokens), default=0) or 1.0
+    pieces, pos = [], 0
+    for t in tokens:
+        if t["start"] > pos:
+            pieces.append((" ", None))
+        pieces.append((t["text"], round(t["contribution"] / scale, 3)))
+        pos = t["end"]
+    return pieces

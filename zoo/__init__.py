@@ -1,0 +1,32 @@
+"""LSTM Zoo: a plugin-style zoo of LSTM models with a Gradio app, a CLI and a Python API."""
+import os as _os
+
+# No outbound telemetry from anything the zoo imports, unless the user turned it on explicitly.
+_os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+_os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+__version__ = "0.1.0"
+
+from .errors import CheckpointError, DeviceError, InputError, PluginError, ZooError  # noqa: E402
+from .hookspecs import hookimpl  # noqa: E402
+from .task import Checkpoint, Param, Tab, Task  # noqa: E402
+
+
+def pipeline(task, checkpoint=None, device="auto", dtype=None, cache=True):
+    """Load a task's checkpoint and return a callable ``Pipeline`` (see ``zoo.pipelines.pipeline``)."""
+    from .pipelines import pipeline as _pipeline
+
+    return _pipeline(task, checkpoint=checkpoint, device=device, dtype=dtype, cache=cache)
+
+
+def registry():
+    """The tasks, checkpoints and plugins discovered in this process."""
+    from .plugins import registry as _registry
+
+    return _registry()
+
+
+__all__ = [
+    "Checkpoint", "CheckpointError", "DeviceError", "InputError", "Param", "PluginError", "Tab",
+    "Task", "ZooError", "hookimpl", "pipeline", "registry", "__version__",
+]

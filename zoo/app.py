@@ -1,0 +1,199 @@
+"""The Gradio app: one tab and one API endpoint (``/<task name>``) per discovered task.
+
+The framework owns the wiring (checkpoint selector, JSON result, notices, dynamic batching, a
+shared concurrency limit on the model device, validation before queueing); each task owns only
+the components of its tab (``Task.build_tab``). Models load on first use, or all at start with
+``ZOO_PRELOAD=1``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from . import __version__
+from .errors import InputError, ZooError
+from .plugins import Registry, registry as load_registry
+from .task import Task
+
+log = logging.getLogger("zoo.app")
+
+MAX_BATCH_SIZE = int(os.environ.get("ZOO_MAX_BATCH_SIZE", "32"))
+# One model device: requests of all tasks queue for it together (CPU threads or one GPU).
+CONCURRENCY_ID = "model-device"
+CONCURRENCY_LIMIT = int(os.environ.get("ZOO_CONCURRENCY", "1"))
+
+
+def _pipeline(task: Task, checkpoint: str | None):
+    from .pipelines import pipeline
+
+    return pipeline(task, checkpoint=checkpoint or None, device=None)
+
+
+def _notice_md(result: dict) -> str:
+    notes = result.get("notices") or []
+    if result.get("error"):
+        notes = [f"Error: {result['error']}"] + list(notes)
+    return "\n".join(f"- {n}" for n in notes)
+
+
+def _request(task: Task, tab, values: tuple) -> tuple[Any, dict, str | None]:
+    *component_values, checkpoint = values
+    input, params = tab.to_request(*component_values)
+    return input, task.coerce_params(params), checkpoint
+
+
+def make_batch_fn(task: Task, tab):
+    """A Gradio ``batch=True`` function: groups requests by (checkpoint, params) and runs each
+    group as one ``Pipeline.batch`` call. An input that fails alone gets its own error result,
+    so one bad request in a batch never fails the others."""
+
+    def run(*columns):
+        rows = list(zip(*columns))
+        results: list[dict | None] = [None] * len(rows)
+        groups: dict[tuple, list[int]] = {}
+        requests = []
+        for i, row in enumerate(rows):
+            try:
+                requests.append(_request(task, tab, row))
+                key = (requests[-1][2], tuple(sorted(requests[-1][1].items())))
+                groups.setdefault(key, []).append(i)
+            except InputError as exc:
+                requests.append(None)
+                results[i] = {"error": str(exc)}
+        for (checkpoint, params), idx in groups.items():
+            pipe = _pipeline(task, checkpoint)
+            inputs = [requests[i][0] for i in idx]
+            try:
+                outs = pipe.batch(inputs, **dict(params))
+            except InputError:
+                outs = []
+                for x in inputs:
+                    try:
+                        outs.append(pipe(x, **dict(params)))
+                    except InputError as exc:
+                        outs.append({"error": str(exc)})
+            for i, out in zip(idx, outs):
+                results[i] = out
+        n_out = len(tab.outputs)
+        columns_out: list[list] = [[] for _ in range(n_out + 2)]
+        for result in results:
+            values = (None,) * n_out if "error" in result else tuple(tab.to_outputs(result))
+            for col, value in zip(columns_out, (*values, result, _notice_md(result))):
+                col.append(value)
+        return columns_out
+
+    return run
+
+
+def make_stream_fn(task: Task, tab):
+    import gradio as gr
+
+    def run(*values):
+        try:
+            input, params, checkpoint = _request(task, tab, values)
+            pipe = _pipeline(task, checkpoint)
+            for result in pipe.stream(input, **params):
+                yield (*tab.to_outputs(result), result, _notice_md(result))
+        except InputError as exc:
+            raise gr.Error(str(exc)) from None
+
+    return run
+
+
+def make_validator(task: Task, tab, batched: bool):
+    """Runs before queueing, for the browser and API clients alike: bad input gets a clear
+    error at once and never occupies the model device."""
+    import gradio as gr
+
+    def validate(*values):
+        rows = list(zip(*values)) if batched else [values]
+        for row in rows:
+            try:
+                input, _, _ = _request(task, tab, row)
+                task.validate(input)
+            except InputError as exc:
+                raise gr.Error(str(exc)) from None
+        return None
+
+    return validate
+
+
+def _build_task_tab(gr, task: Task, reg: Registry) -> None:
+    checkpoints = reg.checkpoints.get(task.name, [])
+    default = next((c for c in checkpoints if c.default), checkpoints[0] if checkpoints else None)
+    gr.Markdown(task.description)
+    tab = task.build_tab(gr)
+    checkpoint = gr.Dropdown(
+        choices=[(f"{c.id}: {c.description}" if c.description else c.id, c.id) for c in checkpoints],
+        value=default.id if default else None, label="Checkpoint", visible=len(checkpoints) > 1,
+        elem_id=f"{task.name}-checkpoint",
+    )
+    notice = gr.Markdown(elem_id=f"{task.name}-notice")
+    with gr.Accordion("JSON result (what the API returns last)", open=False):
+        raw = gr.JSON(elem_id=f"{task.name}-json")
+    inputs = [*tab.inputs, checkpoint]
+    outputs = [*tab.outputs, raw, notice]
+    triggers = []
+    if tab.submit is not None:
+        triggers.append(tab.submit.click)
+    if tab.inputs and isinstance(tab.inputs[0], gr.Textbox) and getattr(tab.inputs[0], "lines", 1) == 1:
+        triggers.append(tab.inputs[0].submit)
+    batched = not task.streaming
+    fn = make_batch_fn(task, tab) if batched else make_stream_fn(task, tab)
+    gr.on(
+        triggers=triggers or None, fn=fn, inputs=inputs, outputs=outputs, api_name=task.name,
+        batch=batched, max_batch_size=MAX_BATCH_SIZE if batched else 4,
+        concurrency_id=CONCURRENCY_ID, concurrency_limit=CONCURRENCY_LIMIT,
+        validator=make_validator(task, tab, batched),
+    )
+    if tab.examples:
+        gr.Examples(examples=tab.examples, inputs=tab.inputs, label="Examples")
+
+
+def build_app(reg: Registry | None = None):
+    import gradio as gr
+
+    reg = reg or load_registry()
+    with gr.Blocks(title="LSTM Zoo") as demo:
+        gr.Markdown(f"# LSTM Zoo\nTry LSTM models for {len(reg.tasks)} task(s). v{__version__}.")
+        if reg.failures:
+            lines = [f"- plugin `{p.name}` ({p.source}): {p.error}" for p in reg.failures]
+            gr.Markdown("**Some plugins could not be loaded; everything else works.**\n" + "\n".join(lines),
+                        elem_id="plugin-notices")
+        if not reg.tasks:
+            gr.Markdown("No tasks are registered. Check `python -m zoo plugins`.")
+        with gr.Tabs():
+            for task in reg.tasks.values():
+                with gr.Tab(task.title, id=task.name, elem_id=f"tab-{task.name}"):
+                    try:
+                        _build_task_tab(gr, task, reg)
+                    except Exception as exc:  # a broken tab must not take the app down
+                        if os.environ.get("ZOO_STRICT_PLUGINS", "").lower() in ("1", "true", "yes"):
+                            raise
+                        log.exception("tab for task %r failed to build", task.name)
+                        gr.Markdown(f"**This tab failed to build:** `{type(exc).__name__}: {exc}`")
+    demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT)
+    return demo
+
+
+def preload(reg: Registry) -> None:
+    """Load every task's default checkpoint (ZOO_PRELOAD=1), reporting failures, not raising."""
+    for task in reg.tasks.values():
+        try:
+            _pipeline(task, None)
+        except ZooError as exc:
+            log.error("preloading %s failed: %s", task.name, exc)
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("ZOO_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpx2", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    reg = load_registry()
+    demo = build_app(reg)
+    if os.environ.get("ZOO_PRELOAD", "").lower() in ("1", "true", "yes"):
+        threading.Thread(target=preload, args=(reg,), daemon=True).start()
+    demo.launch(ssr_mode=False)

@@ -1,0 +1,217 @@
+"""Checkpoints as Hugging Face model repos: resolve, fetch (Hub, cache, bundle), load strictly, save.
+
+A checkpoint folder holds ``config.json``, ``model.safetensors``, the preprocessor's files and a
+``README.md`` model card. Weights are read with safetensors only (never unpickled) and loaded
+strictly: a missing config, a missing or extra tensor, or a shape mismatch is an error naming
+the repo.
+
+``ZOO_WEIGHTS`` picks where weights come from:
+  auto (default): the local HF cache, then the Hub (unless HF_HUB_OFFLINE=1), then the bundle;
+  hub: the Hub or its cache only (no fallback); bundled: the bundled copy only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from .errors import CheckpointError
+from .task import Checkpoint, Task
+
+log = logging.getLogger("zoo.checkpoint")
+
+CONFIG = "config.json"
+WEIGHTS = "model.safetensors"
+CARD = "README.md"
+FORMAT_VERSION = 1
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Resolved:
+    """Where a checkpoint's files were found, and how."""
+
+    folder: Path
+    source: str  # "local path" | "hub cache" | "hub" | "bundled"
+    name: str  # the id, repo or path it was asked for by
+    checkpoint: Checkpoint | None
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def hub_cache_dir() -> Path:
+    """Read at call time (huggingface_hub reads its environment once, at import)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"])
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "huggingface"
+    )
+    return Path(home) / "hub"
+
+
+def content_revision(folder: Path) -> str:
+    """A 40-hex digest of a repo folder's files (names and bytes), used to pin bundled repos."""
+    digest = hashlib.sha1()
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if rel.startswith(".") or "/." in rel:
+            continue
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).hexdigest().encode() + b"\n")
+    return digest.hexdigest()
+
+
+def find_checkpoint(task_name: str, name: str | None, checkpoints: list[Checkpoint]) -> Checkpoint | Path:
+    """Map a checkpoint name (None, id, repo id, repo@revision or folder path) to what it names."""
+    if name is None or name == "":
+        if not checkpoints:
+            raise CheckpointError(f"task {task_name!r} has no registered checkpoints")
+        return next((c for c in checkpoints if c.default), checkpoints[0])
+    for ckpt in checkpoints:
+        if name in (ckpt.id, ckpt.repo_id, f"{ckpt.repo_id}@{ckpt.revision}"):
+            return ckpt
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path.resolve()
+    if "@" in name and name.count("/") == 1:
+        repo_id, revision = name.split("@", 1)
+        if not _COMMIT.match(revision):
+            raise CheckpointError(f"{name!r}: pin a Hub repo to a full 40-hex commit (repo@<sha>), not {revision!r}")
+        return Checkpoint(id=name, repo_id=repo_id, revision=revision)
+    known = ", ".join(c.id for c in checkpoints) or "none"
+    raise CheckpointError(
+        f"unknown checkpoint {name!r} for task {task_name!r}: not a registered id or repo "
+        f"({known}), not a folder, and not a pinned 'org/name@<40-hex revision>'"
+    )
+
+
+def _snapshot(ckpt: Checkpoint, local_only: bool) -> Path:
+    from huggingface_hub import snapshot_download
+
+    return Path(
+        snapshot_download(
+            ckpt.repo_id,
+            revision=ckpt.revision,
+            cache_dir=hub_cache_dir(),
+            local_files_only=local_only,
+            endpoint=os.environ.get("HF_ENDPOINT") or None,
+            library_name="lstm-zoo",
+            token=False if local_only else None,
+        )
+    )
+
+
+def fetch(ckpt: Checkpoint) -> Resolved:
+    """Get a registered checkpoint's folder according to ZOO_WEIGHTS, logging the source."""
+    mode = (os.environ.get("ZOO_WEIGHTS") or "auto").strip().lower()
+    if mode not in ("auto", "hub", "bundled"):
+        raise CheckpointError(f"ZOO_WEIGHTS={mode!r}: use auto, hub or bundled")
+    where = f"{ckpt.repo_id}@{ckpt.revision[:12]}"
+    if mode == "bundled":
+        return _bundled(ckpt, why="ZOO_WEIGHTS=bundled")
+    offline = _env_flag("HF_HUB_OFFLINE")
+    errors = []
+    try:
+        folder = _snapshot(ckpt, local_only=True)
+        log.info("checkpoint %s: from the local HF cache (%s)", where, folder)
+        return Resolved(folder, "hub cache", ckpt.id, ckpt)
+    except Exception as exc:
+        errors.append(f"cache: {type(exc).__name__}")
+    if not offline:
+        try:
+            folder = _snapshot(ckpt, local_only=False)
+            log.info("checkpoint %s: downloaded from the Hub (%s)", where, os.environ.get("HF_ENDPOINT") or "huggingface.co")
+            return Resolved(folder, "hub", ckpt.id, ckpt)
+        except Exception as exc:  # offline, unreachable, missing repo or revision
+            errors.append(f"hub: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    else:
+        errors.append("hub: HF_HUB_OFFLINE=1")
+    if mode == "hub":
+        raise CheckpointError(f"checkpoint {where}: not available from the Hub ({'; '.join(errors)}) and ZOO_WEIGHTS=hub forbids the bundled copy")
+    return _bundled(ckpt, why="; ".join(errors))
+
+
+def _bundled(ckpt: Checkpoint, why: str) -> Resolved:
+    if ckpt.bundled is None or not Path(ckpt.bundled).is_dir():
+        raise CheckpointError(f"checkpoint {ckpt.repo_id}@{ckpt.revision[:12]} has no bundled copy and the Hub was not usable ({why})")
+    log.info("checkpoint %s@%s: using the bundled copy %s (%s)", ckpt.repo_id, ckpt.revision[:12], ckpt.bundled, why)
+    return Resolved(Path(ckpt.bundled), "bundled", ckpt.id, ckpt)
+
+
+def resolve(task_name: str, name: str | None, checkpoints: list[Checkpoint]) -> Resolved:
+    found = find_checkpoint(task_name, name, checkpoints)
+    if isinstance(found, Path):
+        log.info("checkpoint %s: local folder", found)
+        return Resolved(found, "local path", str(found), None)
+    return fetch(found)
+
+
+# -- reading and writing -------------------------------------------------------------------------
+
+def read_config(folder: Path, label: str) -> dict[str, Any]:
+    path = Path(folder) / CONFIG
+    if not path.is_file():
+        raise CheckpointError(f"{label}: no {CONFIG} in {folder}; a checkpoint needs its config to build the model")
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{label}: {CONFIG} is not valid JSON: {exc}") from None
+    if not isinstance(config, dict) or "task" not in config or "architecture" not in config:
+        raise CheckpointError(f"{label}: {CONFIG} must be an object with 'task' and 'architecture'")
+    return config
+
+
+def load_state_dict_strict(model, folder: Path, label: str) -> None:
+    """Copy safetensors weights into ``model``; any mismatch is an error naming the checkpoint."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(folder) / WEIGHTS
+    if not path.is_file():
+        raise CheckpointError(f"{label}: no {WEIGHTS} in {folder} (weights are read from safetensors only)")
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{label}: {WEIGHTS} is unreadable: {exc}") from None
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    extra = sorted(set(state) - set(expected))
+    shapes = [
+        f"{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(expected[k].shape)}"
+        for k in sorted(set(state) & set(expected))
+        if state[k].shape != expected[k].shape
+    ]
+    problems = []
+    if missing:
+        problems.append(f"missing tensors {missing[:5]}{' ...' if len(missing) > 5 else ''}")
+    if extra:
+        problems.append(f"unexpected tensors {extra[:5]}{' ...' if len(extra) > 5 else ''}")
+    if shapes:
+        problems.append("shape mismatch " + "; ".join(shapes[:5]))
+    if problems:
+        raise CheckpointError(f"{label}: weights do not match the model built from {CONFIG}: " + "; ".join(problems))
+    # Stored dtype may be narrower (fp16 to keep repos small); the model's dtype wins.
+    model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=True)
+
+
+def save_checkpoint(folder: Path, task: Task, model, preprocessor, config: dict, card: str, weights_dtype=None) -> Path:
+    """Write a complete HF model repo folder: config, safetensors weights, preprocessor, card."""
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {"zoo_format": FORMAT_VERSION, **config, "task": task.name}
+    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    if weights_dtype is not None:
+        state = {k: v.to(weights_dtype) if v.is_floating_point() else v for k, v in state.items()}
+    save_file(state, str(folder / WEIGHTS), metadata={"format": "pt", "task": task.name})
+    preprocessor.save(folder)
+    (folder / CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / CARD).write_text(card, encoding="utf-8")
+    return folder

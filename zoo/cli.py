@@ -1,0 +1,157 @@
+"""``python -m zoo`` (or ``zoo``): list plugins and tasks, predict, fetch data, train, eval, bench.
+
+Every command prints JSON on stdout; logs and progress go to stderr. Exit codes: 0 ok,
+2 bad usage or input, 3 checkpoint, device or plugin problem.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from typing import Any
+
+from .errors import InputError, ZooError
+
+
+def _print(obj: Any) -> None:
+    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _registry():
+    from .plugins import registry
+
+    return registry()
+
+
+def cmd_plugins(args) -> int:
+    _print([p.as_dict() for p in _registry().plugins])
+    return 0
+
+
+def cmd_tasks(args) -> int:
+    reg = _registry()
+    _print([
+        {
+            "name": t.name, "title": t.title, "description": t.description, "streaming": t.streaming,
+            "params": [{"name": p.name, "type": p.type.__name__, "default": p.default, "min": p.min,
+                        "max": p.max, "help": p.help} for p in t.params],
+            "checkpoints": [c.as_dict() for c in reg.checkpoints.get(t.name, [])],
+        }
+        for t in reg.tasks.values()
+    ])
+    return 0
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise InputError(f"--param takes key=value, got {pair!r}")
+        key, value = pair.split("=", 1)
+        params[key.strip()] = value
+    return params
+
+
+def _task(name: str):
+    try:
+        return _registry().task(name)
+    except KeyError as exc:
+        raise InputError(exc.args[0]) from None
+
+
+def cmd_predict(args) -> int:
+    from .pipelines import pipeline
+
+    task = _task(args.task)
+    raw = sys.stdin.read() if args.input == "-" else args.input
+    params = _parse_params(args.param)
+    pipe = pipeline(task, checkpoint=args.checkpoint, device=args.device)
+    _print(pipe(raw, **params))
+    return 0
+
+
+def cmd_passthrough(args) -> int:
+    task = _task(args.task)
+    method = {"data": task.data, "train": task.train, "bench": task.bench}[args.command]
+    _print(method(args.rest))
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .pipelines import pipeline
+
+    task = _task(args.task)
+    pipe = pipeline(task, checkpoint=args.checkpoint, device=args.device)
+    out = task.evaluate(pipe, args.split, args.rest)
+    checkpoint = pipe.source.name if pipe.source else args.checkpoint
+    _print({"task": task.name, "checkpoint": checkpoint, "split": args.split, "n": out["n"],
+            "metrics": out["metrics"], "baselines": out.get("baselines", {})})
+    return 0
+
+
+def cmd_bench_all(args) -> int:
+    reg = _registry()
+    names = args.tasks or list(reg.tasks)
+    results = {}
+    for name in names:
+        task = _task(name)
+        try:
+            results[name] = task.bench(args.rest)
+        except NotImplementedError as exc:
+            results[name] = {"skipped": str(exc)}
+    _print(results)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zoo", description="LSTM Zoo command line")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("plugins", help="JSON list of plugins (name, version, module, hooks, tasks, error)")
+    sub.add_parser("tasks", help="JSON list of tasks and their checkpoints")
+    p = sub.add_parser("predict", help="predict for one input (use - to read it from stdin)")
+    p.add_argument("task")
+    p.add_argument("input")
+    p.add_argument("--checkpoint", help="checkpoint id, Hub repo id, repo@revision or folder")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--device", default=None, help="auto, cpu or cuda (default: ZOO_DEVICE or auto)")
+    for name, help_ in (("data", "fetch and prepare the task's data set"),
+                        ("train", "train a checkpoint (see the task's --help)")):
+        p = sub.add_parser(name, help=help_, add_help=False)
+        p.add_argument("task")
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = sub.add_parser("eval", help="evaluate a checkpoint beside baselines (JSON metrics)")
+    p.add_argument("task")
+    p.add_argument("--checkpoint")
+    p.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    p.add_argument("--device", default=None)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = sub.add_parser("bench", help="speed benchmarks with same-run baselines")
+    p.add_argument("tasks", nargs="*")
+    p.add_argument("--", dest="rest", nargs=argparse.REMAINDER, default=[])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.INFO if args.verbose else getattr(logging, os.environ.get("ZOO_LOG_LEVEL", "WARNING").upper(), logging.WARNING)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpx2", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    handlers = {"plugins": cmd_plugins, "tasks": cmd_tasks, "predict": cmd_predict, "eval": cmd_eval,
+                "data": cmd_passthrough, "train": cmd_passthrough, "bench": cmd_bench_all}
+    try:
+        return handlers[args.command](args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ZooError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except NotImplementedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,118 @@
+"""``zoo.pipeline(task, checkpoint=None, device="auto")``: a loaded model ready to call.
+
+Data flows one way: caller -> Pipeline -> task.predict_batch (preprocessor -> model -> postprocess).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import torch
+
+from . import checkpoint as ckpt_mod
+from .devices import resolve_device, resolve_dtype
+from .errors import CheckpointError, InputError
+from .plugins import registry
+from .task import Task
+
+log = logging.getLogger("zoo.pipeline")
+
+
+class Pipeline:
+    """A task's model, preprocessor and config on one device. Call it on one input, or
+    ``.batch(inputs)``; parameters are keyword arguments (see ``task.params``)."""
+
+    def __init__(self, task: Task, model, preprocessor, config: dict, device: torch.device,
+                 dtype: torch.dtype = torch.float32, source: ckpt_mod.Resolved | None = None):
+        self.task = task
+        self.model = model
+        self.preprocessor = preprocessor
+        self.config = config
+        self.device = device
+        self.dtype = dtype
+        self.source = source
+
+    def __repr__(self) -> str:
+        where = f"{self.source.name} ({self.source.source})" if self.source else "unsaved"
+        return f"<Pipeline {self.task.name} {where} on {self.device}>"
+
+    def __call__(self, input: Any, **params) -> dict:
+        return self.batch([input], **params)[0]
+
+    @torch.inference_mode()
+    def batch(self, inputs: list, **params) -> list[dict]:
+        if not isinstance(inputs, (list, tuple)):
+            raise InputError(f"batch() takes a list of inputs, got {type(inputs).__name__}")
+        params = self.task.coerce_params(params)
+        for item in inputs:
+            self.task.validate(item)
+        if not inputs:
+            return []
+        return self.task.predict_batch(self, list(inputs), **params)
+
+    def stream(self, input: Any, **params) -> Iterator[dict]:
+        params = self.task.coerce_params(params)
+        self.task.validate(input)
+        with torch.inference_mode():
+            yield from self.task.stream(self, input, **params)
+
+    def save(self, folder: Path | str, card: str | None = None) -> Path:
+        """Write this pipeline as a checkpoint folder (same files as the repo it came from)."""
+        if card is None and self.source is not None:
+            card = (self.source.folder / ckpt_mod.CARD).read_text(encoding="utf-8")
+        return ckpt_mod.save_checkpoint(Path(folder), self.task, self.model, self.preprocessor,
+                                        self.config, card or f"# {self.task.title}\n")
+
+
+def load_folder(task: Task, folder: Path, device: torch.device, dtype: torch.dtype = torch.float32,
+                label: str | None = None, source: ckpt_mod.Resolved | None = None) -> Pipeline:
+    label = label or str(folder)
+    config = ckpt_mod.read_config(folder, label)
+    if config["task"] != task.name:
+        raise CheckpointError(f"{label} is a {config['task']!r} checkpoint, not {task.name!r}")
+    try:
+        model = task.build_model(config)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{label}: config.json does not describe a valid {task.name} model: {exc}") from None
+    ckpt_mod.load_state_dict_strict(model, folder, label)
+    preprocessor = task.load_preprocessor(Path(folder), config)
+    model = model.to(device=device, dtype=dtype).eval()
+    return Pipeline(task, model, preprocessor, config, device, dtype, source)
+
+
+_cache: dict[tuple, Pipeline] = {}
+_cache_lock = threading.Lock()
+
+
+def pipeline(task: str | Task, checkpoint: str | None = None, device: str | None = "auto",
+             dtype: str | None = None, cache: bool = True) -> Pipeline:
+    """Load (once per process, unless ``cache=False``) a task's checkpoint on a device.
+
+    ``checkpoint``: None (the default), a registered id, a Hub repo id, ``org/name@<sha>``, or
+    a local folder. ``device``: auto, cpu or cuda (ZOO_DEVICE when None).
+    """
+    reg = registry()
+    task_obj = task if isinstance(task, Task) else reg.task(task)
+    dev = resolve_device(device if device not in (None, "") else None)
+    dt = resolve_dtype(dev, dtype)
+    key = (task_obj.name, checkpoint, str(dev), str(dt))
+    with _cache_lock:
+        if cache and key in _cache:
+            return _cache[key]
+        started = time.perf_counter()
+        resolved = ckpt_mod.resolve(task_obj.name, checkpoint, reg.checkpoints.get(task_obj.name, []))
+        label = resolved.checkpoint.repo_id if resolved.checkpoint else str(resolved.folder)
+        pipe = load_folder(task_obj, resolved.folder, dev, dt, label=label, source=resolved)
+        log.info("loaded %s checkpoint %s from %s in %.2fs on %s", task_obj.name, resolved.name,
+                 resolved.source, time.perf_counter() - started, dev)
+        if cache:
+            _cache[key] = pipe
+        return pipe
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()

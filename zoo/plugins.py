@@ -1,0 +1,279 @@
+"""Plugin discovery and the task registry.
+
+Plugins come from three places, in this order:
+  1. built-in packages under ``plugins/`` next to ``zoo/`` (work from a plain checkout);
+  2. pip-installed distributions exposing the entry-point group ``lstm_zoo``;
+  3. one-off ``*.py`` files in the folder named by ``ZOO_PLUGINS_DIR``.
+``ZOO_PLUGINS=a,b`` loads only the plugins with those names. A plugin that fails to import or to
+register is recorded with its error and skipped; ``ZOO_STRICT_PLUGINS=1`` raises instead.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib
+import importlib.metadata
+import importlib.util
+import logging
+import os
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any, Iterator
+
+import pluggy
+
+from . import hookspecs
+from .errors import PluginError
+from .task import Checkpoint, Task, check_task
+
+log = logging.getLogger("zoo.plugins")
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILTIN_DIR = ROOT / "plugins"
+ENTRY_POINT_GROUP = "lstm_zoo"
+
+
+@dataclasses.dataclass
+class PluginInfo:
+    name: str
+    source: str  # builtin | entrypoint | dir | test
+    module: str
+    version: str | None = None
+    hooks: list[str] = dataclasses.field(default_factory=list)
+    tasks: list[str] = dataclasses.field(default_factory=list)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class Registry:
+    """What the loaded plugins registered: tasks by name, plugin listing, and failures."""
+
+    tasks: dict[str, Task]
+    checkpoints: dict[str, list[Checkpoint]]
+    plugins: list[PluginInfo]
+
+    @property
+    def failures(self) -> list[PluginInfo]:
+        return [p for p in self.plugins if p.error]
+
+    def task(self, name: str) -> Task:
+        try:
+            return self.tasks[name]
+        except KeyError:
+            known = ", ".join(sorted(self.tasks)) or "none"
+            raise KeyError(f"unknown task {name!r}; registered tasks: {known}") from None
+
+
+def _strict() -> bool:
+    return os.environ.get("ZOO_STRICT_PLUGINS", "").lower() in ("1", "true", "yes")
+
+
+def _selected() -> set[str] | None:
+    raw = os.environ.get("ZOO_PLUGINS", "").strip()
+    return {n.strip() for n in raw.split(",") if n.strip()} if raw else None
+
+
+def _error_text(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _candidates() -> Iterator[tuple[str, str, Any]]:
+    """Yield (name, source, loader) for every plugin that could be loaded."""
+    if BUILTIN_DIR.is_dir():
+        if str(ROOT) not in sys.path:  # a plain checkout or a Space: no pip install needed
+            sys.path.insert(0, str(ROOT))
+        for pkg in sorted(BUILTIN_DIR.iterdir()):
+            if (pkg / "__init__.py").is_file():
+                yield pkg.name, "builtin", lambda pkg=pkg: importlib.import_module(f"plugins.{pkg.name}")
+    for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        yield ep.name, "entrypoint", ep.load
+    plugins_dir = os.environ.get("ZOO_PLUGINS_DIR")
+    if plugins_dir:
+        folder = Path(plugins_dir)
+        if not folder.is_dir():
+            log.warning("ZOO_PLUGINS_DIR=%s is not a folder; no one-off plugins loaded", folder)
+        else:
+            for path in sorted(folder.glob("*.py")):
+                yield path.stem, "dir", lambda path=path: _load_file(path)
+
+
+def _load_file(path: Path):
+    module_name = f"zoo_plugin_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
+def _version(module) -> str | None:
+    version = getattr(module, "__version__", None)
+    if version:
+        return str(version)
+    top = getattr(module, "__name__", "").split(".")[0]
+    try:
+        dists = importlib.metadata.packages_distributions().get(top, [])
+        return importlib.metadata.version(dists[0]) if dists else None
+    except Exception:  # metadata is best effort; a listing should never fail on it
+        return None
+
+
+class PluginManager:
+    """Loads plugins once, isolates failures, and builds the task registry on demand."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._pm: pluggy.PluginManager | None = None
+        self._infos: list[PluginInfo] = []
+        self._registry: Registry | None = None
+        self._extra: list[tuple[str, Any]] = []  # registered in-process (tests, notebooks)
+
+    def _load(self) -> None:
+        pm = pluggy.PluginManager("lstm_zoo")
+        pm.add_hookspecs(hookspecs)
+        infos: list[PluginInfo] = []
+        selected = _selected()
+        for name, source, loader in _candidates():
+            if selected is not None and name not in selected:
+                continue
+            if pm.has_plugin(name):
+                infos.append(PluginInfo(name, source, "?", error=f"duplicate plugin name {name!r}; skipped"))
+                continue
+            try:
+                module = loader()
+                pm.register(module, name=name)
+            except Exception as exc:
+                if _strict():
+                    raise PluginError(f"plugin {name!r} ({source}) failed to load: {exc}") from exc
+                log.error("plugin %r (%s) failed to load: %s", name, source, exc)
+                infos.append(PluginInfo(name, source, "?", error=_error_text(exc)))
+                continue
+            infos.append(PluginInfo(name, source, module.__name__, version=_version(module)))
+        for name, obj in self._extra:
+            pm.register(obj, name=name)
+            infos.append(PluginInfo(name, "test", getattr(obj, "__name__", type(obj).__name__)))
+        if selected:
+            missing = selected - {i.name for i in infos}
+            for name in sorted(missing):
+                infos.append(PluginInfo(name, "?", "?", error="named in ZOO_PLUGINS but not found"))
+        self._pm, self._infos = pm, infos
+
+    def _build_registry(self) -> Registry:
+        assert self._pm is not None
+        by_name = {info.name: info for info in self._infos}
+        tasks: dict[str, Task] = {}
+        owners: dict[str, str] = {}
+        extra_checkpoints: list[tuple[str, str, Checkpoint]] = []
+
+        def call(hook_name: str, impl, register) -> None:
+            info = by_name[impl.plugin_name]
+            info.hooks.append(hook_name)
+            try:
+                impl.function(register=register)
+            except Exception as exc:
+                if _strict():
+                    raise PluginError(f"plugin {impl.plugin_name!r} failed in {hook_name}: {exc}") from exc
+                log.error("plugin %r failed in %s: %s", impl.plugin_name, hook_name, exc)
+                info.error = _error_text(exc)
+
+        # Call each implementation on its own, so one plugin's exception cannot stop the others.
+        for impl in reversed(self._pm.hook.register_tasks.get_hookimpls()):
+            plugin = impl.plugin_name
+            staged: list[Task] = []
+
+            def register_task(task, _staged=staged, _plugin=plugin):
+                check_task(task)
+                if task.name in tasks or any(t.name == task.name for t in _staged):
+                    raise ValueError(f"task {task.name!r} is already registered (by {owners.get(task.name, _plugin)!r})")
+                _staged.append(task)
+
+            call("register_tasks", impl, register_task)
+            if by_name[plugin].error:
+                continue  # a plugin that failed mid-registration adds nothing
+            for task in staged:
+                tasks[task.name] = task
+                owners[task.name] = plugin
+                by_name[plugin].tasks.append(task.name)
+
+        for impl in reversed(self._pm.hook.register_checkpoints.get_hookimpls()):
+            plugin = impl.plugin_name
+            staged_ckpts: list[tuple[str, Checkpoint]] = []
+
+            def register_checkpoint(task_name, checkpoint, _staged=staged_ckpts):
+                if not isinstance(checkpoint, Checkpoint):
+                    raise TypeError(f"register_checkpoints expects a zoo.Checkpoint, got {checkpoint!r}")
+                _staged.append((task_name, checkpoint))
+
+            call("register_checkpoints", impl, register_checkpoint)
+            if not by_name[plugin].error:
+                extra_checkpoints += [(plugin, t, c) for t, c in staged_ckpts]
+
+        checkpoints = {name: list(task.checkpoints) for name, task in tasks.items()}
+        for plugin, task_name, ckpt in extra_checkpoints:
+            if task_name not in checkpoints:
+                msg = f"register_checkpoints: no task named {task_name!r} (checkpoint {ckpt.id!r})"
+                if _strict():
+                    raise PluginError(f"plugin {plugin!r}: {msg}")
+                by_name[plugin].error = msg
+                continue
+            if any(c.id == ckpt.id for c in checkpoints[task_name]):
+                by_name[plugin].error = f"checkpoint id {ckpt.id!r} already exists for task {task_name!r}"
+                continue
+            checkpoints[task_name].append(ckpt)
+        for name, ckpts in checkpoints.items():
+            defaults = [c for c in ckpts if c.default]
+            if ckpts and len(defaults) != 1:
+                log.warning("task %r has %d default checkpoints; using the first listed", name, len(defaults))
+        return Registry(tasks=tasks, checkpoints=checkpoints, plugins=self._infos)
+
+    def registry(self) -> Registry:
+        with self._lock:
+            if self._registry is None:
+                if self._pm is None:
+                    self._load()
+                self._registry = self._build_registry()
+            return self._registry
+
+    def reset(self) -> None:
+        """Forget everything loaded (environment changes take effect on the next call)."""
+        with self._lock:
+            self._pm, self._infos, self._registry = None, [], None
+
+    @contextlib.contextmanager
+    def registered(self, plugin: Any, name: str | None = None) -> Iterator[Registry]:
+        """Register ``plugin`` (a module or object with hookimpls) for the duration of a block."""
+        name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
+        with self._lock:
+            self._extra.append((name, plugin))
+            self.reset()
+        try:
+            yield self.registry()
+        finally:
+            with self._lock:
+                self._extra = [(n, p) for n, p in self._extra if p is not plugin]
+                self.reset()
+
+
+manager = PluginManager()
+
+
+def registry() -> Registry:
+    return manager.registry()
+
+
+def default_checkpoint(task_name: str) -> Checkpoint:
+    ckpts = registry().checkpoints.get(task_name) or []
+    if not ckpts:
+        raise KeyError(f"task {task_name!r} has no registered checkpoints")
+    return next((c for c in ckpts if c.default), ckpts[0])

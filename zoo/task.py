@@ -1,0 +1,191 @@
+"""The task contract: what a plugin hands the zoo for each task.
+
+A task is a small object: metadata, factories for its preprocessor and its LSTM model, batch
+prediction, parameters, examples and its Gradio tab. The framework does everything else
+(checkpoint resolution, devices, CLI, app wiring, conformance tests).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from .errors import InputError
+
+REQUIRED_ATTRIBUTES = ("name", "title", "description")
+REQUIRED_METHODS = ("build_model", "load_preprocessor", "predict_batch", "build_tab")
+
+
+@dataclasses.dataclass(frozen=True)
+class Checkpoint:
+    """A checkpoint is a Hugging Face model repo at a pinned revision.
+
+    ``bundled`` is a folder holding a byte-identical copy of that repo at that revision, used
+    when the Hub cannot be reached (or with ``ZOO_WEIGHTS=bundled``).
+    """
+
+    id: str
+    repo_id: str
+    revision: str
+    bundled: Path | None = None
+    default: bool = False
+    description: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "repo_id": self.repo_id,
+            "revision": self.revision,
+            "bundled": str(self.bundled) if self.bundled else None,
+            "default": self.default,
+            "description": self.description,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Param:
+    """A named prediction parameter, shared by the CLI (--param), Python and the HTTP API."""
+
+    name: str
+    type: type  # int, float, str or bool
+    default: Any
+    help: str = ""
+    min: float | None = None
+    max: float | None = None
+    choices: Sequence[Any] | None = None
+
+    def coerce(self, value: Any) -> Any:
+        """Turn ``value`` (maybe a CLI string) into a checked value of this parameter's type."""
+        if value is None:
+            return self.default
+        try:
+            if self.type is bool:
+                if isinstance(value, str):
+                    low = value.strip().lower()
+                    if low not in ("1", "0", "true", "false", "yes", "no"):
+                        raise ValueError(value)
+                    value = low in ("1", "true", "yes")
+                else:
+                    value = bool(value)
+            elif self.type is int:
+                if isinstance(value, float) and not value.is_integer():
+                    raise ValueError(value)
+                value = int(float(value)) if isinstance(value, str) else int(value)
+            elif self.type is float:
+                value = float(value)
+                if not math.isfinite(value):
+                    raise ValueError(value)
+            else:
+                value = self.type(value)
+        except (TypeError, ValueError, OverflowError):
+            raise InputError(
+                f"parameter {self.name!r} must be a {self.type.__name__}, got {value!r}"
+            ) from None
+        if self.min is not None and value < self.min:
+            raise InputError(f"parameter {self.name!r} must be >= {self.min}, got {value!r}")
+        if self.max is not None and value > self.max:
+            raise InputError(f"parameter {self.name!r} must be <= {self.max}, got {value!r}")
+        if self.choices is not None and value not in self.choices:
+            raise InputError(f"parameter {self.name!r} must be one of {list(self.choices)}, got {value!r}")
+        return value
+
+
+@dataclasses.dataclass
+class Tab:
+    """What a task's ``build_tab`` returns: its components and how to convert to and from them.
+
+    ``to_request(*input_values) -> (input, params)`` and ``to_outputs(result) -> tuple``.
+    The framework adds the checkpoint selector, the JSON result, notices, batching and the API
+    endpoint named after the task.
+    """
+
+    inputs: list
+    outputs: list
+    to_request: Callable[..., tuple[Any, dict]]
+    to_outputs: Callable[[dict], tuple]
+    submit: Any = None  # the button that runs it; Enter in the first input also runs it
+    examples: list | None = None  # rows of input-component values
+
+
+class Task:
+    """Base class for tasks. Subclasses set the attributes and implement the methods below."""
+
+    name: str = ""
+    title: str = ""
+    description: str = ""
+    streaming: bool = False  # True: ``stream`` yields growing results and the app streams them
+    params: Sequence[Param] = ()
+    checkpoints: Sequence[Checkpoint] = ()
+
+    # -- model and preprocessor ----------------------------------------------------------------
+    def build_model(self, config: dict):
+        """Return an untrained ``torch.nn.Module`` for ``config`` (the checkpoint's config.json)."""
+        raise NotImplementedError
+
+    def load_preprocessor(self, folder: Path, config: dict):
+        """Load this task's preprocessor from a checkpoint folder."""
+        raise NotImplementedError
+
+    # -- prediction ----------------------------------------------------------------------------
+    def validate(self, input: Any) -> None:
+        """Raise ``InputError`` with a clear message if ``input`` cannot be used at all."""
+
+    def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
+        """Return one JSON-friendly result per input; a batch answer equals one-by-one answers."""
+        raise NotImplementedError
+
+    def stream(self, pipe, input: Any, **params) -> Iterator[dict]:
+        """Streaming tasks yield growing results; the last one equals ``predict_batch``'s."""
+        yield pipe(input, **params)
+
+    def examples(self) -> list:
+        """Inputs that show the task off; also used by the conformance suite."""
+        return []
+
+    def bad_inputs(self) -> list:
+        """Inputs that must raise ``InputError`` (the conformance suite checks each)."""
+        return []
+
+    # -- app -----------------------------------------------------------------------------------
+    def build_tab(self, gr) -> Tab:
+        """Create this task's components (inside the tab the framework opened) and return a Tab."""
+        raise NotImplementedError
+
+    # -- data, training, evaluation, benchmarks (CLI subcommands; optional) -----------------------
+    def data(self, argv: list[str]) -> dict:
+        raise NotImplementedError(f"task {self.name!r} has no data recipe")
+
+    def train(self, argv: list[str]) -> dict:
+        raise NotImplementedError(f"task {self.name!r} has no training recipe")
+
+    def evaluate(self, pipe, split: str, argv: list[str]) -> dict:
+        """Return ``{"n", "metrics", "baselines"}`` measured on ``split`` in this call."""
+        raise NotImplementedError(f"task {self.name!r} has no evaluation")
+
+    def bench(self, argv: list[str]) -> dict:
+        raise NotImplementedError(f"task {self.name!r} has no benchmark")
+
+    # -- helpers for the framework ---------------------------------------------------------------
+    def coerce_params(self, params: dict | None) -> dict:
+        """Check and fill parameters; unknown names are an error, not silently ignored."""
+        params = dict(params or {})
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            names = ", ".join(known) or "none"
+            raise InputError(f"unknown parameter(s) {unknown} for task {self.name!r}; known: {names}")
+        return {name: p.coerce(params.get(name)) for name, p in known.items()}
+
+
+def check_task(task: Any) -> None:
+    """Raise TypeError if ``task`` does not meet the contract (used when a plugin registers it)."""
+    for attr in REQUIRED_ATTRIBUTES:
+        value = getattr(task, attr, None)
+        if not isinstance(value, str) or not value:
+            raise TypeError(f"task {task!r} needs a non-empty string attribute {attr!r}")
+    if not task.name.isidentifier():
+        raise TypeError(f"task name {task.name!r} must be an identifier (it names the API endpoint)")
+    for method in REQUIRED_METHODS:
+        if not callable(getattr(task, method, None)):
+            raise TypeError(f"task {task.name!r} must implement {method}()")
