@@ -46,8 +46,8 @@ def _request(task: Task, tab, values: tuple) -> tuple[Any, dict, str | None]:
 
 def make_batch_fn(task: Task, tab):
     """A Gradio ``batch=True`` function: groups requests by (checkpoint, params) and runs each
-    group as one ``Pipeline.batch`` call. An input that fails alone gets its own error result,
-    so one bad request in a batch never fails the others."""
+    group as one ``Pipeline.batch`` call. A bad request gets its own result ``{"error": msg}``
+    (shown as a notice; empty component outputs), so it never fails the others in its batch."""
 
     def run(*columns):
         rows = list(zip(*columns))
@@ -102,20 +102,19 @@ def make_stream_fn(task: Task, tab):
     return run
 
 
-def make_validator(task: Task, tab, batched: bool):
+def make_validator(task: Task, tab):
     """Runs before queueing, for the browser and API clients alike: bad input gets a clear
-    error at once and never occupies the model device."""
+    error at once and never occupies the model device. (Streaming events only: Gradio 6.31
+    passes a batched event's validator malformed inputs, so batched events report bad input
+    per request in their results instead.)"""
     import gradio as gr
 
     def validate(*values):
-        rows = list(zip(*values)) if batched else [values]
-        for row in rows:
-            try:
-                input, _, _ = _request(task, tab, row)
-                task.validate(input)
-            except InputError as exc:
-                raise gr.Error(str(exc)) from None
-        return None
+        try:
+            input, _, _ = _request(task, tab, values)
+            task.validate(input)
+        except InputError as exc:
+            raise gr.Error(str(exc)) from None
 
     return validate
 
@@ -127,7 +126,7 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     tab = task.build_tab(gr)
     checkpoint = gr.Dropdown(
         choices=[(f"{c.id}: {c.description}" if c.description else c.id, c.id) for c in checkpoints],
-        value=default.id if default else None, label="Checkpoint", visible=len(checkpoints) > 1,
+        value=default.id if default else None, label="Checkpoint", interactive=len(checkpoints) > 1,
         elem_id=f"{task.name}-checkpoint",
     )
     notice = gr.Markdown(elem_id=f"{task.name}-notice")
@@ -146,7 +145,7 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
         triggers=triggers or None, fn=fn, inputs=inputs, outputs=outputs, api_name=task.name,
         batch=batched, max_batch_size=MAX_BATCH_SIZE if batched else 4,
         concurrency_id=CONCURRENCY_ID, concurrency_limit=CONCURRENCY_LIMIT,
-        validator=make_validator(task, tab, batched),
+        validator=None if batched else make_validator(task, tab),
     )
     if tab.examples:
         gr.Examples(examples=tab.examples, inputs=tab.inputs, label="Examples")

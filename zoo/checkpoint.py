@@ -107,6 +107,28 @@ def _snapshot(ckpt: Checkpoint, local_only: bool) -> Path:
     )
 
 
+def _probe_hub(ckpt: Checkpoint, timeout: float = 3.0) -> str | None:
+    """One quick request before handing over to huggingface_hub, which retries a refused or
+    unreachable connection for about 20 s. Returns None when the pinned revision is there,
+    else why not."""
+    import urllib.error
+    import urllib.request
+
+    endpoint = (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
+    url = f"{endpoint}/api/models/{ckpt.repo_id}/revision/{ckpt.revision}"
+    headers = {"user-agent": "lstm-zoo"}
+    token = os.environ.get("HF_TOKEN")
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout):
+            return None
+    except urllib.error.HTTPError as exc:
+        return f"{exc.code} {exc.headers.get('X-Error-Code') or exc.reason}"
+    except (OSError, ValueError) as exc:  # refused, DNS, timeout, bad URL
+        return f"unreachable ({getattr(exc, 'reason', exc)})"
+
+
 def fetch(ckpt: Checkpoint) -> Resolved:
     """Get a registered checkpoint's folder according to ZOO_WEIGHTS, logging the source."""
     mode = (os.environ.get("ZOO_WEIGHTS") or "auto").strip().lower()
@@ -123,7 +145,8 @@ def fetch(ckpt: Checkpoint) -> Resolved:
         return Resolved(folder, "hub cache", ckpt.id, ckpt)
     except Exception as exc:
         errors.append(f"cache: {type(exc).__name__}")
-    if not offline:
+    problem = "HF_HUB_OFFLINE=1" if offline else _probe_hub(ckpt)
+    if problem is None:
         try:
             folder = _snapshot(ckpt, local_only=False)
             log.info("checkpoint %s: downloaded from the Hub (%s)", where, os.environ.get("HF_ENDPOINT") or "huggingface.co")
@@ -131,7 +154,7 @@ def fetch(ckpt: Checkpoint) -> Resolved:
         except Exception as exc:  # offline, unreachable, missing repo or revision
             errors.append(f"hub: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     else:
-        errors.append("hub: HF_HUB_OFFLINE=1")
+        errors.append(f"hub: {problem}")
     if mode == "hub":
         raise CheckpointError(f"checkpoint {where}: not available from the Hub ({'; '.join(errors)}) and ZOO_WEIGHTS=hub forbids the bundled copy")
     return _bundled(ckpt, why="; ".join(errors))

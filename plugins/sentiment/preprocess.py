@@ -14,13 +14,16 @@ PAD, UNK = "[PAD]", "[UNK]"
 TOKENIZER_FILE = "tokenizer.json"
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class Encoded:
     ids: list[int]
     tokens: list[str]
     offsets: list[tuple[int, int]]  # character spans in ``text``
     text: str  # the text after cleaning and truncation
     notices: list[str]
+
+    def __eq__(self, other) -> bool:  # equal when the model sees the same ids
+        return isinstance(other, Encoded) and self.ids == other.ids
 
 
 def clean_text(text: str) -> str:
@@ -98,6 +101,8 @@ class SentimentPreprocessor:
         if len(ids) > self.max_tokens:
             notices.append(f"only the first {self.max_tokens} of {len(ids)} tokens were read")
             ids, tokens, offsets = ids[: self.max_tokens], tokens[: self.max_tokens], offsets[: self.max_tokens]
+        # "[PAD]" typed by a user must not become padding (it would be masked out).
+        ids = [self.unk_id if i == self.pad_id else i for i in ids]
         if not ids:
             raise InputError("the text has no words or symbols the model can read")
         if all(i == self.unk_id for i in ids):
@@ -105,5 +110,7 @@ class SentimentPreprocessor:
                            "movie reviews); the answer reflects only its prior")
         return Encoded(list(ids), list(tokens), [tuple(o) for o in offsets], text, notices)
 
-    def decode(self, ids: list[int]) -> str:
+    def decode(self, encoded: "Encoded | list[int]") -> str:
+        """Tokens joined by spaces ([UNK] kept, so decoding then encoding gives the same ids)."""
+        ids = encoded.ids if isinstance(encoded, Encoded) else encoded
         return " ".join(self.tokenizer.id_to_token(i) or UNK for i in ids)

@@ -1,0 +1,91 @@
+"""Shared fixtures. No test reaches the internet: the Hub endpoint defaults to a closed local port,
+and tests that use the Hub start a local Hub-compatible server and point HF_ENDPOINT at it."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_DISABLE_XET"] = "1"
+os.environ.setdefault("HF_ENDPOINT", "http://127.0.0.1:9")  # closed port: any stray Hub call fails at once
+os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="zoo-test-hf-")  # never the user's cache
+os.environ.pop("ZOO_PLUGINS", None)
+os.environ.pop("ZOO_PLUGINS_DIR", None)
+os.environ.pop("ZOO_WEIGHTS", None)
+os.environ.setdefault("ZOO_DEVICE", "cpu")
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import zoo  # noqa: E402
+from zoo.plugins import manager  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(*args, input=None, env=None, timeout=300):
+    """Run ``python -m zoo ARGS`` in a fresh process, as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "zoo", *args], cwd=ROOT, input=input, capture_output=True,
+                          text=True, env=full_env, timeout=timeout)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry():
+    yield
+    manager.reset()
+
+
+@pytest.fixture(scope="session")
+def sentiment():
+    return zoo.pipeline("sentiment", device="cpu")
+
+
+@pytest.fixture(scope="session")
+def bundled_repos():
+    """{repo_id: (bundled folder, pinned revision)} for every registered checkpoint with a bundle."""
+    reg = zoo.registry()
+    return {c.repo_id: (c.bundled, c.revision) for ckpts in reg.checkpoints.values() for c in ckpts if c.bundled}
+
+
+@pytest.fixture
+def hub(bundled_repos, tmp_path, monkeypatch):
+    """A local Hub-compatible server with every bundled repo, and an empty HF cache."""
+    from zoo.testing.hub_server import HubServer
+
+    with HubServer(bundled_repos) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+        monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The full app, launched in this process on a free port."""
+    from zoo.app import build_app
+
+    demo = build_app()
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def chromium_path():
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None

@@ -1,0 +1,167 @@
+"""Plugin discovery, selection, isolation of broken plugins, and in-process registration."""
+import json
+import textwrap
+import types
+
+import pytest
+
+import zoo
+from zoo import Checkpoint, PluginError, hookimpl
+from zoo.plugins import manager
+
+from conftest import run_cli
+
+GOOD_PLUGIN = '''
+from zoo import hookimpl, Task, Tab
+
+class EchoTask(Task):
+    name = "echo"
+    title = "Echo"
+    description = "Repeats its input (a test plugin)."
+    def build_model(self, config): ...
+    def load_preprocessor(self, folder, config): ...
+    def predict_batch(self, pipe, inputs, **params): return [{"text": x} for x in inputs]
+    def build_tab(self, gr): ...
+
+@hookimpl
+def register_tasks(register):
+    register(EchoTask())
+'''
+
+
+def write(folder, name, text):
+    (folder / name).write_text(textwrap.dedent(text))
+
+
+def listing(env):
+    result = run_cli("plugins", env=env)
+    assert result.returncode == 0, result.stderr
+    return {p["name"]: p for p in json.loads(result.stdout)}
+
+
+def test_builtin_plugins_are_found_from_a_plain_checkout():
+    reg = zoo.registry()
+    assert "sentiment" in reg.tasks
+    info = next(p for p in reg.plugins if p.name == "sentiment")
+    assert info.source == "builtin" and info.error is None and info.tasks == ["sentiment"]
+    assert "register_tasks" in info.hooks
+
+
+def test_plugins_dir_one_off_file_and_listing(tmp_path):
+    write(tmp_path, "echo_plugin.py", GOOD_PLUGIN)
+    plugins = listing({"ZOO_PLUGINS_DIR": str(tmp_path)})
+    assert plugins["echo_plugin"]["tasks"] == ["echo"]
+    assert plugins["echo_plugin"]["source"] == "dir"
+    assert plugins["echo_plugin"]["error"] is None
+    assert set(plugins["echo_plugin"]) >= {"name", "version", "module", "hooks", "tasks", "error"}
+
+
+def test_broken_plugins_are_reported_and_the_rest_works(tmp_path):
+    write(tmp_path, "broken_import.py", "import no_such_module_anywhere\n")
+    write(tmp_path, "broken_register.py", """
+        from zoo import hookimpl
+        @hookimpl
+        def register_tasks(register):
+            raise RuntimeError("boom in register")
+    """)
+    write(tmp_path, "bad_task.py", """
+        from zoo import hookimpl
+        @hookimpl
+        def register_tasks(register):
+            register(object())
+    """)
+    write(tmp_path, "echo_plugin.py", GOOD_PLUGIN)
+    plugins = listing({"ZOO_PLUGINS_DIR": str(tmp_path)})
+    assert "ModuleNotFoundError" in plugins["broken_import"]["error"]
+    assert "boom in register" in plugins["broken_register"]["error"]
+    assert "non-empty string attribute" in plugins["bad_task"]["error"]
+    assert plugins["echo_plugin"]["error"] is None and plugins["sentiment"]["error"] is None
+    tasks = json.loads(run_cli("tasks", env={"ZOO_PLUGINS_DIR": str(tmp_path)}).stdout)
+    assert {t["name"] for t in tasks} == {"sentiment", "echo"}
+
+
+def test_strict_mode_raises_on_a_broken_plugin(tmp_path):
+    write(tmp_path, "broken_import.py", "import no_such_module_anywhere\n")
+    result = run_cli("plugins", env={"ZOO_PLUGINS_DIR": str(tmp_path), "ZOO_STRICT_PLUGINS": "1"})
+    assert result.returncode == 3
+    assert "broken_import" in result.stderr and "no_such_module_anywhere" in result.stderr
+
+
+def test_zoo_plugins_selects_by_name(tmp_path):
+    write(tmp_path, "echo_plugin.py", GOOD_PLUGIN)
+    plugins = listing({"ZOO_PLUGINS_DIR": str(tmp_path), "ZOO_PLUGINS": "echo_plugin,nope"})
+    assert set(plugins) == {"echo_plugin", "nope"}
+    assert "not found" in plugins["nope"]["error"]
+
+
+def test_entry_point_plugins_are_discovered(tmp_path):
+    """A pip-installed plugin is a distribution with an ``lstm_zoo`` entry point: here a real
+    ``.dist-info`` folder on the path, read by importlib.metadata as pip would leave it."""
+    write(tmp_path, "zoo_echo_ep.py", GOOD_PLUGIN)
+    dist = tmp_path / "zoo_echo_ep-1.2.3.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: zoo-echo-ep\nVersion: 1.2.3\n")
+    (dist / "entry_points.txt").write_text("[lstm_zoo]\necho_ep = zoo_echo_ep\n")
+    (dist / "top_level.txt").write_text("zoo_echo_ep\n")
+    plugins = listing({"PYTHONPATH": str(tmp_path)})
+    assert plugins["echo_ep"]["source"] == "entrypoint"
+    assert plugins["echo_ep"]["tasks"] == ["echo"]
+    assert plugins["echo_ep"]["version"] == "1.2.3"
+
+
+def test_in_process_registration_lasts_for_the_block():
+    plugin = types.ModuleType("temp_plugin")
+    exec(GOOD_PLUGIN, plugin.__dict__)
+    with manager.registered(plugin) as reg:
+        assert "echo" in reg.tasks
+        assert zoo.registry().task("echo").title == "Echo"
+    assert "echo" not in zoo.registry().tasks
+
+
+def test_a_plugin_can_add_a_checkpoint_to_another_plugins_task():
+    class AddsCheckpoint:
+        @hookimpl
+        def register_checkpoints(self, register):
+            register("sentiment", Checkpoint(id="extra", repo_id="someone/extra", revision="a" * 40))
+
+    with manager.registered(AddsCheckpoint(), name="adds") as reg:
+        ids = [c.id for c in reg.checkpoints["sentiment"]]
+        assert ids[0] == "rt-bilstm" and "extra" in ids
+
+
+def test_checkpoint_for_an_unknown_task_is_reported_not_fatal():
+    class Wrong:
+        @hookimpl
+        def register_checkpoints(self, register):
+            register("no_such_task", Checkpoint(id="x", repo_id="a/b", revision="b" * 40))
+
+    with manager.registered(Wrong(), name="wrong") as reg:
+        info = next(p for p in reg.plugins if p.name == "wrong")
+        assert "no task named 'no_such_task'" in info.error
+        assert "sentiment" in reg.tasks
+
+
+def test_duplicate_task_name_is_isolated():
+    class Dup:
+        @hookimpl
+        def register_tasks(self, register):
+            from plugins.sentiment.task import SentimentTask
+
+            register(SentimentTask())
+
+    with manager.registered(Dup(), name="dup") as reg:
+        errors = [p.error for p in reg.plugins if p.error]
+        assert any("already registered" in e for e in errors)
+        assert "sentiment" in reg.tasks
+
+
+def test_strict_mode_in_process(monkeypatch):
+    class Raises:
+        @hookimpl
+        def register_tasks(self, register):
+            raise ValueError("bad")
+
+    monkeypatch.setenv("ZOO_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginError, match="bad"):
+        with manager.registered(Raises(), name="raises"):
+            pass
