@@ -119,7 +119,7 @@ def make_validator(task: Task, tab):
     return validate
 
 
-def _build_task_tab(gr, task: Task, reg: Registry) -> None:
+def _build_task_tab(gr, task: Task, reg: Registry, max_batch_size: int) -> None:
     checkpoints = reg.checkpoints.get(task.name, [])
     default = next((c for c in checkpoints if c.default), checkpoints[0] if checkpoints else None)
     gr.Markdown(task.description)
@@ -143,7 +143,7 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     fn = make_batch_fn(task, tab) if batched else make_stream_fn(task, tab)
     gr.on(
         triggers=triggers or None, fn=fn, inputs=inputs, outputs=outputs, api_name=task.name,
-        batch=batched, max_batch_size=MAX_BATCH_SIZE if batched else 4,
+        batch=batched, max_batch_size=max_batch_size if batched else 4,
         concurrency_id=CONCURRENCY_ID, concurrency_limit=CONCURRENCY_LIMIT,
         validator=None if batched else make_validator(task, tab),
     )
@@ -151,7 +151,8 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
         gr.Examples(examples=tab.examples, inputs=tab.inputs, label="Examples")
 
 
-def build_app(reg: Registry | None = None):
+def build_app(reg: Registry | None = None, max_batch_size: int = MAX_BATCH_SIZE):
+    """The Blocks app; ``max_batch_size=1`` turns dynamic batching off (benchmarks compare)."""
     import gradio as gr
 
     reg = reg or load_registry()
@@ -167,7 +168,7 @@ def build_app(reg: Registry | None = None):
             for task in reg.tasks.values():
                 with gr.Tab(task.title, id=task.name, elem_id=f"tab-{task.name}"):
                     try:
-                        _build_task_tab(gr, task, reg)
+                        _build_task_tab(gr, task, reg, max_batch_size)
                     except Exception as exc:  # a broken tab must not take the app down
                         if os.environ.get("ZOO_STRICT_PLUGINS", "").lower() in ("1", "true", "yes"):
                             raise

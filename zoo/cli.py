@@ -93,10 +93,17 @@ def cmd_eval(args) -> int:
 
 
 def cmd_bench_all(args) -> int:
+    """``zoo bench [TASK ...|app]``: each task's benchmark; ``app`` (or no names) adds the
+    app's cold start."""
     reg = _registry()
-    names = args.tasks or list(reg.tasks)
+    names = args.tasks or [*reg.tasks, "app"]
     results = {}
     for name in names:
+        if name == "app":
+            from .coldstart import measure
+
+            results["app_cold_start"] = measure({t.name: (t.examples()[0],) for t in reg.tasks.values() if t.examples()})
+            continue
         task = _task(name)
         try:
             results[name] = task.bench(args.rest)
@@ -129,15 +136,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test", choices=["train", "dev", "test"])
     p.add_argument("--device", default=None)
     p.add_argument("rest", nargs=argparse.REMAINDER)
-    p = sub.add_parser("bench", help="speed benchmarks with same-run baselines")
+    p = sub.add_parser("bench", help="speed benchmarks with same-run baselines (options after -- go to each task)")
     p.add_argument("tasks", nargs="*")
-    p.add_argument("--", dest="rest", nargs=argparse.REMAINDER, default=[])
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    rest: list[str] = []
+    if argv and argv[0] == "bench" and "--" in argv:  # zoo bench [TASK ...] -- --n 100
+        cut = argv.index("--")
+        argv, rest = argv[:cut], argv[cut + 1:]
     args = parser.parse_args(argv)
+    if args.command == "bench":
+        args.rest = rest
     level = logging.INFO if args.verbose else getattr(logging, os.environ.get("ZOO_LOG_LEVEL", "WARNING").upper(), logging.WARNING)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpx2", "urllib3"):

@@ -32,7 +32,7 @@ class SentimentTask(Task):
     title = "Sentiment"
     description = ("Is a movie-review sentence positive or negative? A bidirectional LSTM trained on "
                    "Rotten Tomatoes review sentences; the highlighted words show what pushed the decision "
-                   "(green: towards positive, red: towards negative).")
+                   "(red: towards positive, purple: towards negative; stronger colour, stronger push).")
     pipeline_tag = "text-classification"
     checkpoints = [
         Checkpoint(id="rt-bilstm", repo_id=REPO_ID, revision=REVISION, bundled=HERE / "checkpoints" / "rt-bilstm",
@@ -101,7 +101,7 @@ class SentimentTask(Task):
                 button = gr.Button("Classify", variant="primary", elem_id="sentiment-submit")
             with gr.Column():
                 label = gr.Label(label="Sentiment", num_top_classes=2, elem_id="sentiment-label")
-                words = gr.HighlightedText(label="Why: each word's push (green positive, red negative)",
+                words = gr.HighlightedText(label="Why: each word's push (red: positive, purple: negative)",
                                            color_map=None, show_legend=False, combine_adjacent=False,
                                            elem_id="sentiment-highlight")
 

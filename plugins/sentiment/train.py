@@ -9,6 +9,7 @@ import json
 import logging
 import math
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -48,6 +49,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--word-dropout", type=float, default=0.1, help="train-time chance of replacing a token by [UNK]")
     p.add_argument("--max-train-tokens", type=int, default=80)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--weights-dtype", default="float16", choices=["float16", "float32"],
+                   help="dtype of the stored weights (float16 halves the repo; metrics are measured on the stored weights)")
     return p.parse_args(argv)
 
 
@@ -111,7 +114,7 @@ def main(argv: list[str]) -> dict:
             batches += [part[i:i + args.batch_size] for i in range(0, len(part), args.batch_size)]
         random.shuffle(batches)
         total_loss = 0.0
-        for idx in tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False):
+        for idx in tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False, mininterval=5):
             seqs = [[pre.unk_id if random.random() < args.word_dropout else t for t in x_train[i]] for i in idx]
             loss = F.cross_entropy(model(*make_batch(seqs, pre.pad_id)), y_train[idx])
             optimizer.zero_grad()
@@ -123,14 +126,14 @@ def main(argv: list[str]) -> dict:
         dev_acc = scores(predict(model, x_dev, pre.pad_id), y_dev)["accuracy"]
         history.append({"epoch": epoch, "train_loss": round(total_loss / len(x_train), 4), "dev_accuracy": dev_acc,
                         "seconds": round(time.time() - started, 1)})
-        tqdm.write(json.dumps(history[-1]))
+        tqdm.write(json.dumps(history[-1]), file=sys.stderr)
         if dev_acc > best_acc:
             best_acc, best_epoch, waited = dev_acc, epoch, 0
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             waited += 1
             if waited >= args.patience:
-                tqdm.write(f"early stop: no dev improvement for {args.patience} epochs")
+                tqdm.write(f"early stop: no dev improvement for {args.patience} epochs", file=sys.stderr)
                 break
     model.load_state_dict(best_state)
     task = SentimentTask()
@@ -145,7 +148,8 @@ def main(argv: list[str]) -> dict:
                      "history": history, "args": vars(args) | {"out": None}},
     }
     # Save, reload exactly as users will, and evaluate that: the metrics describe the shipped files.
-    save_checkpoint(out, task, model, pre, config, card="# placeholder\n")
+    stored = getattr(torch, args.weights_dtype)
+    save_checkpoint(out, task, model, pre, config, card="# placeholder\n", weights_dtype=stored)
     from .evaluate import evaluate
 
     pipe = load_folder(task, out, torch.device("cpu"))
@@ -155,7 +159,7 @@ def main(argv: list[str]) -> dict:
                   "baselines": ev["baselines"], "date": datetime.date.today().isoformat()}
     config["metrics"] = evaluation["metrics"]
     config["evaluation"] = evaluation
-    save_checkpoint(out, task, model, pre, config, card=model_card(config, evaluation))
+    save_checkpoint(out, task, pipe.model, pre, config, card=model_card(config, evaluation), weights_dtype=stored)
     revision = content_revision(out)
     return {"out": str(out), "revision": revision, "best_epoch": best_epoch, "dev_accuracy": best_acc,
             "test": evaluation["metrics"], "baselines": ev["baselines"], "seconds": round(time.time() - started, 1)}

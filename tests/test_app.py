@@ -1,0 +1,66 @@
+"""The app through gradio_client, as an API user would call it."""
+import concurrent.futures
+
+import pytest
+from gradio_client import Client
+
+import zoo
+from zoo import hookimpl
+from zoo.plugins import manager
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def test_one_endpoint_per_task_named_after_it(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) >= {f"/{name}" for name in zoo.registry().tasks}
+
+
+def test_sentiment_endpoint_returns_label_highlights_and_json(client):
+    label, highlights, result, notice = client.predict("A joyous, beautifully made film.", api_name="/sentiment")
+    assert label["label"] == "positive" == result["label"]
+    assert {c["label"] for c in label["confidences"]} == {"positive", "negative"}
+    assert [h["token"] for h in highlights if h["class_or_confidence"] is not None][:2] == ["A", "joyous"]
+    assert result["probabilities"]["positive"] > 0.5
+    assert notice == ""
+
+
+def test_bad_requests_get_clear_errors_and_the_app_keeps_serving(client):
+    for bad in ["", "   ", "\x00\x00"]:
+        *_, result, notice = client.predict(bad, api_name="/sentiment")
+        assert "empty" in result["error"] and "Error" in notice
+    _, _, result, notice = client.predict("x" * 100_000, api_name="/sentiment")
+    assert "truncated" in notice
+    assert client.predict("Still here?", api_name="/sentiment")[2]["label"] in ("positive", "negative")
+    with pytest.raises(Exception, match="not in the list of choices"):
+        client.predict("fine", "no-such-checkpoint", api_name="/sentiment")
+    assert client.predict("And now?", api_name="/sentiment")[2]["label"] in ("positive", "negative")
+
+
+def test_concurrent_clients_are_batched_and_answers_match_one_by_one(client, sentiment):
+    texts = [f"Review {i}: {'a wonderful, moving film' if i % 2 else 'a boring, clumsy mess'}." for i in range(16)]
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda t: client.predict(t, api_name="/sentiment")[2], texts))
+    for text, result in zip(texts, results):
+        expected = sentiment(text)
+        assert result["label"] == expected["label"]
+        assert result["probabilities"]["positive"] == pytest.approx(expected["probabilities"]["positive"], abs=1e-4)
+
+
+def test_a_broken_plugin_shows_a_notice_and_the_rest_works():
+    from zoo.app import build_app
+
+    class Broken:
+        @hookimpl
+        def register_tasks(self, register):
+            raise RuntimeError("this plugin is broken on purpose")
+
+    with manager.registered(Broken(), name="broken_on_purpose") as reg:
+        demo = build_app(reg)
+        config = demo.get_config_file()
+    texts = [str(c.get("props", {}).get("value", "")) for c in config["components"]]
+    assert any("broken_on_purpose" in t and "broken on purpose" in t for t in texts)
+    assert any(dep.get("api_name") == "sentiment" for dep in config["dependencies"])

@@ -1,0 +1,50 @@
+"""A person uses the sentiment tab in a real browser (Debian Chromium driven by Playwright)."""
+import os
+
+import pytest
+
+from conftest import ROOT, chromium_path
+
+CHROMIUM = chromium_path()
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="no Chromium here (CI installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM, "Chromium is required in CI (apt-get install chromium)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(app_url)
+        yield page
+        browser.close()
+
+
+def test_type_a_sentence_and_see_the_verdict_and_the_words_that_drove_it(page):
+    page.click("#tab-sentiment-button, button[role=tab]:has-text('Sentiment')")
+    page.fill("#sentiment-input textarea", "A funny, tender and beautifully acted film.")
+    page.click("#sentiment-submit")
+    label = page.locator("#sentiment-label")
+    label.get_by_text("positive").first.wait_for(timeout=30_000)
+    highlight = page.locator("#sentiment-highlight")
+    highlight.get_by_text("beautifully").first.wait_for(timeout=10_000)
+    os.makedirs(ROOT / "docs", exist_ok=True)
+    if os.environ.get("ZOO_SCREENSHOT"):
+        page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
+
+
+def test_an_empty_sentence_shows_a_clear_message_and_the_tab_still_works(page):
+    page.fill("#sentiment-input textarea", "   ")
+    page.click("#sentiment-submit")
+    page.locator("#sentiment-notice").get_by_text("empty").wait_for(timeout=30_000)
+    page.fill("#sentiment-input textarea", "A dreary, lifeless film.")
+    page.click("#sentiment-submit")
+    page.locator("#sentiment-label").get_by_text("negative").first.wait_for(timeout=30_000)

@@ -1,0 +1,73 @@
+"""The sentiment plugin: its model, explanations, quality bar and awkward inputs."""
+import json
+
+import pytest
+import torch
+
+from zoo import InputError
+from plugins.sentiment.model import LSTMClassifier
+
+
+@pytest.mark.parametrize("pooling", ["max", "mean", "maxmean", "attention"])
+def test_contributions_add_up_to_the_logits(pooling):
+    torch.manual_seed(0)
+    model = LSTMClassifier(vocab_size=50, embedding_dim=8, hidden_size=6, pooling=pooling).eval()
+    ids = torch.randint(2, 50, (3, 7))
+    lengths = torch.tensor([7, 4, 1])
+    for row, n in enumerate(lengths):
+        ids[row, n:] = 0
+    logits, contrib = model.explain(ids, lengths)
+    torch.testing.assert_close(logits, model(ids, lengths))
+    assert contrib[1, 4:].abs().sum() == 0 and contrib[2, 1:].abs().sum() == 0  # padding adds nothing
+
+
+def test_result_shape_and_meaning(sentiment):
+    out = sentiment("An utterly delightful, warm and funny film.")
+    assert out["label"] == "positive"
+    assert set(out["probabilities"]) == {"negative", "positive"}
+    assert sum(out["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+    words = {t["text"]: t["contribution"] for t in out["tokens"]}
+    assert words["delightful"] > 0
+    assert sentiment("A dull, tedious and painfully unfunny mess.")["label"] == "negative"
+
+
+def test_contributions_explain_the_log_odds(sentiment):
+    out = sentiment("The acting is wooden but the score is gorgeous.")
+    p = out["probabilities"]["positive"]
+    log_odds = torch.logit(torch.tensor(p, dtype=torch.float64)).item()
+    bias = sentiment.model.head.bias.detach()
+    total = sum(t["contribution"] for t in out["tokens"]) + float(bias[1] - bias[0])
+    assert total == pytest.approx(log_odds, abs=2e-3 * len(out["tokens"]) + 1e-3)
+
+
+def test_huge_input_is_truncated_with_a_notice(sentiment):
+    out = sentiment("great " * 20_000)  # 120,000 characters
+    assert any("truncated" in n for n in out["notices"])
+    assert len(out["tokens"]) == sentiment.preprocessor.max_tokens
+
+
+@pytest.mark.parametrize("text", ["I loved it 😍🎬", "Это был прекрасный фильм", "素晴らしい映画でした",
+                                  "good\x00\x07 movie\u200b", "[PAD] [UNK] fine"])
+def test_unusual_text_gets_an_answer(sentiment, text):
+    out = sentiment(text)
+    assert out["label"] in ("positive", "negative")
+
+
+def test_unknown_script_says_the_model_cannot_read_it(sentiment):
+    out = sentiment("素晴らしい映画でした")
+    assert any("vocabulary" in n for n in out["notices"])
+
+
+@pytest.mark.parametrize("bad", ["", "  \n", "\x00\x01", 3.5, ["a list"], b"bytes"])
+def test_bad_input_is_a_clear_error(sentiment, bad):
+    with pytest.raises(InputError):
+        sentiment(bad)
+
+
+def test_shipped_checkpoint_meets_the_quality_bar(sentiment):
+    """The metrics written by training and shown on the model card: test accuracy >= 0.78,
+    beating VADER measured on the same split in the same run (the eval test re-measures)."""
+    ev = sentiment.config["evaluation"]
+    assert ev["split"] == "test" and ev["n"] > 1000
+    assert ev["metrics"]["accuracy"] >= 0.78
+    assert ev["metrics"]["accuracy"] > ev["baselines"]["vader"]["accuracy"] + 0.1
