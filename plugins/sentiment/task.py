@@ -13,7 +13,7 @@ from .preprocess import SentimentPreprocessor
 HERE = Path(__file__).resolve().parent
 REPO_ID = "lstm-zoo/sentiment-rt-bilstm"
 # Pinned revision = zoo.checkpoint.content_revision() of the bundled repo (a test checks it).
-REVISION = "bc1b5863bd49f3eeeeb75031a28445b55da0f311"
+REVISION = "e37f2556b95e6ceb025e1219ee44fe9a5c19b058"
 
 EXAMPLES = [
     "A moving, beautifully acted film that stays with you long after the credits.",
