@@ -8,9 +8,11 @@ def test_tasks_lists_checkpoints():
     result = run_cli("tasks")
     assert result.returncode == 0, result.stderr
     (task,) = [t for t in json.loads(result.stdout) if t["name"] == "sentiment"]
-    (ckpt,) = task["checkpoints"]
-    assert set(ckpt) >= {"id", "repo_id", "revision", "bundled", "default"}
-    assert ckpt["default"] is True and len(ckpt["revision"]) == 40 and ckpt["bundled"]
+    ckpts = task["checkpoints"]
+    assert [c["id"] for c in ckpts if c["default"]] == ["rt-bilstm-minilm"]
+    for ckpt in ckpts:
+        assert set(ckpt) >= {"id", "repo_id", "revision", "bundled", "default"}
+        assert len(ckpt["revision"]) == 40 and ckpt["bundled"]
 
 
 def test_predict_and_stdin():

@@ -1,14 +1,15 @@
-"""Every registered task, built-in or third-party, passes the same conformance suite."""
+"""Every registered task, built-in or third-party, passes the same conformance suite, on each of
+its checkpoints."""
 import pytest
 
 import zoo
 from zoo.testing.conformance import CHECKS
 
-TASKS = sorted(zoo.registry().tasks)
+CHECKPOINTS = [(name, c.id) for name, ckpts in sorted(zoo.registry().checkpoints.items()) for c in ckpts]
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__.removeprefix("check_"))
-@pytest.mark.parametrize("task_name", TASKS)
-def test_conformance(task_name, check, tmp_path):
+@pytest.mark.parametrize("task_name,checkpoint", CHECKPOINTS, ids=[f"{t}:{c}" for t, c in CHECKPOINTS])
+def test_conformance(task_name, checkpoint, check, tmp_path):
     task = zoo.registry().task(task_name)
-    check(task, zoo.pipeline(task_name, device="cpu"), tmp_path)
+    check(task, zoo.pipeline(task_name, checkpoint=checkpoint, device="cpu"), tmp_path)

@@ -56,9 +56,10 @@ def test_unreachable_hub_falls_back_to_the_bundle_quickly(monkeypatch, tmp_path)
 
 
 def test_missing_revision_on_the_hub_falls_back_to_the_bundle(hub, monkeypatch):
-    folder, _ = hub.repos["lstm-zoo/sentiment-rt-bilstm"]
-    hub.repos["lstm-zoo/sentiment-rt-bilstm"] = (folder, "f" * 40)
-    assert fetch(default_checkpoint("sentiment")).source == "bundled"
+    ckpt = default_checkpoint("sentiment")
+    folder, _ = hub.repos[ckpt.repo_id]
+    hub.repos[ckpt.repo_id] = (folder, "f" * 40)  # the Hub has the repo, but not the pinned revision
+    assert fetch(ckpt).source == "bundled"
 
 
 def test_bundled_mode_never_asks_the_hub(hub, monkeypatch):
@@ -77,7 +78,7 @@ def test_offline_with_empty_cache_uses_the_bundle_and_says_so(tmp_path):
 def test_checkpoint_names(tmp_path):
     reg = zoo.registry()
     ckpts = reg.checkpoints["sentiment"]
-    assert find_checkpoint("sentiment", None, ckpts).id == "rt-bilstm"
+    assert find_checkpoint("sentiment", None, ckpts).id == "rt-bilstm-minilm"
     assert find_checkpoint("sentiment", "lstm-zoo/sentiment-rt-bilstm", ckpts).id == "rt-bilstm"
     assert find_checkpoint("sentiment", str(tmp_path), ckpts) == tmp_path.resolve()
     assert find_checkpoint("sentiment", "org/name@" + "c" * 40, ckpts).revision == "c" * 40

@@ -54,8 +54,10 @@ def test_unusual_text_gets_an_answer(sentiment, text):
 
 
 def test_unknown_script_says_the_model_cannot_read_it(sentiment):
-    out = sentiment("素晴らしい映画でした")
+    out = sentiment("ፊልሙ በጣም ጥሩ ነበር")  # Amharic: no piece of it is in the vocabulary
     assert any("vocabulary" in n for n in out["notices"])
+    mostly = sentiment("ፊልሙ በጣም ጥሩ ነበር good")
+    assert any("4 of 5 pieces are unknown" in n for n in mostly["notices"])
 
 
 @pytest.mark.parametrize("bad", ["", "  \n", "\x00\x01", 3.5, ["a list"], b"bytes"])

@@ -64,7 +64,8 @@ class SentimentPreprocessor:
         return self.tokenizer.get_vocab_size()
 
     def config(self) -> dict:
-        return {"type": "word-level tokenizer (tokenizers)", "file": TOKENIZER_FILE,
+        kind = type(self.tokenizer.model).__name__
+        return {"type": f"{kind} tokenizer (tokenizers)", "file": TOKENIZER_FILE,
                 "max_chars": self.max_chars, "max_tokens": self.max_tokens,
                 "vocab_size": self.vocab_size, "pad_id": self.pad_id, "unk_id": self.unk_id}
 
@@ -105,12 +106,17 @@ class SentimentPreprocessor:
         ids = [self.unk_id if i == self.pad_id else i for i in ids]
         if not ids:
             raise InputError("the text has no words or symbols the model can read")
-        if all(i == self.unk_id for i in ids):
+        unknown = sum(i == self.unk_id for i in ids)
+        if unknown == len(ids):
             notices.append("none of these words is in the model's vocabulary (it was trained on English "
                            "movie reviews); the answer reflects only its prior")
+        elif unknown * 2 >= len(ids):
+            notices.append(f"{unknown} of {len(ids)} pieces are unknown to the model (it was trained on English "
+                           "movie reviews); treat the answer with caution")
         return Encoded(list(ids), list(tokens), [tuple(o) for o in offsets], text, notices)
 
     def decode(self, encoded: "Encoded | list[int]") -> str:
-        """Tokens joined by spaces ([UNK] kept, so decoding then encoding gives the same ids)."""
+        """Text for ids (the tokenizer's own decoder; [UNK] kept, so decoding then encoding gives
+        the same ids)."""
         ids = encoded.ids if isinstance(encoded, Encoded) else encoded
-        return " ".join(self.tokenizer.id_to_token(i) or UNK for i in ids)
+        return self.tokenizer.decode(ids, skip_special_tokens=False)

@@ -11,8 +11,8 @@ from .model import LSTMClassifier
 from .preprocess import SentimentPreprocessor
 
 HERE = Path(__file__).resolve().parent
-REPO_ID = "lstm-zoo/sentiment-rt-bilstm"
-# Pinned revision = zoo.checkpoint.content_revision() of the bundled repo (a test checks it).
+# Pinned revisions = zoo.checkpoint.content_revision() of each bundled repo (a test checks them).
+MINILM_REVISION = "69acd2700697790802a60b4c67ab5a8ac4625ab6"
 REVISION = "e37f2556b95e6ceb025e1219ee44fe9a5c19b058"
 
 EXAMPLES = [
@@ -35,8 +35,11 @@ class SentimentTask(Task):
                    "(red: towards positive, purple: towards negative; stronger colour, stronger push).")
     pipeline_tag = "text-classification"
     checkpoints = [
-        Checkpoint(id="rt-bilstm", repo_id=REPO_ID, revision=REVISION, bundled=HERE / "checkpoints" / "rt-bilstm",
-                   default=True, description="biLSTM, Rotten Tomatoes sentences"),
+        Checkpoint(id="rt-bilstm-minilm", repo_id="lstm-zoo/sentiment-rt-bilstm-minilm", revision=MINILM_REVISION,
+                   bundled=HERE / "checkpoints" / "rt-bilstm-minilm", default=True,
+                   description="frozen MiniLM token embeddings (Rotten Tomatoes)"),
+        Checkpoint(id="rt-bilstm", repo_id="lstm-zoo/sentiment-rt-bilstm", revision=REVISION,
+                   bundled=HERE / "checkpoints" / "rt-bilstm", description="embeddings learned from scratch (Rotten Tomatoes)"),
     ]
 
     # -- model and preprocessor ------------------------------------------------------------------

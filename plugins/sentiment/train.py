@@ -25,23 +25,29 @@ from . import data
 from .evaluate import scores
 from .model import LSTMClassifier
 from .preprocess import SentimentPreprocessor
-from .task import HERE, REPO_ID, SentimentTask
+from .task import HERE, SentimentTask
 
 log = logging.getLogger("zoo.sentiment.train")
+
+# Presets; the bundled checkpoints were trained with exactly these (see each config.json).
+RECIPES = {
+    "minilm": dict(out=str(HERE / "checkpoints" / "rt-bilstm-minilm"), embeddings="minilm", embedding_dim=384,
+                   hidden_size=128, batch_size=64, lr=3e-3, epochs=8),
+    "scratch": dict(out=str(HERE / "checkpoints" / "rt-bilstm"), embeddings="none", embedding_dim=300,
+                    hidden_size=256, batch_size=32, lr=2e-3, epochs=10),
+}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="zoo train sentiment", description=__doc__)
-    p.add_argument("--out", default=str(HERE / "checkpoints" / "rt-bilstm"), help="checkpoint folder to write")
+    p.add_argument("--recipe", default="minilm", choices=sorted(RECIPES),
+                   help="preset: 'minilm' (frozen pretrained MiniLM token embeddings, WordPiece) or "
+                        "'scratch' (word-level vocabulary and embeddings learned from the training split)")
+    p.add_argument("--out", default=None, help="checkpoint folder to write (default: the recipe's bundled folder)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--patience", type=int, default=3, help="epochs without dev improvement before stopping")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--min-frequency", type=int, default=1)
-    p.add_argument("--embedding-dim", type=int, default=300)
-    p.add_argument("--hidden-size", type=int, default=256)
     p.add_argument("--num-layers", type=int, default=1)
     p.add_argument("--pooling", default="maxmean", choices=["max", "mean", "maxmean", "attention"])
     p.add_argument("--dropout", type=float, default=0.5)
@@ -51,7 +57,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--weights-dtype", default="float16", choices=["float16", "float32"],
                    help="dtype of the stored weights (float16 halves the repo; metrics are measured on the stored weights)")
-    return p.parse_args(argv)
+    for name in ("epochs", "batch-size", "embedding-dim", "hidden-size"):
+        p.add_argument(f"--{name}", type=int, default=None, help="default: from the recipe")
+    p.add_argument("--lr", type=float, default=None, help="default: from the recipe")
+    args = p.parse_args(argv)
+    for key, value in RECIPES[args.recipe].items():
+        if getattr(args, key, None) is None:
+            setattr(args, key, value)
+    return args
 
 
 def make_batch(seqs: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -83,7 +96,15 @@ def main(argv: list[str]) -> dict:
     torch.manual_seed(args.seed)
     splits = data.load_splits()
     train, dev = splits["train"], splits["dev"]
-    pre = SentimentPreprocessor.train([ex.text for ex in train], vocab_size=100_000, min_frequency=args.min_frequency)
+    pretrained = None
+    if args.embeddings == "minilm":
+        from . import embeddings
+
+        tokenizer, pretrained = embeddings.pruned_wordpiece([ex.text for ex in train], embeddings.fetch(data.data_dir()))
+        pre = SentimentPreprocessor(tokenizer)
+        args.embedding_dim = pretrained.shape[1]
+    else:
+        pre = SentimentPreprocessor.train([ex.text for ex in train], vocab_size=100_000, min_frequency=args.min_frequency)
 
     def encode(examples):
         return [pre.tokenizer.encode(ex.text).ids[: args.max_train_tokens] or [pre.unk_id] for ex in examples]
@@ -94,7 +115,12 @@ def main(argv: list[str]) -> dict:
                         num_layers=args.num_layers, bidirectional=True, pooling=args.pooling, num_labels=2,
                         pad_id=pre.pad_id, dropout=args.dropout, embedding_dropout=args.embedding_dropout)
     model = LSTMClassifier(**architecture)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    if pretrained is not None:
+        # Frozen: fine-tuning 6.5 M embedding weights on 8,500 sentences overfits by epoch 2.
+        model.embedding.weight.data.copy_(torch.from_numpy(pretrained))
+        model.embedding.weight.requires_grad_(False)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr,
+                                  weight_decay=args.weight_decay)
     steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
     total = steps_per_epoch * args.epochs
     # Linear warm-up over 5% of the steps, then linear decay to 5% of the peak rate.
@@ -145,7 +171,8 @@ def main(argv: list[str]) -> dict:
         "training": {"data": "Rotten Tomatoes sentence polarity (vadersentiment 3.3.2 sdist)",
                      "split": "sha256(row id) % 10: 0 test, 1 dev, else train",
                      "n_train": len(train), "n_dev": len(dev), "best_epoch": best_epoch, "dev_accuracy": best_acc,
-                     "history": history, "args": vars(args) | {"out": None}},
+                     "history": history, "args": vars(args) | {"out": None},
+                     "embeddings": embeddings_info(args)},
     }
     # Save, reload exactly as users will, and evaluate that: the metrics describe the shipped files.
     stored = getattr(torch, args.weights_dtype)
@@ -159,37 +186,62 @@ def main(argv: list[str]) -> dict:
                   "baselines": ev["baselines"], "date": datetime.date.today().isoformat()}
     config["metrics"] = evaluation["metrics"]
     config["evaluation"] = evaluation
-    save_checkpoint(out, task, pipe.model, pre, config, card=model_card(config, evaluation), weights_dtype=stored)
+    save_checkpoint(out, task, pipe.model, pre, config, card=model_card(config, evaluation, args), weights_dtype=stored)
     revision = content_revision(out)
     return {"out": str(out), "revision": revision, "best_epoch": best_epoch, "dev_accuracy": best_acc,
             "test": evaluation["metrics"], "baselines": ev["baselines"], "seconds": round(time.time() - started, 1)}
 
 
-def model_card(config: dict, evaluation: dict) -> str:
+def embeddings_info(args) -> dict:
+    if args.embeddings == "minilm":
+        from . import embeddings
+
+        return embeddings.describe()
+    return {"source": "learned from the training split", "frozen": False}
+
+
+def model_card(config: dict, evaluation: dict, args) -> str:
     arch = config["architecture"]
     tr = config["training"]
+    minilm = args.embeddings == "minilm"
+    ckpt = next(c for c in SentimentTask.checkpoints if c.id == ("rt-bilstm-minilm" if minilm else "rt-bilstm"))
+    if minilm:
+        inputs = (f"WordPiece pieces ({arch['vocab_size']:,}: the all-MiniLM-L6-v2 vocabulary pruned to what the "
+                  f"training text uses plus every continuation piece and character) embedded by MiniLM's "
+                  f"{arch['embedding_dim']}-d token-embedding matrix, frozen")
+        limits = ("Its input embeddings come from all-MiniLM-L6-v2 (Apache-2.0; only the embedding matrix, no "
+                  "transformer layers); the LSTM and head learned from about 8,500 short English movie-review "
+                  "sentences. ")
+        files = "`tokenizer.json` (a `tokenizers` WordPiece tokenizer)"
+        license = "apache-2.0"
+    else:
+        inputs = f"Word embeddings ({arch['vocab_size']:,} words x {arch['embedding_dim']}) learned from scratch"
+        limits = ("Trained from scratch (no pretrained embeddings) on about 8,500 short English movie-review "
+                  "sentences: words it never saw count as unknown. ")
+        files = "`tokenizer.json` (a `tokenizers` word-level tokenizer)"
+        license = "mit"
+    command = f"python -m zoo train sentiment --recipe {args.recipe} --seed {args.seed}"
     return cards.render(
-        task="sentiment", repo_id=REPO_ID, title="Sentiment biLSTM (Rotten Tomatoes sentences)",
+        task="sentiment", repo_id=ckpt.repo_id, title=f"Sentiment biLSTM, {ckpt.description}",
         summary="A bidirectional LSTM that labels an English movie-review sentence positive or negative, "
                 "and explains each decision as a sum of per-token contributions.",
-        model=(f"Word embeddings ({arch['vocab_size']:,} words x {arch['embedding_dim']}), a {arch['num_layers']}-layer "
-               f"bidirectional LSTM ({arch['hidden_size']} units each way), {arch['pooling']} pooling over time and a "
-               "linear head. Because the head is linear on pooled states, each logit is the bias plus a sum of "
-               "per-token terms; those terms are the contributions the app highlights."),
+        model=(f"{inputs}, a {arch['num_layers']}-layer bidirectional LSTM ({arch['hidden_size']} units each way), "
+               f"{arch['pooling']} pooling over time and a linear head. Because the head is linear on pooled "
+               "states, each logit is the bias plus a sum of per-token terms; those terms are the contributions "
+               "the app highlights."),
         data=("Rotten Tomatoes movie-review sentences (Pang & Lee sentence polarity) with the mean human ratings "
               "from Hutto & Gilbert (2014), from the `vadersentiment==3.3.2` sdist (MIT). Label = sign of the "
               f"rating; the 37 zero-rated rows are dropped. Split: {tr['split']} "
               f"({tr['n_train']} train, {tr['n_dev']} dev, {evaluation['n']} test). "
               "Recipe: `python -m zoo data sentiment`."),
-        training=(f"`python -m zoo train sentiment` (seed {tr['args']['seed']}): AdamW, warm-up and linear decay, "
-                  "word dropout and embedding dropout, length-bucketed batches, early stopping on dev accuracy "
-                  f"(best epoch {tr['best_epoch']}, dev accuracy {tr['dev_accuracy']:.4f})."),
+        training=(f"`{command}`: AdamW (lr {args.lr}, batch {args.batch_size}), warm-up and linear decay, word "
+                  "dropout and embedding dropout, length-bucketed batches, early stopping on dev accuracy "
+                  f"(best epoch {tr['best_epoch']} of at most {args.epochs}, dev accuracy {tr['dev_accuracy']:.4f})."),
         evaluation=evaluation,
-        limitations=("Trained on about 8,500 short English movie-review sentences from scratch (no pretrained "
-                     "embeddings): words it never saw count as unknown, other domains and languages are out of "
-                     "distribution, and sarcasm or long multi-clause reviews are often misread. Contributions explain "
-                     "this model's arithmetic, not the truth about a sentence."),
-        preprocessor_files="`tokenizer.json` (a `tokenizers` word-level tokenizer)",
-        example=SentimentTask().examples()[0], license="mit", pipeline_tag="text-classification",
+        limitations=(limits + "Other domains and languages are out of distribution, and sarcasm or long "
+                     "multi-clause reviews are often misread. Contributions explain this model's arithmetic, "
+                     "not the truth about a sentence."),
+        preprocessor_files=files,
+        example=SentimentTask().examples()[0], license=license, pipeline_tag="text-classification",
         datasets=["cornell-movie-review-data/rotten_tomatoes"], tags=["sentiment-analysis", "text-classification"],
     )
