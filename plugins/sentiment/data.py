@@ -11,11 +11,10 @@ import dataclasses
 import hashlib
 import io
 import logging
-import os
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
+
+from zoo.datasets import cache_dir, pip_download
 
 log = logging.getLogger("zoo.sentiment.data")
 
@@ -36,9 +35,7 @@ class Example:
 
 
 def data_dir() -> Path:
-    root = os.environ.get("ZOO_DATA_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "lstm_zoo", "data")
-    return Path(root) / "sentiment"
+    return cache_dir("sentiment")
 
 
 def split_of(row_id: str) -> str:
@@ -52,11 +49,7 @@ def fetch(dest: Path | None = None) -> Path:
     target = dest / "movieReviewSnippets_GroundTruth.txt"
     if target.is_file():
         return target
-    dest.mkdir(parents=True, exist_ok=True)
-    log.info("fetching %s (sdist) with pip into %s", PACKAGE, dest)
-    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-                    "-d", str(dest), PACKAGE], check=True)
-    sdist = next(dest.glob("vaderSentiment-3.3.2.tar.gz"))
+    sdist = pip_download(PACKAGE, dest, sdist=True)
     with tarfile.open(sdist) as outer:
         inner_member = next(m for m in outer.getmembers() if m.name.endswith("hutto_ICWSM_2014.tar.gz"))
         inner_bytes = outer.extractfile(inner_member).read()

