@@ -97,3 +97,10 @@ def test_a_checkpoint_of_another_task_is_refused(tmp_path, sentiment):
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(CheckpointError, match="'chargen' checkpoint"):
         zoo.pipeline("sentiment", checkpoint=str(folder), cache=False)
+
+
+def test_names_of_one_checkpoint_share_one_loaded_model():
+    default = zoo.pipeline("sentiment")
+    assert zoo.pipeline("sentiment", checkpoint="rt-bilstm-minilm") is default
+    assert zoo.pipeline("sentiment", checkpoint="lstm-zoo/sentiment-rt-bilstm-minilm") is default
+    assert zoo.pipeline("sentiment", checkpoint="rt-bilstm") is not default

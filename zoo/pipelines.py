@@ -98,12 +98,16 @@ def pipeline(task: str | Task, checkpoint: str | None = None, device: str | None
     task_obj = task if isinstance(task, Task) else reg.task(task)
     dev = resolve_device(device if device not in (None, "") else None)
     dt = resolve_dtype(dev, dtype)
-    key = (task_obj.name, checkpoint, str(dev), str(dt))
+    checkpoints = reg.checkpoints.get(task_obj.name, [])
+    # Key the cache on what the name resolves to, so "rt-x", its repo id and None (the
+    # default) share one loaded model.
+    found = ckpt_mod.find_checkpoint(task_obj.name, checkpoint, checkpoints)
+    key = (task_obj.name, str(found) if isinstance(found, Path) else (found.repo_id, found.revision), str(dev), str(dt))
     with _cache_lock:
         if cache and key in _cache:
             return _cache[key]
         started = time.perf_counter()
-        resolved = ckpt_mod.resolve(task_obj.name, checkpoint, reg.checkpoints.get(task_obj.name, []))
+        resolved = ckpt_mod.resolve(task_obj.name, checkpoint, checkpoints)
         label = resolved.checkpoint.repo_id if resolved.checkpoint else str(resolved.folder)
         pipe = load_folder(task_obj, resolved.folder, dev, dt, label=label, source=resolved)
         log.info("loaded %s checkpoint %s from %s in %.2fs on %s", task_obj.name, resolved.name,

@@ -13,7 +13,7 @@ from .preprocess import SentimentPreprocessor
 HERE = Path(__file__).resolve().parent
 # Pinned revisions = zoo.checkpoint.content_revision() of each bundled repo (a test checks them).
 MINILM_REVISION = "69acd2700697790802a60b4c67ab5a8ac4625ab6"
-REVISION = "e37f2556b95e6ceb025e1219ee44fe9a5c19b058"
+REVISION = "e0fb056f21a5d0d127f10b0910e62cb214a85025"
 
 EXAMPLES = [
     "A moving, beautifully acted film that stays with you long after the credits.",
