@@ -42,10 +42,22 @@ def test_bad_requests_get_clear_errors_and_the_app_keeps_serving(client):
     assert client.predict("And now?", api_name="/sentiment")[2]["label"] in ("positive", "negative")
 
 
-def test_concurrent_clients_are_batched_and_answers_match_one_by_one(client, sentiment):
+def test_concurrent_clients_are_batched_and_answers_match_one_by_one(client, sentiment, monkeypatch):
+    from plugins.sentiment.task import SentimentTask
+
+    sizes = []
+    original = SentimentTask.predict_batch
+
+    def recording(self, pipe, inputs, **params):
+        sizes.append(len(inputs))
+        return original(self, pipe, inputs, **params)
+
+    monkeypatch.setattr(SentimentTask, "predict_batch", recording)
     texts = [f"Review {i}: {'a wonderful, moving film' if i % 2 else 'a boring, clumsy mess'}." for i in range(16)]
+    clients = [Client(client.src, verbose=False) for _ in range(16)]
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
-        results = list(pool.map(lambda t: client.predict(t, api_name="/sentiment")[2], texts))
+        results = list(pool.map(lambda k: clients[k].predict(texts[k], api_name="/sentiment")[2], range(16)))
+    assert sum(sizes) == 16 and max(sizes) > 1, f"requests were not batched: {sizes}"
     for text, result in zip(texts, results):
         expected = sentiment(text)
         assert result["label"] == expected["label"]
@@ -102,6 +114,20 @@ def test_python_app_py_makes_no_outside_request_at_start(hub, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_importing_the_app_turns_telemetry_off_by_itself():
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k not in ("GRADIO_ANALYTICS_ENABLED", "HF_HUB_DISABLE_TELEMETRY")}
+    code = ("import app, gradio.analytics, huggingface_hub.constants as c; "
+            "print(gradio.analytics.analytics_enabled(), c.HF_HUB_DISABLE_TELEMETRY)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["False", "True"], out.stderr
 
 
 def test_a_tab_that_fails_to_build_leaves_the_others_working():

@@ -32,8 +32,8 @@ def test_type_a_sentence_and_see_the_verdict_and_the_words_that_drove_it(page):
     page.click("#tab-sentiment-button, button[role=tab]:has-text('Sentiment')")
     page.fill("#sentiment-input textarea", "A funny, tender and beautifully acted film.")
     page.click("#sentiment-submit")
-    label = page.locator("#sentiment-label")
-    label.get_by_text("positive").first.wait_for(timeout=30_000)
+    verdict = page.locator("#sentiment-label [data-testid=label-output-value]")
+    verdict.get_by_text("positive", exact=True).wait_for(timeout=30_000)
     highlight = page.locator("#sentiment-highlight")
     highlight.get_by_text("beautifully").first.wait_for(timeout=10_000)
     os.makedirs(ROOT / "docs", exist_ok=True)
@@ -47,4 +47,5 @@ def test_an_empty_sentence_shows_a_clear_message_and_the_tab_still_works(page):
     page.locator("#sentiment-notice").get_by_text("empty").wait_for(timeout=30_000)
     page.fill("#sentiment-input textarea", "A dreary, lifeless film.")
     page.click("#sentiment-submit")
-    page.locator("#sentiment-label").get_by_text("negative").first.wait_for(timeout=30_000)
+    page.locator("#sentiment-label [data-testid=label-output-value]").get_by_text(
+        "negative", exact=True).wait_for(timeout=30_000)

@@ -43,6 +43,18 @@ def test_cuda_without_a_gpu_is_an_error_not_a_fallback():
 
 
 def test_eval_reports_model_and_baselines_in_one_shape():
+    """Needs the data set in the cache (``python -m zoo data sentiment``, part of the README's test
+    command): tests never download."""
+    import os
+
+    import pytest
+
+    from plugins.sentiment import data
+
+    if not (data.data_dir() / "movieReviewSnippets_GroundTruth.txt").is_file():
+        if os.environ.get("CI"):
+            pytest.fail("CI must fetch the data first: python -m zoo data sentiment")
+        pytest.skip("run `python -m zoo data sentiment` first")
     result = run_cli("eval", "sentiment", "--split", "test")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)

@@ -165,3 +165,43 @@ def test_strict_mode_in_process(monkeypatch):
     with pytest.raises(PluginError, match="bad"):
         with manager.registered(Raises(), name="raises"):
             pass
+
+
+def test_a_misspelt_hook_is_reported_not_silently_ignored():
+    class Misspelt:
+        @hookimpl
+        def register_task(self, register):  # the hook is register_tasks
+            pass
+
+    with manager.registered(Misspelt(), name="misspelt") as reg:
+        info = next(p for p in reg.plugins if p.name == "misspelt")
+        assert "register_task" in info.error and "known hooks" in info.error
+        assert "sentiment" in reg.tasks
+
+
+def test_a_task_with_malformed_checkpoints_is_refused_alone():
+    from plugins.sentiment.task import SentimentTask
+
+    class Malformed(SentimentTask):
+        name = "malformed"
+        checkpoints = ["not a checkpoint"]
+
+    class Unpinned(SentimentTask):
+        name = "unpinned"
+        checkpoints = [Checkpoint(id="x", repo_id="a/b", revision="main")]
+
+    class Plugin:
+        @hookimpl
+        def register_tasks(self, register):
+            register(Malformed())
+
+    class Plugin2:
+        @hookimpl
+        def register_tasks(self, register):
+            register(Unpinned())
+
+    with manager.registered(Plugin(), name="malformed_plugin") as reg:
+        assert "zoo.Checkpoint" in next(p for p in reg.plugins if p.name == "malformed_plugin").error
+        assert set(reg.tasks) == {"sentiment"}
+    with manager.registered(Plugin2(), name="unpinned_plugin") as reg:
+        assert "40-hex" in next(p for p in reg.plugins if p.name == "unpinned_plugin").error

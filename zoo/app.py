@@ -19,10 +19,21 @@ from .task import Task
 
 log = logging.getLogger("zoo.app")
 
-MAX_BATCH_SIZE = int(os.environ.get("ZOO_MAX_BATCH_SIZE", "32"))
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise SystemExit(f"{name}={raw!r}: expected a whole number >= 1") from None
+    if value < 1:
+        raise SystemExit(f"{name}={raw!r}: expected a whole number >= 1")
+    return value
+
+
+MAX_BATCH_SIZE = _env_int("ZOO_MAX_BATCH_SIZE", 32)
 # One model device: requests of all tasks queue for it together (CPU threads or one GPU).
 CONCURRENCY_ID = "model-device"
-CONCURRENCY_LIMIT = int(os.environ.get("ZOO_CONCURRENCY", "1"))
+CONCURRENCY_LIMIT = _env_int("ZOO_CONCURRENCY", 1)
 
 
 def _pipeline(task: Task, checkpoint: str | None):
@@ -63,7 +74,12 @@ def make_batch_fn(task: Task, tab):
                 requests.append(None)
                 results[i] = {"error": str(exc)}
         for (checkpoint, params), idx in groups.items():
-            pipe = _pipeline(task, checkpoint)
+            try:
+                pipe = _pipeline(task, checkpoint)
+            except ZooError as exc:  # e.g. a checkpoint that fails to load: say so in each answer
+                for i in idx:
+                    results[i] = {"error": str(exc)}
+                continue
             inputs = [requests[i][0] for i in idx]
             try:
                 outs = pipe.batch(inputs, **dict(params))
@@ -188,7 +204,7 @@ def preload(reg: Registry) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("ZOO_LOG_LEVEL", "INFO"),
+    logging.basicConfig(level=os.environ.get("ZOO_LOG_LEVEL", "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpx2", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

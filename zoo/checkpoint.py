@@ -117,7 +117,9 @@ def _probe_hub(ckpt: Checkpoint, timeout: float = 3.0) -> str | None:
     endpoint = (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
     url = f"{endpoint}/api/models/{ckpt.repo_id}/revision/{ckpt.revision}"
     headers = {"user-agent": "lstm-zoo"}
-    token = os.environ.get("HF_TOKEN")
+    from huggingface_hub import get_token
+
+    token = get_token()  # HF_TOKEN or a token saved by `hf auth login`
     if token:
         headers["authorization"] = f"Bearer {token}"
     try:

@@ -145,8 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     rest: list[str] = []
-    if argv and argv[0] == "bench" and "--" in argv:  # zoo bench [TASK ...] -- --n 100
-        cut = argv.index("--")
+    if "bench" in argv and "--" in argv[argv.index("bench"):]:  # zoo [-v] bench [TASK ...] -- --n 100
+        cut = argv.index("--", argv.index("bench"))
         argv, rest = argv[:cut], argv[cut + 1:]
     args = parser.parse_args(argv)
     if args.command == "bench":

@@ -56,8 +56,16 @@ class Pipeline:
     def stream(self, input: Any, **params) -> Iterator[dict]:
         params = self.task.coerce_params(params)
         self.task.validate(input)
-        with torch.inference_mode():
-            yield from self.task.stream(self, input, **params)
+        steps = self.task.stream(self, input, **params)
+        # Inference mode is per thread, and Gradio may resume a generator on another thread:
+        # enter it around each step, never across a yield.
+        while True:
+            with torch.inference_mode():
+                try:
+                    result = next(steps)
+                except StopIteration:
+                    return
+            yield result
 
     def save(self, folder: Path | str, card: str | None = None) -> Path:
         """Write this pipeline as a checkpoint folder (same files as the repo it came from)."""
@@ -85,6 +93,7 @@ def load_folder(task: Task, folder: Path, device: torch.device, dtype: torch.dty
 
 _cache: dict[tuple, Pipeline] = {}
 _cache_lock = threading.Lock()
+_key_locks: dict[tuple, threading.Lock] = {}  # one load at a time per checkpoint, not globally
 
 
 def pipeline(task: str | Task, checkpoint: str | None = None, device: str | None = "auto",
@@ -98,12 +107,17 @@ def pipeline(task: str | Task, checkpoint: str | None = None, device: str | None
     task_obj = task if isinstance(task, Task) else reg.task(task)
     dev = resolve_device(device if device not in (None, "") else None)
     dt = resolve_dtype(dev, dtype)
-    checkpoints = reg.checkpoints.get(task_obj.name, [])
+    # An unregistered Task object (a plugin's own tests) brings its own checkpoints.
+    checkpoints = reg.checkpoints.get(task_obj.name) or list(task_obj.checkpoints)
     # Key the cache on what the name resolves to, so "rt-x", its repo id and None (the
     # default) share one loaded model.
     found = ckpt_mod.find_checkpoint(task_obj.name, checkpoint, checkpoints)
     key = (task_obj.name, str(found) if isinstance(found, Path) else (found.repo_id, found.revision), str(dev), str(dt))
     with _cache_lock:
+        if cache and key in _cache:
+            return _cache[key]
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    with key_lock:
         if cache and key in _cache:
             return _cache[key]
         started = time.perf_counter()
@@ -113,7 +127,8 @@ def pipeline(task: str | Task, checkpoint: str | None = None, device: str | None
         log.info("loaded %s checkpoint %s from %s in %.2fs on %s", task_obj.name, resolved.name,
                  resolved.source, time.perf_counter() - started, dev)
         if cache:
-            _cache[key] = pipe
+            with _cache_lock:
+                _cache[key] = pipe
         return pipe
 
 

@@ -26,7 +26,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import PluginError
-from .task import Checkpoint, Task, check_task
+from .task import Checkpoint, Task, check_checkpoint, check_task
 
 log = logging.getLogger("zoo.plugins")
 
@@ -117,6 +117,15 @@ def _load_file(path: Path):
     return module
 
 
+def _check_hooks(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
+    """A misspelt hook (``register_task``) would be silently ignored by pluggy: refuse it."""
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        pm.unregister(plugin)
+        raise PluginError(f"plugin {name!r}: {exc}; known hooks: register_tasks, register_checkpoints") from None
+
+
 def _version(module) -> str | None:
     version = getattr(module, "__version__", None)
     if version:
@@ -153,6 +162,7 @@ class PluginManager:
             try:
                 module = loader()
                 pm.register(module, name=name)
+                _check_hooks(pm, module, name)
             except Exception as exc:
                 if _strict():
                     raise PluginError(f"plugin {name!r} ({source}) failed to load: {exc}") from exc
@@ -161,8 +171,16 @@ class PluginManager:
                 continue
             infos.append(PluginInfo(name, source, module.__name__, version=_version(module)))
         for name, obj in self._extra:
-            pm.register(obj, name=name)
-            infos.append(PluginInfo(name, "test", getattr(obj, "__name__", type(obj).__name__)))
+            module_name = getattr(obj, "__name__", type(obj).__name__)
+            try:
+                pm.register(obj, name=name)
+                _check_hooks(pm, obj, name)
+            except Exception as exc:
+                if _strict():
+                    raise PluginError(f"plugin {name!r} failed to register: {exc}") from exc
+                infos.append(PluginInfo(name, "test", module_name, error=_error_text(exc)))
+                continue
+            infos.append(PluginInfo(name, "test", module_name))
         if selected:
             missing = selected - {i.name for i in infos}
             for name in sorted(missing):
@@ -211,8 +229,7 @@ class PluginManager:
             staged_ckpts: list[tuple[str, Checkpoint]] = []
 
             def register_checkpoint(task_name, checkpoint, _staged=staged_ckpts):
-                if not isinstance(checkpoint, Checkpoint):
-                    raise TypeError(f"register_checkpoints expects a zoo.Checkpoint, got {checkpoint!r}")
+                check_checkpoint(checkpoint, task_name)
                 _staged.append((task_name, checkpoint))
 
             call("register_checkpoints", impl, register_checkpoint)

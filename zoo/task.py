@@ -189,3 +189,12 @@ def check_task(task: Any) -> None:
     for method in REQUIRED_METHODS:
         if not callable(getattr(task, method, None)):
             raise TypeError(f"task {task.name!r} must implement {method}()")
+    for ckpt in getattr(task, "checkpoints", ()) or ():
+        check_checkpoint(ckpt, task.name)
+
+
+def check_checkpoint(ckpt: Any, task_name: str) -> None:
+    if not isinstance(ckpt, Checkpoint):
+        raise TypeError(f"task {task_name!r}: checkpoints must be zoo.Checkpoint objects, got {ckpt!r}")
+    if not (len(ckpt.revision) == 40 and all(c in "0123456789abcdef" for c in ckpt.revision)):
+        raise TypeError(f"checkpoint {ckpt.id!r}: revision must be a pinned 40-hex commit, got {ckpt.revision!r}")

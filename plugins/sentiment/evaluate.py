@@ -26,8 +26,9 @@ def vader_predictions(texts: list[str]) -> list[int]:
     return [int(analyzer.polarity_scores(t)["compound"] >= 0) for t in texts]
 
 
-def evaluate(pipe, split: str) -> dict:
-    examples = data.load_splits()[split]
+def evaluate(pipe, split: str, path=None) -> dict:
+    splits = data.load_splits(path)
+    examples = splits[split]
     texts = [ex.text for ex in examples]
     gold = [ex.label for ex in examples]
     labels = pipe.config["labels"]
@@ -35,7 +36,7 @@ def evaluate(pipe, split: str) -> dict:
     results = pipe.batch(texts)
     seconds = time.perf_counter() - started
     pred = [labels.index(r["label"]) for r in results]
-    train_gold = [ex.label for ex in data.load_splits()["train"]]
+    train_gold = [ex.label for ex in splits["train"]]
     majority = int(sum(train_gold) * 2 > len(train_gold))  # the train split's majority label
     metrics = scores(pred, gold)
     metrics["seconds"] = round(seconds, 3)

@@ -31,11 +31,10 @@ log = logging.getLogger("zoo.sentiment.train")
 
 # Presets; the bundled checkpoints were trained with exactly these (see each config.json).
 RECIPES = {
-    "minilm": dict(out=str(HERE / "checkpoints" / "rt-bilstm-minilm"), embeddings="minilm", embedding_dim=384,
-                   hidden_size=128, batch_size=64, lr=3e-3, epochs=8),
-    "scratch": dict(out=str(HERE / "checkpoints" / "rt-bilstm"), embeddings="none", embedding_dim=300,
-                    hidden_size=256, batch_size=32, lr=2e-3, epochs=10),
+    "minilm": dict(embeddings="minilm", embedding_dim=384, hidden_size=128, batch_size=64, lr=3e-3, epochs=8),
+    "scratch": dict(embeddings="none", embedding_dim=300, hidden_size=256, batch_size=32, lr=2e-3, epochs=10),
 }
+BUNDLED = {"minilm": HERE / "checkpoints" / "rt-bilstm-minilm", "scratch": HERE / "checkpoints" / "rt-bilstm"}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -43,7 +42,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--recipe", default="minilm", choices=sorted(RECIPES),
                    help="preset: 'minilm' (frozen pretrained MiniLM token embeddings, WordPiece) or "
                         "'scratch' (word-level vocabulary and embeddings learned from the training split)")
-    p.add_argument("--out", default=None, help="checkpoint folder to write (default: the recipe's bundled folder)")
+    p.add_argument("--out", default=None,
+                   help="checkpoint folder to write (default: runs/sentiment-<recipe>); 'bundled' overwrites the "
+                        "bundled checkpoint, whose pinned revision must then be updated to the printed one")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--data-file", default=None,
                    help="your own data in the same format (tab-separated: id, rating, sentence); default: the recipe's")
@@ -66,6 +67,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for key, value in RECIPES[args.recipe].items():
         if getattr(args, key, None) is None:
             setattr(args, key, value)
+    if args.out is None:
+        args.out = f"runs/sentiment-{args.recipe}"
+    elif args.out == "bundled":
+        args.out = str(BUNDLED[args.recipe])
     return args
 
 
@@ -182,7 +187,7 @@ def main(argv: list[str]) -> dict:
     from .evaluate import evaluate
 
     pipe = load_folder(task, out, torch.device("cpu"))
-    ev = evaluate(pipe, "test")
+    ev = evaluate(pipe, "test", Path(args.data_file) if args.data_file else None)
     evaluation = {"command": "python -m zoo eval sentiment --split test", "split": "test", "n": ev["n"],
                   "metrics": {k: v for k, v in ev["metrics"].items() if k != "seconds"},
                   "baselines": ev["baselines"], "date": datetime.date.today().isoformat()}
