@@ -42,9 +42,9 @@ def test_cuda_without_a_gpu_is_an_error_not_a_fallback():
     assert result.returncode == 3 and "no CUDA GPU" in result.stderr
 
 
-def test_eval_reports_model_and_baselines_in_one_shape():
-    """Needs the data set in the cache (``python -m zoo data sentiment``, part of the README's test
-    command): tests never download."""
+def require_data():
+    """Eval needs the data set in the cache (``python -m zoo data sentiment``, part of the README's
+    test command): tests never download."""
     import os
 
     import pytest
@@ -55,6 +55,10 @@ def test_eval_reports_model_and_baselines_in_one_shape():
         if os.environ.get("CI"):
             pytest.fail("CI must fetch the data first: python -m zoo data sentiment")
         pytest.skip("run `python -m zoo data sentiment` first")
+
+
+def test_eval_reports_model_and_baselines_in_one_shape():
+    require_data()
     result = run_cli("eval", "sentiment", "--split", "test")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
@@ -63,3 +67,14 @@ def test_eval_reports_model_and_baselines_in_one_shape():
     assert out["metrics"]["accuracy"] >= 0.78
     assert {"vader", "majority (negative)"} <= set(out["baselines"])
     assert out["metrics"]["accuracy"] > out["baselines"]["vader"]["accuracy"]
+
+
+def test_eval_of_a_named_checkpoint_evaluates_that_checkpoint():
+    require_data()
+    out = json.loads(run_cli("eval", "sentiment", "--checkpoint", "rt-bilstm", "--split", "dev").stdout)
+    assert out["checkpoint"] == "rt-bilstm" and out["split"] == "dev" and out["n"] > 1000
+
+
+def test_options_a_command_does_not_know_are_refused():
+    result = run_cli("tasks", "--bogus")
+    assert result.returncode == 2 and "unrecognized arguments: --bogus" in result.stderr

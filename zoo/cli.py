@@ -127,15 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="auto, cpu or cuda (default: ZOO_DEVICE or auto)")
     for name, help_ in (("data", "fetch and prepare the task's data set"),
                         ("train", "train a checkpoint (see the task's --help)")):
-        p = sub.add_parser(name, help=help_, add_help=False)
+        p = sub.add_parser(name, help=help_, add_help=False)  # --help goes on to the task
         p.add_argument("task")
-        p.add_argument("rest", nargs=argparse.REMAINDER)
     p = sub.add_parser("eval", help="evaluate a checkpoint beside baselines (JSON metrics)")
     p.add_argument("task")
     p.add_argument("--checkpoint")
     p.add_argument("--split", default="test", choices=["train", "dev", "test"])
     p.add_argument("--device", default=None)
-    p.add_argument("rest", nargs=argparse.REMAINDER)
     p = sub.add_parser("bench", help="speed benchmarks with same-run baselines (options after -- go to each task)")
     p.add_argument("tasks", nargs="*")
     return parser
@@ -148,9 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     if "bench" in argv and "--" in argv[argv.index("bench"):]:  # zoo [-v] bench [TASK ...] -- --n 100
         cut = argv.index("--", argv.index("bench"))
         argv, rest = argv[:cut], argv[cut + 1:]
-    args = parser.parse_args(argv)
-    if args.command == "bench":
-        args.rest = rest
+    # Options a subcommand does not know go on to the task's own parser (data, train, eval).
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command not in ("data", "train", "eval"):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.rest = rest if args.command == "bench" else unknown
     level = logging.INFO if args.verbose else getattr(logging, os.environ.get("ZOO_LOG_LEVEL", "WARNING").upper(), logging.WARNING)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpx2", "urllib3"):
