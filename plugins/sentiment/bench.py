@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import json
 import os
 import platform
-import socket
 import statistics
 import time
 
@@ -19,12 +19,6 @@ import torch
 import zoo
 
 from . import data
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _p50_ms(fn, repeats: int) -> float:
@@ -51,38 +45,48 @@ def in_process(pipe, texts: list[str], repeats: int) -> dict:
 
 
 def through_api(texts: list[str], clients: int, max_batch_size: int) -> dict:
+    """Serve ``python app.py`` in its own process (as deployed) and call ``/sentiment`` through
+    Gradio's HTTP API (POST /gradio_api/call/sentiment, then read the event stream) from
+    ``clients`` threads here, each waiting for its answer before the next request. Raw HTTP, not
+    gradio_client: the client library adds about 140 ms of its own per call here (see
+    ``gradio_client_p50_ms``), which would measure the client instead of the server."""
+    import httpx
     from gradio_client import Client
 
-    from zoo.app import build_app
+    from zoo.coldstart import start_app
 
-    demo = build_app(max_batch_size=max_batch_size)
-    port = _free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True)
-    try:
-        pool_clients = [Client(f"http://127.0.0.1:{port}/", verbose=False) for _ in range(clients)]
-        pool_clients[0].predict(texts[0], api_name="/sentiment")  # load the model before timing
+    with start_app({"ZOO_MAX_BATCH_SIZE": str(max_batch_size)}) as url:
+        client = Client(url, verbose=False)
+        client.predict(texts[0], api_name="/sentiment")  # load the model before timing
+        gradio_client_p50 = _p50_ms(lambda: client.predict(texts[0], api_name="/sentiment"), 10)
         latencies: list[float] = []
 
+        def call(http: httpx.Client, text: str) -> dict:
+            event = http.post(f"{url}gradio_api/call/sentiment", json={"data": [text, "rt-bilstm-minilm"]})
+            stream = http.get(f"{url}gradio_api/call/sentiment/{event.json()['event_id']}").text
+            if "event: complete" not in stream:
+                raise RuntimeError(f"request failed: {stream[:300]}")
+            return json.loads(stream.split("data: ", 1)[1])[2]
+
         def worker(k: int) -> None:
-            for text in texts[k::clients]:
-                started = time.perf_counter()
-                pool_clients[k].predict(text, api_name="/sentiment")
-                latencies.append(time.perf_counter() - started)
+            with httpx.Client(timeout=60) as http:
+                for text in texts[k::clients]:
+                    started = time.perf_counter()
+                    call(http, text)
+                    latencies.append(time.perf_counter() - started)
 
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(clients) as pool:
             list(pool.map(worker, range(clients)))
         elapsed = time.perf_counter() - started
-    finally:
-        demo.close()
     return {"requests": len(texts), "requests_per_s": round(len(texts) / elapsed, 1),
-            "p50_ms": round(statistics.median(latencies) * 1000, 1)}
+            "p50_ms": round(statistics.median(latencies) * 1000, 1), "gradio_client_p50_ms": gradio_client_p50}
 
 
 def main(argv: list[str]) -> dict:
     p = argparse.ArgumentParser(prog="zoo bench sentiment", description=__doc__)
     p.add_argument("--n", type=int, default=512, help="sentences for the throughput figures")
-    p.add_argument("--api-requests", type=int, default=320)
+    p.add_argument("--api-requests", type=int, default=480)
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--repeats", type=int, default=200)
     p.add_argument("--device", default="cpu")
