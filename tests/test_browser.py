@@ -37,7 +37,8 @@ def test_type_a_sentence_and_see_the_verdict_and_the_words_that_drove_it(page):
     highlight = page.locator("#sentiment-highlight")
     highlight.get_by_text("beautifully").first.wait_for(timeout=10_000)
     os.makedirs(ROOT / "docs", exist_ok=True)
-    if os.environ.get("ZOO_SCREENSHOT"):
+    if os.environ.get("ZOO_SCREENSHOT"):  # refresh the README's picture
+        page.wait_for_timeout(2000)  # let the outputs' pending fade finish
         page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
 
 
