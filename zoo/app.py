@@ -126,11 +126,14 @@ def make_validator(task: Task, tab):
     import gradio as gr
 
     def validate(*values):
+        # Gradio wants one gr.validate() per input component; the message goes on the first.
+        verdicts = [gr.validate(True, "") for _ in values]
         try:
             input, _, _ = _request(task, tab, values)
             task.validate(input)
         except InputError as exc:
-            raise gr.Error(str(exc)) from None
+            verdicts[0] = gr.validate(False, str(exc))
+        return verdicts
 
     return validate
 
