@@ -112,7 +112,7 @@ def make_stream_fn(task: Task, tab):
             pipe = _pipeline(task, checkpoint)
             for result in pipe.stream(input, **params):
                 yield (*tab.to_outputs(result), result, _notice_md(result))
-        except InputError as exc:
+        except ZooError as exc:  # bad input, or a checkpoint or device problem: say what
             raise gr.Error(str(exc)) from None
 
     return run
