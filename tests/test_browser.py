@@ -50,3 +50,18 @@ def test_an_empty_sentence_shows_a_clear_message_and_the_tab_still_works(page):
     page.click("#sentiment-submit")
     page.locator("#sentiment-label [data-testid=label-output-value]").get_by_text(
         "negative", exact=True).wait_for(timeout=30_000)
+
+
+def test_examples_shift_enter_and_checkpoint_changes_all_run_the_model(page):
+    verdict = page.locator("#sentiment-label [data-testid=label-output-value]")
+    page.get_by_text("The plot is thin, the jokes fall flat").first.click()
+    verdict.get_by_text("negative", exact=True).wait_for(timeout=30_000)
+    page.fill("#sentiment-input textarea", "A joyous, wise and wonderful film.")
+    page.press("#sentiment-input textarea", "Shift+Enter")
+    verdict.get_by_text("positive", exact=True).wait_for(timeout=30_000)
+    words = page.locator("#sentiment-highlight")
+    words.get_by_text("joy", exact=True).wait_for(timeout=10_000)  # the default model reads word pieces
+    page.click("#sentiment-checkpoint input")
+    page.get_by_role("option", name="rt-bilstm: embeddings learned from scratch").click()
+    words.get_by_text("joyous", exact=True).wait_for(timeout=30_000)  # the other model reads whole words
+    verdict.get_by_text("positive", exact=True).wait_for(timeout=30_000)

@@ -74,10 +74,11 @@ def test_broken_plugins_are_reported_and_the_rest_works(tmp_path):
     plugins = listing({"ZOO_PLUGINS_DIR": str(tmp_path)})
     assert "ModuleNotFoundError" in plugins["broken_import"]["error"]
     assert "boom in register" in plugins["broken_register"]["error"]
+    assert "broken_register.py:" in plugins["broken_register"]["error"]  # points at the plugin's line
     assert "non-empty string attribute" in plugins["bad_task"]["error"]
     assert plugins["echo_plugin"]["error"] is None and plugins["sentiment"]["error"] is None
     tasks = json.loads(run_cli("tasks", env={"ZOO_PLUGINS_DIR": str(tmp_path)}).stdout)
-    assert {t["name"] for t in tasks} == {"sentiment", "echo"}
+    assert [t["name"] for t in tasks] == ["sentiment", "echo"]  # built-ins first (they are the first tabs)
 
 
 def test_strict_mode_raises_on_a_broken_plugin(tmp_path):
@@ -125,6 +126,7 @@ def test_a_plugin_can_add_a_checkpoint_to_another_plugins_task():
             register("sentiment", Checkpoint(id="extra", repo_id="someone/extra", revision="a" * 40))
 
     with manager.registered(AddsCheckpoint(), name="adds") as reg:
+        assert next(p for p in reg.plugins if p.name == "adds").checkpoints == ["sentiment:extra"]
         ids = [c.id for c in reg.checkpoints["sentiment"]]
         assert ids[:2] == ["rt-bilstm-minilm", "rt-bilstm"] and "extra" in ids
 

@@ -138,36 +138,66 @@ def make_validator(task: Task, tab):
     return validate
 
 
+def _api_names(components: list, taken: set[str]) -> list[str]:
+    """Parameter names for the API docs and gradio_client keywords, from component labels."""
+    import re
+
+    names = []
+    for i, comp in enumerate(components):
+        base = re.sub(r"\W+", "_", str(getattr(comp, "label", "") or "").split("(")[0].strip().lower()).strip("_")
+        name = base if base.isidentifier() and base not in taken else f"{base or 'input'}_{i}"
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def _named(fn, names: list[str]):
+    """Give ``fn(*values)`` a signature with these names (Gradio documents the API from it)."""
+    import functools
+    import inspect
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return fn(*args)
+
+    wrapper.__signature__ = inspect.Signature(
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+    return wrapper
+
+
 def _build_task_tab(gr, task: Task, reg: Registry, max_batch_size: int) -> None:
     checkpoints = reg.checkpoints.get(task.name, [])
     default = next((c for c in checkpoints if c.default), checkpoints[0] if checkpoints else None)
     gr.Markdown(task.description)
-    tab = task.build_tab(gr)
     checkpoint = gr.Dropdown(
         choices=[(f"{c.id}: {c.description}" if c.description else c.id, c.id) for c in checkpoints],
         value=default.id if default else None, label="Checkpoint", interactive=len(checkpoints) > 1,
         elem_id=f"{task.name}-checkpoint",
     )
-    notice = gr.Markdown(elem_id=f"{task.name}-notice")
-    with gr.Accordion("JSON result (what the API returns last)", open=False):
-        raw = gr.JSON(elem_id=f"{task.name}-json")
+    tab = task.build_tab(gr)
+    notice = gr.Markdown(label="notice", elem_id=f"{task.name}-notice")
+    with gr.Accordion("JSON result (the API's second-to-last output)", open=False):
+        raw = gr.JSON(label="result", elem_id=f"{task.name}-json")
     inputs = [*tab.inputs, checkpoint]
     outputs = [*tab.outputs, raw, notice]
-    triggers = []
+    # Button, Enter in a one-line box or Shift+Enter in a multi-line one, and a new checkpoint
+    # all run the model, so what is shown always answers what is in the inputs.
+    triggers = [checkpoint.change]
     if tab.submit is not None:
         triggers.append(tab.submit.click)
-    if tab.inputs and isinstance(tab.inputs[0], gr.Textbox) and getattr(tab.inputs[0], "lines", 1) == 1:
+    if tab.inputs and isinstance(tab.inputs[0], gr.Textbox):
         triggers.append(tab.inputs[0].submit)
     batched = not task.streaming
-    fn = make_batch_fn(task, tab) if batched else make_stream_fn(task, tab)
-    gr.on(
-        triggers=triggers or None, fn=fn, inputs=inputs, outputs=outputs, api_name=task.name,
-        batch=batched, max_batch_size=max_batch_size if batched else 4,
-        concurrency_id=CONCURRENCY_ID, concurrency_limit=CONCURRENCY_LIMIT,
-        validator=None if batched else make_validator(task, tab),
-    )
+    names = _api_names(inputs, set())
+    fn = _named(make_batch_fn(task, tab) if batched else make_stream_fn(task, tab), names)
+    common = dict(fn=fn, inputs=inputs, outputs=outputs, batch=batched,
+                  max_batch_size=max_batch_size if batched else 4,
+                  concurrency_id=CONCURRENCY_ID, concurrency_limit=CONCURRENCY_LIMIT)
+    gr.on(triggers=triggers, api_name=task.name,
+          validator=None if batched else _named(make_validator(task, tab), names), **common)
     if tab.examples:
-        gr.Examples(examples=tab.examples, inputs=tab.inputs, label="Examples")
+        examples = gr.Examples(examples=tab.examples, inputs=tab.inputs, label="Examples (click one to run it)")
+        examples.load_input_event.then(api_visibility="private", **common)
 
 
 def build_app(reg: Registry | None = None, max_batch_size: int = MAX_BATCH_SIZE):

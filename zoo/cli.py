@@ -159,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                 "data": cmd_passthrough, "train": cmd_passthrough, "bench": cmd_bench_all}
     try:
         return handlers[args.command](args)
+    except BrokenPipeError:  # `zoo ... | head`: the reader left; not an error worth a traceback
+        sys.stderr.close()
+        return 0
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -43,6 +43,7 @@ class PluginInfo:
     version: str | None = None
     hooks: list[str] = dataclasses.field(default_factory=list)
     tasks: list[str] = dataclasses.field(default_factory=list)
+    checkpoints: list[str] = dataclasses.field(default_factory=list)  # "task:id" it added to any task
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -79,7 +80,9 @@ def _selected() -> set[str] | None:
 
 
 def _error_text(exc: BaseException) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
+    """The error and where it happened, pointing at the plugin's own code, not the zoo's."""
+    here = str(Path(__file__).resolve().parent)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(here)]
     where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}: {exc}{where}"
 
@@ -206,7 +209,8 @@ class PluginManager:
                 info.error = _error_text(exc)
 
         # Call each implementation on its own, so one plugin's exception cannot stop the others.
-        for impl in reversed(self._pm.hook.register_tasks.get_hookimpls()):
+        # Registration order (built-ins, entry points, folder, in-process): built-in tabs come first.
+        for impl in self._pm.hook.register_tasks.get_hookimpls():
             plugin = impl.plugin_name
             staged: list[Task] = []
 
@@ -224,7 +228,7 @@ class PluginManager:
                 owners[task.name] = plugin
                 by_name[plugin].tasks.append(task.name)
 
-        for impl in reversed(self._pm.hook.register_checkpoints.get_hookimpls()):
+        for impl in self._pm.hook.register_checkpoints.get_hookimpls():
             plugin = impl.plugin_name
             staged_ckpts: list[tuple[str, Checkpoint]] = []
 
@@ -248,6 +252,7 @@ class PluginManager:
                 by_name[plugin].error = f"checkpoint id {ckpt.id!r} already exists for task {task_name!r}"
                 continue
             checkpoints[task_name].append(ckpt)
+            by_name[plugin].checkpoints.append(f"{task_name}:{ckpt.id}")
         for name, ckpts in checkpoints.items():
             defaults = [c for c in ckpts if c.default]
             if ckpts and len(defaults) != 1:

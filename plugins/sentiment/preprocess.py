@@ -87,8 +87,10 @@ class SentimentPreprocessor:
     def validate(text) -> None:
         if not isinstance(text, str):
             raise InputError(f"sentiment input must be text (str), got {type(text).__name__}")
-        if not clean_text(text).strip():
+        if not text.strip():
             raise InputError("the text is empty: type a sentence, e.g. 'A moving, beautifully acted film.'")
+        if not clean_text(text).strip():
+            raise InputError("the text has only control characters, nothing to read: type a sentence")
 
     def encode(self, text: str) -> Encoded:
         self.validate(text)

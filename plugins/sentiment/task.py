@@ -31,8 +31,9 @@ class SentimentTask(Task):
     name = "sentiment"
     title = "Sentiment"
     description = ("Is a movie-review sentence positive or negative? A bidirectional LSTM trained on "
-                   "Rotten Tomatoes review sentences; the highlighted words show what pushed the decision "
-                   "(red: towards positive, purple: towards negative; stronger colour, stronger push).")
+                   "8,500 Rotten Tomatoes review sentences; the highlighted words show what pushed the decision "
+                   "(green towards positive, red towards negative). It reads English movie reviews only, and "
+                   "often misreads negation and sarcasm (\"Not bad at all.\" comes out negative).")
     pipeline_tag = "text-classification"
     checkpoints = [
         Checkpoint(id="rt-bilstm-minilm", repo_id="lstm-zoo/sentiment-rt-bilstm-minilm", revision=MINILM_REVISION,
@@ -99,14 +100,13 @@ class SentimentTask(Task):
     def build_tab(self, gr) -> Tab:
         with gr.Row():
             with gr.Column():
-                text = gr.Textbox(label="Sentence", lines=3, max_lines=12, placeholder="Type a movie-review sentence",
-                                  elem_id="sentiment-input")
+                text = gr.Textbox(label="Sentence", lines=3, max_lines=12, elem_id="sentiment-input",
+                                  placeholder="Type a movie-review sentence (Shift+Enter to classify)")
                 button = gr.Button("Classify", variant="primary", elem_id="sentiment-submit")
             with gr.Column():
                 label = gr.Label(label="Sentiment", num_top_classes=2, elem_id="sentiment-label")
-                words = gr.HighlightedText(label="Why: each word's push (red: positive, purple: negative)",
-                                           color_map=None, show_legend=False, combine_adjacent=False,
-                                           elem_id="sentiment-highlight")
+                words = gr.HighlightedText(label="Why: what each word pushed towards", color_map=COLORS,
+                                           show_legend=True, combine_adjacent=False, elem_id="sentiment-highlight")
 
         def to_request(text_value):
             return text_value, {}
@@ -147,14 +147,27 @@ class SentimentTask(Task):
         return main(argv)
 
 
-def highlight(result: dict) -> list[tuple[str, float | None]]:
-    """(text, score in [-1, 1]) pieces for gr.HighlightedText, keeping the spaces between words."""
+# Categories rather than raw scores: Gradio colours numeric scores red for positive, which
+# reads backwards here. The exact numbers stay in the JSON result.
+COLORS = {"strongly positive": "#15803d", "positive": "#86efac", "negative": "#fca5a5", "strongly negative": "#b91c1c"}
+
+
+def _category(share: float) -> str | None:
+    """share = contribution / largest |contribution| in the sentence."""
+    if abs(share) < 0.2:
+        return None
+    strength = "strongly " if abs(share) >= 0.6 else ""
+    return strength + ("positive" if share > 0 else "negative")
+
+
+def highlight(result: dict) -> list[tuple[str, str | None]]:
+    """(text, category) pieces for gr.HighlightedText, keeping the text between tokens."""
     tokens = result["tokens"]
     scale = max((abs(t["contribution"]) for t in tokens), default=0) or 1.0
     pieces, pos = [], 0
     for t in tokens:
         if t["start"] > pos:
             pieces.append((" ", None))
-        pieces.append((t["text"], round(t["contribution"] / scale, 3)))
+        pieces.append((t["text"], _category(t["contribution"] / scale)))
         pos = t["end"]
     return pieces
