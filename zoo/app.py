@@ -156,9 +156,14 @@ def _named(fn, names: list[str]):
     import functools
     import inspect
 
-    @functools.wraps(fn)
-    def wrapper(*args):
-        return fn(*args)
+    if inspect.isgeneratorfunction(fn):  # Gradio streams only what looks like a generator function
+        @functools.wraps(fn)
+        def wrapper(*args):
+            yield from fn(*args)
+    else:
+        @functools.wraps(fn)
+        def wrapper(*args):
+            return fn(*args)
 
     wrapper.__signature__ = inspect.Signature(
         [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
