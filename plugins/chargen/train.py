@@ -1,0 +1,128 @@
+"""Work in progress for issue 3: train the KJV character LSTM with checkpoints and resume.
+
+    python -m plugins.chargen.train --out runs/chargen-kjv [--minutes 40]
+
+Every few minutes it writes ``model.safetensors``, ``optimizer.safetensors`` and ``state.json``
+(step, position, dev bits per character) to --out; run it again with the same --out to resume.
+Truncated BPTT over 32 parallel streams of the training books, state carried between segments.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from . import data
+from .model import CharLSTM
+
+
+def encode(text: str, vocab: dict[str, int]) -> torch.Tensor:
+    unk = vocab["\x00"]
+    return torch.tensor([vocab.get(c, unk) for c in text], dtype=torch.long)
+
+
+def streams(ids: torch.Tensor, batch: int) -> torch.Tensor:
+    n = len(ids) // batch
+    return ids[: n * batch].view(batch, n)
+
+
+@torch.no_grad()
+def bits_per_char(model, ids: torch.Tensor, seq: int = 512, batch: int = 16) -> float:
+    model.eval()
+    data_ = streams(ids, batch)
+    state, total, count = None, 0.0, 0
+    for start in range(0, data_.shape[1] - 1, seq):
+        x = data_[:, start:start + seq]
+        y = data_[:, start + 1:start + seq + 1]
+        x = x[:, : y.shape[1]]
+        logits, state = model(x, state)
+        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum").item()
+        count += y.numel()
+    model.train()
+    return total / count / math.log(2)
+
+
+def save(out: Path, model, optimizer, meta: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
+    opt = optimizer.state_dict()
+    tensors = {f"{pid}.{name}": t for pid, st in opt["state"].items() for name, t in st.items() if torch.is_tensor(t)}
+    save_file({k: v.contiguous().reshape(v.shape) for k, v in tensors.items()}, str(out / "optimizer.safetensors"))
+    (out / "state.json").write_text(json.dumps(meta, indent=1))
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--out", default="runs/chargen-kjv")
+    p.add_argument("--minutes", type=float, default=40)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--seq", type=int, default=256)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--epochs", type=float, default=6)
+    p.add_argument("--save-every", type=float, default=5, help="minutes")
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    splits = data.load_splits()
+    chars = sorted(set(splits["train"]))
+    vocab = {"\x00": 0, **{c: i + 1 for i, c in enumerate(chars)}}  # 0: unknown character
+    train_ids = streams(encode(splits["train"], vocab), args.batch)
+    dev_ids = encode(splits["dev"], vocab)
+    torch.manual_seed(0)
+    model = CharLSTM(len(vocab))
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    steps_per_epoch = (train_ids.shape[1] - 1) // args.seq
+    total_steps = int(steps_per_epoch * args.epochs)
+    meta = {"step": 0, "vocab": "".join(chars), "args": vars(args), "history": []}
+    if (out / "state.json").is_file():  # resume
+        meta = json.loads((out / "state.json").read_text())
+        model.load_state_dict(load_file(str(out / "model.safetensors")))
+        saved = load_file(str(out / "optimizer.safetensors"))
+        params = list(model.parameters())
+        for key, tensor in saved.items():
+            pid, name = key.split(".", 1)
+            optimizer.state[params[int(pid)]][name] = tensor
+        print(f"resumed at step {meta['step']}", file=sys.stderr)
+    started = last_save = time.time()
+    state = None
+    model.train()
+    while meta["step"] < total_steps and time.time() - started < args.minutes * 60:
+        step = meta["step"]
+        pos = (step % steps_per_epoch) * args.seq
+        if pos == 0:
+            state = None
+        lr = args.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        x = train_ids[:, pos:pos + args.seq]
+        y = train_ids[:, pos + 1:pos + args.seq + 1]
+        logits, state = model(x, state)
+        state = tuple(s.detach() for s in state)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        meta["step"] = step + 1
+        if step % 50 == 0:
+            print(json.dumps({"step": step, "epoch": round(step / steps_per_epoch, 3),
+                              "train_bpc": round(loss.item() / math.log(2), 4), "lr": round(lr, 6),
+                              "elapsed_s": round(time.time() - started)}), file=sys.stderr, flush=True)
+        if time.time() - last_save > args.save_every * 60:
+            meta["history"].append({"step": meta["step"], "dev_bpc": round(bits_per_char(model, dev_ids), 4)})
+            print(json.dumps(meta["history"][-1]), file=sys.stderr, flush=True)
+            save(out, model, optimizer, meta)
+            last_save = time.time()
+    meta["history"].append({"step": meta["step"], "dev_bpc": round(bits_per_char(model, dev_ids), 4)})
+    save(out, model, optimizer, meta)
+    print(json.dumps(meta["history"][-1]))
+
+
+if __name__ == "__main__":
+    main()
