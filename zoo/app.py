@@ -198,11 +198,14 @@ def _build_task_tab(gr, task: Task, reg: Registry, max_batch_size: int) -> None:
     common = dict(fn=fn, inputs=inputs, outputs=outputs, batch=batched,
                   max_batch_size=max_batch_size if batched else 4,
                   concurrency_id=CONCURRENCY_ID, concurrency_limit=CONCURRENCY_LIMIT)
-    gr.on(triggers=triggers, api_name=task.name,
-          validator=None if batched else _named(make_validator(task, tab), names), **common)
+    events = [gr.on(triggers=triggers, api_name=task.name,
+                    validator=None if batched else _named(make_validator(task, tab), names), **common)]
     if tab.examples:
         examples = gr.Examples(examples=tab.examples, inputs=tab.inputs, label="Examples (click one to run it)")
-        examples.load_input_event.then(api_visibility="private", **common)
+        events.append(examples.load_input_event.then(api_visibility="private", **common))
+    if tab.stop is not None:
+        # Cancelling closes the running generator on the server: the work stops, not just the display.
+        tab.stop.click(fn=None, cancels=events, queue=False)
 
 
 def build_app(reg: Registry | None = None, max_batch_size: int = MAX_BATCH_SIZE):

@@ -104,8 +104,9 @@ class Tab:
     outputs: list
     to_request: Callable[..., tuple[Any, dict]]
     to_outputs: Callable[[dict], tuple]
-    submit: Any = None  # the button that runs it; Enter in the first input also runs it
+    submit: Any = None  # the button that runs it; (Shift+)Enter in a first Textbox also runs it
     examples: list | None = None  # rows of input-component values
+    stop: Any = None  # streaming tasks: a button that cancels the run on the server
 
 
 class Task:

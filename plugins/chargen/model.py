@@ -18,3 +18,14 @@ class CharLSTM(nn.Module):
     def forward(self, ids: torch.Tensor, state=None):
         out, state = self.lstm(self.embedding(ids), state)
         return self.head(self.dropout(out)), state
+
+    def stepper(self):
+        """The fused one-step LSTM for generation, built once from the loaded weights (kept out of
+        the module tree, so it is never saved and never double-counted)."""
+        step = self.__dict__.get("_step")
+        if step is None:
+            from zoo.lstm_step import LSTMStep
+
+            step = LSTMStep(self.lstm)
+            self.__dict__["_step"] = step
+        return step

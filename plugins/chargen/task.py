@@ -1,0 +1,115 @@
+"""Character-level generation: continue a prime text in the style of the training corpus."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from zoo import Checkpoint, InputError, Param, Tab, Task
+
+from .generate import sample
+from .model import CharLSTM
+from .preprocess import CharVocab
+
+HERE = Path(__file__).resolve().parent
+KJV_REVISION = "0000000000000000000000000000000000000000"
+
+MAX_NEW_CHARS = 5000
+MAX_PRIME_CHARS = 20_000
+
+EXAMPLES = ["In the beginning", "And the LORD said unto Moses,", "Blessed are the", ""]
+
+
+class ChargenTask(Task):
+    name = "chargen"
+    title = "Text generation"
+    description = ("Character-level generation: a 2-layer LSTM continues your text one character at a time, in "
+                   "the style of the King James Bible. Streams as it writes; Stop ends the work on the server.")
+    pipeline_tag = "text-generation"
+    streaming = True
+    params = [
+        Param("max_new_chars", int, 400, "characters to generate", min=1, max=MAX_NEW_CHARS),
+        Param("temperature", float, 0.8, "0 = always the likeliest character; higher = more surprising",
+              min=0.0, max=5.0),
+        Param("top_k", int, 0, "sample among the k likeliest characters (0 = all)", min=0, max=1000),
+        Param("top_p", float, 1.0, "sample within this much probability mass (1 = all)", min=0.01, max=1.0),
+        Param("seed", int, -1, "-1 = a fresh random seed (returned in the result)", min=-1, max=2**31 - 1),
+        Param("num_samples", int, 1, "independent continuations", min=1, max=8),
+        Param("stop", str, "", "stop when this text is generated (empty: run to max_new_chars)"),
+    ]
+    checkpoints = [
+        Checkpoint(id="kjv", repo_id="lstm-zoo/chargen-kjv-lstm", revision=KJV_REVISION,
+                   bundled=HERE / "checkpoints" / "kjv", default=True, description="King James Bible"),
+    ]
+
+    def build_model(self, config: dict) -> CharLSTM:
+        return CharLSTM(**config["architecture"])
+
+    def load_preprocessor(self, folder: Path, config: dict) -> CharVocab:
+        return CharVocab.load(folder)
+
+    def validate(self, input) -> None:
+        if not isinstance(input, str):
+            raise InputError(f"the prime must be text (str), got {type(input).__name__}")
+
+    def _prepare(self, pipe, prime: str, params: dict) -> tuple[list[int], dict, list[str]]:
+        notices = []
+        if len(prime) > MAX_PRIME_CHARS:
+            notices.append(f"prime truncated to its last {MAX_PRIME_CHARS:,} characters")
+            prime = prime[-MAX_PRIME_CHARS:]
+        unknown = pipe.preprocessor.unknown(prime)
+        if unknown:
+            shown = "".join(unknown[:20])
+            notices.append(f"{len(unknown)} character(s) the model never saw were read as unknown: {shown!r}")
+        params = dict(params)
+        if params["seed"] == -1:
+            params["seed"] = random.SystemRandom().randrange(2**31)
+        ids = pipe.preprocessor.encode(prime or "\n")  # an empty prime starts a new line
+        return ids, params, notices
+
+    def _result(self, prime: str, texts: list[str], params: dict, notices: list[str]) -> dict:
+        out = {"text": prime + texts[0], "prime": prime, "seed": params["seed"]}
+        if params["num_samples"] > 1:
+            out["texts"] = [prime + t for t in texts]
+        if notices:
+            out["notices"] = notices
+        return out
+
+    def stream(self, pipe, input: str, **params):
+        ids, params, notices = self._prepare(pipe, input, params)
+        for texts in sample(pipe.model, pipe.preprocessor, ids, **params):
+            yield self._result(input, texts, params, notices)
+
+    def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
+        return [list(self.stream(pipe, x, **params))[-1] for x in inputs]
+
+    def examples(self) -> list:
+        return ["In the beginning", "And the LORD said unto Moses,"]
+
+    def bad_inputs(self) -> list:
+        return [None, 42, b"bytes"]
+
+    def build_tab(self, gr) -> Tab:
+        with gr.Row():
+            with gr.Column(scale=2):
+                prime = gr.Textbox(label="Prime", lines=3, placeholder="Start the text (empty: start a new line)",
+                                   elem_id="chargen-input")
+                with gr.Row():
+                    go = gr.Button("Generate", variant="primary", elem_id="chargen-submit")
+                    stop_button = gr.Button("Stop", variant="stop", elem_id="chargen-stop")
+                output = gr.Textbox(label="Generated text", lines=12, elem_id="chargen-output")
+            with gr.Column(scale=1):
+                p = {x.name: x for x in self.params}
+                length = gr.Slider(1, 2000, value=p["max_new_chars"].default, step=1, label="max_new_chars")
+                temperature = gr.Slider(0, 2, value=p["temperature"].default, step=0.05, label="temperature")
+                top_k = gr.Slider(0, 80, value=0, step=1, label="top_k (0: off)")
+                top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="top_p")
+                seed = gr.Number(value=-1, precision=0, label="seed (-1: random)")
+                stop = gr.Textbox(value="", label="stop at")
+
+        def to_request(text, n, t, k, p_, s, stop_at):
+            return text, {"max_new_chars": n, "temperature": t, "top_k": k, "top_p": p_,
+                          "seed": -1 if s is None else s, "stop": stop_at or ""}
+
+        return Tab(inputs=[prime, length, temperature, top_k, top_p, seed, stop], outputs=[output],
+                   to_request=to_request, to_outputs=lambda r: (r["text"],), submit=go, stop=stop_button,
+                   examples=[[e, 300, 0.8, 0, 1.0, 7, ""] for e in EXAMPLES[:3]])
