@@ -20,12 +20,9 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from . import data
+from .evaluate import nats_per_char
 from .model import CharLSTM
-
-
-def encode(text: str, vocab: dict[str, int]) -> torch.Tensor:
-    unk = vocab["\x00"]
-    return torch.tensor([vocab.get(c, unk) for c in text], dtype=torch.long)
+from .preprocess import CharVocab
 
 
 def streams(ids: torch.Tensor, batch: int) -> torch.Tensor:
@@ -33,20 +30,8 @@ def streams(ids: torch.Tensor, batch: int) -> torch.Tensor:
     return ids[: n * batch].view(batch, n)
 
 
-@torch.no_grad()
-def bits_per_char(model, ids: torch.Tensor, seq: int = 512, batch: int = 16) -> float:
-    model.eval()
-    data_ = streams(ids, batch)
-    state, total, count = None, 0.0, 0
-    for start in range(0, data_.shape[1] - 1, seq):
-        x = data_[:, start:start + seq]
-        y = data_[:, start + 1:start + seq + 1]
-        x = x[:, : y.shape[1]]
-        logits, state = model(x, state)
-        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum").item()
-        count += y.numel()
-    model.train()
-    return total / count / math.log(2)
+def bits_per_char(model, ids: torch.Tensor) -> float:
+    return nats_per_char(model, ids) / math.log(2)
 
 
 def save(out: Path, model, optimizer, meta: dict) -> None:
@@ -74,16 +59,16 @@ def main(argv=None) -> None:
         print(json.dumps(export(out, Path(args.export)), indent=2))
         return
     splits = data.load_splits()
-    chars = sorted(set(splits["train"]))
-    vocab = {"\x00": 0, **{c: i + 1 for i, c in enumerate(chars)}}  # 0: unknown character
-    train_ids = streams(encode(splits["train"], vocab), args.batch)
-    dev_ids = encode(splits["dev"], vocab)
+    chars = "".join(sorted(set(splits["train"])))
+    vocab = CharVocab(chars)  # id 0: a character the training books never use
+    train_ids = streams(torch.tensor(vocab.encode(splits["train"])), args.batch)
+    dev_ids = torch.tensor(vocab.encode(splits["dev"]))
     torch.manual_seed(0)
     model = CharLSTM(len(vocab))
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     steps_per_epoch = (train_ids.shape[1] - 1) // args.seq
     total_steps = int(steps_per_epoch * args.epochs)
-    meta = {"step": 0, "vocab": "".join(chars), "args": vars(args), "history": []}
+    meta = {"step": 0, "vocab": chars, "args": vars(args), "history": []}
     if (out / "state.json").is_file():  # resume
         meta = json.loads((out / "state.json").read_text())
         model.load_state_dict(load_file(str(out / "model.safetensors")))
@@ -139,7 +124,6 @@ def export(run: Path, out: Path) -> dict:
     from zoo.pipelines import load_folder
 
     from .evaluate import evaluate
-    from .preprocess import CharVocab
     from .task import ChargenTask
 
     meta = json.loads((run / "state.json").read_text())
