@@ -169,8 +169,8 @@ def _bundled(ckpt: Checkpoint, why: str) -> Resolved:
     return Resolved(Path(ckpt.bundled), "bundled", ckpt.id, ckpt)
 
 
-def resolve(task_name: str, name: str | None, checkpoints: list[Checkpoint]) -> Resolved:
-    found = find_checkpoint(task_name, name, checkpoints)
+def resolve(found: Checkpoint | Path) -> Resolved:
+    """Fetch what ``find_checkpoint`` found: a local folder as it is, a checkpoint per ZOO_WEIGHTS."""
     if isinstance(found, Path):
         log.info("checkpoint %s: local folder", found)
         return Resolved(found, "local path", str(found), None)

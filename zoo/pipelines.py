@@ -121,7 +121,7 @@ def pipeline(task: str | Task, checkpoint: str | None = None, device: str | None
         if cache and key in _cache:
             return _cache[key]
         started = time.perf_counter()
-        resolved = ckpt_mod.resolve(task_obj.name, checkpoint, checkpoints)
+        resolved = ckpt_mod.resolve(found)
         label = resolved.checkpoint.repo_id if resolved.checkpoint else str(resolved.folder)
         pipe = load_folder(task_obj, resolved.folder, dev, dt, label=label, source=resolved)
         log.info("loaded %s checkpoint %s from %s in %.2fs on %s", task_obj.name, resolved.name,
