@@ -11,7 +11,7 @@ from .model import CharLSTM
 from .preprocess import CharVocab
 
 HERE = Path(__file__).resolve().parent
-KJV_REVISION = "0000000000000000000000000000000000000000"
+KJV_REVISION = "f52a156b044036bcda1c1f4d264274198179e8af"
 
 MAX_NEW_CHARS = 5000
 MAX_PRIME_CHARS = 20_000
@@ -87,6 +87,27 @@ class ChargenTask(Task):
 
     def bad_inputs(self) -> list:
         return [None, 42, b"bytes"]
+
+    # -- CLI ---------------------------------------------------------------------------------------
+    def data(self, argv: list[str]) -> dict:
+        from . import data
+
+        path = data.fetch()
+        by_book = data.books(path)
+        splits = data.split_books(by_book)
+        return {"path": str(path), "splits": {k: {"books": v, "chars": sum(len(by_book[b]) for b in v)}
+                                                for k, v in splits.items()}}
+
+    def train(self, argv: list[str]) -> dict:
+        from .train import main
+
+        main(argv)
+        return {"done": True}
+
+    def evaluate(self, pipe, split: str, argv: list[str]) -> dict:
+        from .evaluate import evaluate
+
+        return evaluate(pipe, split)
 
     def build_tab(self, gr) -> Tab:
         with gr.Row():
