@@ -33,6 +33,10 @@ def write(folder, name, text):
     (folder / name).write_text(textwrap.dedent(text))
 
 
+def plugin_info(reg, name):
+    return next(p for p in reg.plugins if p.name == name)
+
+
 def listing(env):
     result = run_cli("plugins", env=env)
     assert result.returncode == 0, result.stderr
@@ -42,7 +46,7 @@ def listing(env):
 def test_builtin_plugins_are_found_from_a_plain_checkout():
     reg = zoo.registry()
     assert "sentiment" in reg.tasks
-    info = next(p for p in reg.plugins if p.name == "sentiment")
+    info = plugin_info(reg, "sentiment")
     assert info.source == "builtin" and info.error is None and info.tasks == ["sentiment"]
     assert "register_tasks" in info.hooks
 
@@ -126,7 +130,7 @@ def test_a_plugin_can_add_a_checkpoint_to_another_plugins_task():
             register("sentiment", Checkpoint(id="extra", repo_id="someone/extra", revision="a" * 40))
 
     with manager.registered(AddsCheckpoint(), name="adds") as reg:
-        assert next(p for p in reg.plugins if p.name == "adds").checkpoints == ["sentiment:extra"]
+        assert plugin_info(reg, "adds").checkpoints == ["sentiment:extra"]
         ids = [c.id for c in reg.checkpoints["sentiment"]]
         assert ids[:2] == ["rt-bilstm-minilm", "rt-bilstm"] and "extra" in ids
 
@@ -138,7 +142,7 @@ def test_checkpoint_for_an_unknown_task_is_reported_not_fatal():
             register("no_such_task", Checkpoint(id="x", repo_id="a/b", revision="b" * 40))
 
     with manager.registered(Wrong(), name="wrong") as reg:
-        info = next(p for p in reg.plugins if p.name == "wrong")
+        info = plugin_info(reg, "wrong")
         assert "no task named 'no_such_task'" in info.error
         assert "sentiment" in reg.tasks
 
@@ -176,7 +180,7 @@ def test_a_misspelt_hook_is_reported_not_silently_ignored():
             pass
 
     with manager.registered(Misspelt(), name="misspelt") as reg:
-        info = next(p for p in reg.plugins if p.name == "misspelt")
+        info = plugin_info(reg, "misspelt")
         assert "register_task" in info.error and "known hooks" in info.error
         assert "sentiment" in reg.tasks
 
@@ -203,7 +207,7 @@ def test_a_task_with_malformed_checkpoints_is_refused_alone():
             register(Unpinned())
 
     with manager.registered(Plugin(), name="malformed_plugin") as reg:
-        assert "zoo.Checkpoint" in next(p for p in reg.plugins if p.name == "malformed_plugin").error
+        assert "zoo.Checkpoint" in plugin_info(reg, "malformed_plugin").error
         assert "malformed" not in reg.tasks and "sentiment" in reg.tasks
     with manager.registered(Plugin2(), name="unpinned_plugin") as reg:
-        assert "40-hex" in next(p for p in reg.plugins if p.name == "unpinned_plugin").error
+        assert "40-hex" in plugin_info(reg, "unpinned_plugin").error

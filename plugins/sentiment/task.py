@@ -23,10 +23,6 @@ EXAMPLES = [
 ]
 
 
-def _sort_key(enc) -> int:
-    return len(enc.ids)
-
-
 class SentimentTask(Task):
     name = "sentiment"
     title = "Sentiment"
@@ -60,7 +56,7 @@ class SentimentTask(Task):
         encoded = [pre.encode(text) for text in inputs]
         results: list[dict | None] = [None] * len(encoded)
         # Length-sorted chunks: little padding, bounded memory for huge batches.
-        order = sorted(range(len(encoded)), key=lambda i: _sort_key(encoded[i]))
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
         for start in range(0, len(order), 256):
             idx = order[start:start + 256]
             lengths = torch.tensor([len(encoded[i].ids) for i in idx])
