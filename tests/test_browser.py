@@ -1,4 +1,4 @@
-"""A person uses the sentiment tab in a real browser (Debian Chromium driven by Playwright)."""
+"""A person uses the app in a real browser (Debian Chromium driven by Playwright)."""
 import os
 
 import pytest
@@ -65,3 +65,27 @@ def test_examples_shift_enter_and_checkpoint_changes_all_run_the_model(page):
     page.get_by_role("option", name="rt-bilstm: embeddings learned from scratch").click()
     words.get_by_text("joyous", exact=True).wait_for(timeout=30_000)  # the other model reads whole words
     verdict.get_by_text("positive", exact=True).wait_for(timeout=30_000)
+
+
+def test_generated_text_streams_in_and_stop_ends_it(page):
+    page.click("button[role=tab]:has-text('Text generation')")
+    output = page.locator("#chargen-output textarea")
+    page.fill("#chargen-input textarea", "In the beginning")
+    page.click("#chargen-submit")
+    page.wait_for_function("document.querySelector('#chargen-output textarea').value.length > 100", timeout=30_000)
+    assert output.input_value().startswith("In the beginning")
+    # A long run: the text grows in several updates, then Stop ends it early.
+    page.fill("input[aria-label='number input for max_new_chars']", "10000")
+    page.press("input[aria-label='number input for max_new_chars']", "Enter")
+    page.fill("#chargen-input textarea", "And God said")
+    page.click("#chargen-submit")
+    page.wait_for_function("document.querySelector('#chargen-output textarea').value.startsWith('And God said')"
+                           " && document.querySelector('#chargen-output textarea').value.length > 40", timeout=30_000)
+    first = len(output.input_value())
+    page.wait_for_function(f"document.querySelector('#chargen-output textarea').value.length > {first}", timeout=30_000)
+    page.click("#chargen-stop")
+    page.wait_for_timeout(500)
+    stopped = output.input_value()
+    page.wait_for_timeout(1000)
+    assert output.input_value() == stopped  # nothing arrives after Stop
+    assert len(stopped) < len("And God said") + 10_000

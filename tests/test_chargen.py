@@ -4,6 +4,7 @@ from gradio_client import Client
 
 import zoo
 from zoo import InputError
+from zoo.lstm_step import int8_available
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +50,57 @@ def test_streams_through_the_app(app_url):
     texts = [update[0] for update in job]
     assert len(texts) >= 2 and all(b.startswith(a) for a, b in zip(texts, texts[1:]))  # each update grows the last
     assert len(texts[-1]) == len("In the beginning") + 300
+
+
+def test_cancelling_a_stream_ends_the_work_on_the_server(app_url):
+    """The app runs in this process, so its CPU time shows whether generation goes on."""
+    import time
+
+    def cpu_over(seconds):
+        start = time.process_time()
+        time.sleep(seconds)
+        return time.process_time() - start
+
+    client = Client(app_url, verbose=False)
+    job = client.submit("In the beginning", 10_000, 0.8, 0, 1.0, 7, "", api_name="/chargen")
+    while not job.outputs():
+        time.sleep(0.01)
+    busy = cpu_over(0.5)  # generating: the server keeps a core busy
+    job.cancel()
+    time.sleep(0.3)
+    idle = cpu_over(0.5)
+    assert busy > 0.3, busy
+    assert idle < busy / 3, (busy, idle)
+    assert len(job.outputs()[-1][0]) < len("In the beginning") + 10_000
+
+
+@pytest.mark.skipif(not int8_available(), reason="no x86/fbgemm quantized engine")
+def test_the_int8_generation_step_costs_at_most_0_02_bits_per_character(chargen):
+    """Generation runs int8 weights on the CPU; it must model text as well as the float weights."""
+    import math
+
+    import torch
+
+    from plugins.chargen.evaluate import nats_per_char, step_nats_per_char
+
+    text = ("In the beginning was the Word, and the Word was with God, and the Word was God.\n"
+            "The same was in the beginning with God.\nAll things were made by him; and without him was not "
+            "any thing made that was made.\nIn him was life; and the life was the light of men.\n") * 4
+    ids = torch.tensor(chargen.preprocessor.encode(text))
+    model, step = chargen.model, chargen.model.stepper()
+    assert step.int8
+    full = nats_per_char(model, ids, streams=1) / math.log(2)
+    stepped = step_nats_per_char(model, step, ids, streams=1) / math.log(2)
+    assert abs(stepped - full) <= 0.02, (full, stepped)
+    float_step = step_nats_per_char(model, model.stepper(int8=False), ids, streams=1) / math.log(2)
+    assert abs(float_step - full) < 1e-3  # the float step is the same function as nn.LSTM
+
+
+def test_generation_never_reruns_the_prefix(chargen, monkeypatch):
+    """After the prime, the full nn.LSTM is never called again: one step per character."""
+    calls = []
+    lstm = chargen.model.lstm
+    original = lstm.forward
+    monkeypatch.setattr(lstm, "forward", lambda *a, **k: calls.append(a[0].shape) or original(*a, **k))
+    chargen("In the beginning", max_new_chars=300, seed=1)
+    assert len(calls) == 1 and calls[0][1] == len("In the beginning")

@@ -1,8 +1,16 @@
-"""The fused decoding step gives what nn.LSTM gives, one step at a time, state carried."""
+"""The fast decoding step gives what nn.LSTM gives, one step at a time, state carried."""
 import pytest
 import torch
 
-from zoo.lstm_step import LSTMStep
+from zoo.lstm_step import LSTMStep, int8_available
+
+
+def run_steps(step, xs, state):
+    outs = []
+    for t in range(xs.shape[1]):
+        out, state = step(xs[:, t], state)
+        outs.append(out)
+    return torch.stack(outs, dim=1), state
 
 
 @pytest.mark.parametrize("layers,batch,bias", [(1, 1, True), (2, 1, True), (3, 4, True), (2, 2, False)])
@@ -13,14 +21,11 @@ def test_steps_match_nn_lstm(layers, batch, bias):
     x = torch.randn(batch, 12, 7)
     with torch.no_grad():
         expected, (h_ref, c_ref) = lstm(x)
-        state = step.initial_state(batch, x)
-        outs = []
-        for t in range(x.shape[1]):
-            out, state = step(x[:, t], state)
-            outs.append(out)
-    torch.testing.assert_close(torch.stack(outs, dim=1), expected, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(state[0], h_ref, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(state[1], c_ref, atol=1e-5, rtol=1e-5)
+        outs, state = run_steps(step, x, step.initial_state(batch, x))
+    torch.testing.assert_close(outs, expected, atol=1e-5, rtol=1e-5)
+    h, c = LSTMStep.to_lstm_state(state)
+    torch.testing.assert_close(h, h_ref, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(c, c_ref, atol=1e-5, rtol=1e-5)
 
 
 def test_continues_from_a_prefix_state():
@@ -31,13 +36,39 @@ def test_continues_from_a_prefix_state():
     x = torch.randn(1, 10, 5)
     with torch.no_grad():
         full, _ = lstm(x)
-        _, state = lstm(x[:, :6])
-        for t in range(6, 10):
-            out, state = step(x[:, t], state)
-            torch.testing.assert_close(out, full[:, t], atol=1e-5, rtol=1e-5)
+        _, prefix_state = lstm(x[:, :6])
+        outs, _ = run_steps(step, x[:, 6:], LSTMStep.from_lstm_state(prefix_state))
+    torch.testing.assert_close(outs, full[:, 6:], atol=1e-5, rtol=1e-5)
+
+
+def test_folded_embedding_takes_token_ids():
+    torch.manual_seed(1)
+    emb = torch.nn.Embedding(11, 6)
+    lstm = torch.nn.LSTM(6, 12, num_layers=2, batch_first=True).eval()
+    ids = torch.randint(0, 11, (3, 9))
+    step = LSTMStep(lstm, embedding=emb)
+    with torch.no_grad():
+        expected, _ = lstm(emb(ids))
+        outs, _ = run_steps(step, ids, step.initial_state(3, ids))
+    torch.testing.assert_close(outs, expected, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.skipif(not int8_available(), reason="no x86/fbgemm quantized engine")
+def test_int8_step_stays_close_and_reads_a_quarter_of_the_bytes():
+    torch.manual_seed(2)
+    emb = torch.nn.Embedding(20, 16)
+    lstm = torch.nn.LSTM(16, 64, num_layers=2, batch_first=True).eval()
+    ids = torch.randint(0, 20, (2, 30))
+    fp32, int8 = LSTMStep(lstm, embedding=emb), LSTMStep(lstm, embedding=emb, int8=True)
+    with torch.no_grad():
+        expected, _ = lstm(emb(ids))
+        outs, _ = run_steps(int8, ids, int8.initial_state(2, ids))
+    assert (outs - expected).abs().max() < 0.05  # hidden values lie in (-1, 1)
+    assert not torch.equal(outs, expected)  # it really is the quantized path
+    assert int8.weight_bytes < 0.3 * fp32.weight_bytes
 
 
 def test_refuses_what_it_cannot_run():
     with pytest.raises(ValueError, match="unidirectional"):
         LSTMStep(torch.nn.LSTM(3, 4, bidirectional=True))
-    assert not LSTMStep(torch.nn.LSTM(3, 4)).state_dict()  # derived buffers are never saved
+    assert not LSTMStep(torch.nn.LSTM(3, 4)).state_dict()  # derived weights are never saved

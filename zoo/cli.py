@@ -87,8 +87,7 @@ def cmd_eval(args) -> int:
     pipe = pipeline(task, checkpoint=args.checkpoint, device=args.device)
     out = task.evaluate(pipe, args.split, args.rest)
     checkpoint = pipe.source.name if pipe.source else args.checkpoint
-    _print({"task": task.name, "checkpoint": checkpoint, "split": args.split, "n": out["n"],
-            "metrics": out["metrics"], "baselines": out.get("baselines", {})})
+    _print({"task": task.name, "checkpoint": checkpoint, "split": args.split, **out})
     return 0
 
 

@@ -1,55 +1,134 @@
-"""One step of a stacked LSTM for decoding, fused for small batches.
+"""One step of a stacked LSTM for decoding: the fast path of every generating task.
 
 Generation (characters, translation) feeds one token per step with a kept state. Calling
 ``nn.LSTM`` once per step is slow on the CPU (the oneDNN path re-prepares weights on every call;
-see shared/toolchain.md: 7.4 ms per step for a 2x512 LSTM); this module precomputes, per layer,
-the concatenated weight ``[W_ih | W_hh]`` (transposed, contiguous) and the summed bias, so a step
-is one ``addmm`` over ``[x, h]`` plus the gate nonlinearities: every weight is read once.
+see shared/toolchain.md: 7.4 ms per step for a 2x512 LSTM). At batch 1 a step is bound by reading
+the weights once, plus Python's per-op overhead, so this module:
+
+- precomputes, per layer, the weight over ``[x, h]`` (``[W_ih | W_hh]``) and the summed bias, so a
+  layer is one matrix-vector product plus the gate nonlinearities;
+- with ``embedding=``, folds the embedding into the first layer: ``E @ W_ih0^T + b`` is a table
+  with one row per token, so the first layer reads only ``W_hh0`` and takes token ids;
+- orders the gates ``[i, f, o, g]`` so one sigmoid covers three gates;
+- with ``int8=True`` (CPU), stores weights as int8 with one scale per output row and multiplies
+  with fbgemm's dynamic-quantized linear: a quarter of the bytes read per step.
 
 It takes its weights from an ``nn.LSTM`` (unidirectional, no projections), so a checkpoint stays
 an ordinary ``nn.LSTM`` state dict and the full-sequence path (training, prefixes) keeps cuDNN.
+The state is a list of ``(h, c)`` per layer, each ``(B, H)``: no stacking per step.
 """
 from __future__ import annotations
 
+import warnings
+
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
+
+State = list[tuple[torch.Tensor, torch.Tensor]]
+
+
+def int8_available() -> bool:
+    return any(e in torch.backends.quantized.supported_engines for e in ("x86", "fbgemm"))
+
+
+class _Int8Linear:
+    """``x @ W^T + b`` with W stored as per-row symmetric int8 (fbgemm dynamic quantization).
+
+    The quantized-tensor API is deprecated in favour of torchao, which has no fast batch-1 CPU
+    kernel; torch is pinned (requirements.txt), and tests check this path against fp32."""
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None):
+        weight = weight.detach().float().cpu()
+        scales = (weight.abs().amax(dim=1) / 127).clamp_min(1e-12).double()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            q = torch.quantize_per_channel(weight, scales, torch.zeros(len(scales), dtype=torch.long), 0, torch.qint8)
+            self.packed = torch.ops.quantized.linear_prepack(q, None if bias is None else bias.detach().float().cpu())
+        self.nbytes = weight.numel() + scales.numel() * 4
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.ops.quantized.linear_dynamic(x, self.packed, True)
+
+
+class _Linear:
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None):
+        self.weight = weight.detach().contiguous()
+        self.bias = None if bias is None else bias.detach().contiguous()
+        self.nbytes = self.weight.numel() * self.weight.element_size()
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight, self.bias)
 
 
 class LSTMStep(nn.Module):
-    def __init__(self, lstm: nn.LSTM):
+    def __init__(self, lstm: nn.LSTM, embedding: nn.Embedding | None = None, int8: bool = False):
         super().__init__()
         if lstm.bidirectional or lstm.proj_size:
             raise ValueError("LSTMStep needs a unidirectional nn.LSTM without projections")
+        if int8 and not int8_available():
+            raise ValueError("int8 steps need PyTorch's x86/fbgemm quantized engine (CPU)")
+        if int8 and lstm.weight_hh_l0.device.type != "cpu":
+            raise ValueError("int8 steps run on the CPU; use the float step on other devices")
         self.num_layers = lstm.num_layers
-        self.hidden_size = lstm.hidden_size
-        for layer in range(lstm.num_layers):
-            w_ih = getattr(lstm, f"weight_ih_l{layer}")
-            w_hh = getattr(lstm, f"weight_hh_l{layer}")
-            weight = torch.cat([w_ih, w_hh], dim=1).t().contiguous()  # (in + H, 4H)
-            if lstm.bias:
-                bias = getattr(lstm, f"bias_ih_l{layer}") + getattr(lstm, f"bias_hh_l{layer}")
-            else:
-                bias = torch.zeros(4 * lstm.hidden_size, dtype=w_ih.dtype, device=w_ih.device)
-            # Buffers, not parameters: derived copies for inference, never saved or trained.
-            self.register_buffer(f"weight_{layer}", weight.detach().clone(), persistent=False)
-            self.register_buffer(f"bias_{layer}", bias.detach().clone(), persistent=False)
+        self.hidden_size = H = lstm.hidden_size
+        self.int8 = int8
+        # PyTorch's gate order is [i, f, g, o]; ours is [i, f, o, g].
+        order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])
+        order = order.to(lstm.weight_hh_l0.device)
+        self.table = None
+        self.linears = []
+        with torch.no_grad():
+            for layer in range(lstm.num_layers):
+                w_ih = getattr(lstm, f"weight_ih_l{layer}")[order].float()
+                w_hh = getattr(lstm, f"weight_hh_l{layer}")[order].float()
+                if lstm.bias:
+                    bias = (getattr(lstm, f"bias_ih_l{layer}") + getattr(lstm, f"bias_hh_l{layer}"))[order].float()
+                else:
+                    bias = torch.zeros(4 * H, device=w_ih.device)
+                if layer == 0 and embedding is not None:
+                    self.table = F.linear(embedding.weight.float(), w_ih, bias)  # (vocab, 4H)
+                    self.rows = list(self.table.unsqueeze(1).unbind(0))  # for a Python int token
+                    weight, bias = w_hh, None
+                else:
+                    weight = torch.cat([w_ih, w_hh], dim=1)  # (4H, in + H)
+                self.linears.append((_Int8Linear if int8 else _Linear)(weight, bias))
 
-    def initial_state(self, batch: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        zeros = like.new_zeros(self.num_layers, batch, self.hidden_size)
-        return zeros, zeros.clone()
+    @property
+    def weight_bytes(self) -> int:
+        """Bytes of weights one step reads (the token table contributes one row: negligible)."""
+        return sum(lin.nbytes for lin in self.linears)
 
-    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]):
-        """``x`` (B, input), ``state`` = (h, c), each (layers, B, H), as nn.LSTM's.
-        Returns (top layer output (B, H), (h, c))."""
-        h0, c0 = state
-        hs, cs = [], []
+    def initial_state(self, batch: int, like: torch.Tensor) -> State:
+        zeros = torch.zeros(batch, self.hidden_size, device=like.device, dtype=torch.float32)
+        return [(zeros, zeros) for _ in range(self.num_layers)]
+
+    @staticmethod
+    def from_lstm_state(state: tuple[torch.Tensor, torch.Tensor]) -> State:
+        """nn.LSTM's ``(h, c)``, each (layers, B, H), as a per-layer list."""
+        h, c = state
+        return [(h[i].float(), c[i].float()) for i in range(h.shape[0])]
+
+    @staticmethod
+    def to_lstm_state(state: State) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.stack([h for h, _ in state]), torch.stack([c for _, c in state])
+
+    def forward(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """``x``: token ids (B,) when built with an embedding (or one ``int`` at batch 1: no
+        indexing op), else inputs (B, in). Returns (top layer output (B, H), new state)."""
+        H = self.hidden_size
+        new_state = []
         inp = x
-        for layer in range(self.num_layers):
-            gates = torch.addmm(getattr(self, f"bias_{layer}"), torch.cat([inp, h0[layer]], dim=1),
-                                getattr(self, f"weight_{layer}"))
-            i, f, g, o = gates.chunk(4, dim=1)
-            c = torch.sigmoid(f) * c0[layer] + torch.sigmoid(i) * torch.tanh(g)
-            inp = torch.sigmoid(o) * torch.tanh(c)
-            hs.append(inp)
-            cs.append(c)
-        return inp, (torch.stack(hs), torch.stack(cs))
+        for layer, linear in enumerate(self.linears):
+            h, c = state[layer]
+            if layer == 0 and self.table is not None:
+                gates = linear(h).add_(self.rows[inp] if isinstance(inp, int) else F.embedding(inp, self.table))
+            else:
+                gates = linear(torch.cat([inp, h], dim=1))
+            # Few, in-place ops: at batch 1 each op's dispatch costs about as much as its math.
+            i, f, o, g = gates.split(H, dim=1)
+            gates[:, : 3 * H].sigmoid_()
+            c = torch.addcmul(f * c, i, g.tanh_())
+            inp = o * c.tanh()
+            new_state.append((inp, c))
+        return inp, new_state

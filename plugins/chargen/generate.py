@@ -1,16 +1,28 @@
-"""Sampling from the character LSTM: the prime runs once through the full nn.LSTM, then one
-character per step through the fused step with the state kept (the prefix is never re-run)."""
+"""Sampling from the character LSTM.
+
+The prime runs once through the full ``nn.LSTM``; then one character per step through the fast
+step (``zoo.lstm_step``) with the state kept: the prefix is never re-run. Sampling is Gumbel-max
+(the argmax of ``logits + temperature * noise``: the same distribution as softmax sampling, one op
+per step), with the noise drawn in blocks from the seeded generator, so a seed gives one text.
+Characters stay on the device and are read back every ``SYNC_EVERY`` steps (on a GPU, the only
+host syncs), where stop strings are checked and the text is yielded at most every 50 ms.
+"""
 from __future__ import annotations
 
 import time
 from typing import Iterator
 
 import torch
+import torch.nn.functional as F
+
+from zoo.lstm_step import LSTMStep
+
+SYNC_EVERY = 16
+NOISE_BLOCK = 256
 
 
-def filter_logits(logits: torch.Tensor, temperature: float, top_k: int, top_p: float) -> torch.Tensor:
-    """Scaled logits with everything outside top-k / the top-p nucleus set to -inf."""
-    logits = logits / temperature
+def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
+    """Logits with everything outside top-k / the top-p nucleus set to -inf."""
     if 0 < top_k < logits.shape[-1]:
         kth = torch.topk(logits, top_k, dim=-1).values[..., -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))
@@ -23,39 +35,60 @@ def filter_logits(logits: torch.Tensor, temperature: float, top_k: int, top_p: f
     return logits
 
 
+@torch.inference_mode()
 def sample(model, vocab, prime_ids: list[int], *, max_new_chars: int, temperature: float, top_k: int,
-           top_p: float, seed: int, num_samples: int, stop: str, every_s: float = 0.05) -> Iterator[list[str]]:
+           top_p: float, seed: int, num_samples: int, stop: str, every_s: float = 0.05,
+           step=None) -> Iterator[list[str]]:
     """Yield the generated continuations (one string per sample) as they grow, at most every
-    ``every_s`` seconds, and once more at the end."""
-    device = next(model.parameters()).device
-    step = model.stepper()
+    ``every_s`` seconds, and once more at the end. ``step`` overrides the model's default step."""
+    device = model.head.weight.device
+    step = (step or model.stepper()).forward  # skip nn.Module.__call__'s hooks: microseconds a step
+    on_host = device.type == "cpu"  # read each id at once (free on the CPU); on a GPU only every SYNC_EVERY
     generator = torch.Generator(device=device).manual_seed(seed)
     ids = torch.tensor(prime_ids, device=device).repeat(num_samples, 1)
-    logits, state = model(ids)
-    logits = logits[:, -1].float()
-    logits[:, 0] = float("-inf")  # never emit the unknown-character id
+    out, lstm_state = model.lstm(model.embedding(ids))
+    state = LSTMStep.from_lstm_state(lstm_state)
+    hidden = out[:, -1].float()
+    head_weight = model.head.weight.float()
+    head_bias = model.head.bias.float().clone()
+    head_bias[0] = float("-inf")  # never emit the unknown-character id
+    filtering = temperature > 0 and (0 < top_k < head_bias.numel() or top_p < 1.0)
+    pending: list = []  # ids not yet decoded into ``texts``
     texts = [""] * num_samples
     done = [False] * num_samples
     last = time.perf_counter()
-    for _ in range(max_new_chars):
+    noise = None
+    for t in range(max_new_chars):
+        logits = F.linear(hidden, head_weight, head_bias)
         if temperature == 0:
-            nxt = logits.argmax(-1, keepdim=True)
+            nxt = logits.argmax(-1)
         else:
-            probs = filter_logits(logits, temperature, top_k, top_p).softmax(-1)
-            nxt = torch.multinomial(probs, 1, generator=generator)
-        chars = vocab.decode(nxt.view(-1).tolist())
-        for i, ch in enumerate(chars):
-            if not done[i]:
-                texts[i] += ch
-                if stop and texts[i].endswith(stop):
-                    texts[i] = texts[i][: -len(stop)]
-                    done[i] = True
-        if all(done):
-            break
-        out, state = step(model.embedding(nxt.view(-1)), state)
-        logits = model.head(out).float()
-        logits[:, 0] = float("-inf")
-        if time.perf_counter() - last >= every_s:
-            last = time.perf_counter()
-            yield list(texts)
+            if t % NOISE_BLOCK == 0:  # Gumbel(0, 1) noise for the next block of steps
+                noise = torch.empty(NOISE_BLOCK, *logits.shape, device=device).exponential_(generator=generator)
+                noise = noise.log_().neg_()
+            if filtering:
+                logits = filter_logits(logits, top_k, top_p)
+            nxt = torch.add(logits, noise[t % NOISE_BLOCK], alpha=temperature).argmax(-1)
+        if on_host:
+            new_ids = nxt.tolist()
+            pending.append(new_ids)
+            nxt = new_ids[0] if num_samples == 1 else nxt
+        else:
+            pending.append(nxt)
+        if len(pending) == SYNC_EVERY or t + 1 == max_new_chars:
+            new = list(zip(*pending)) if on_host else torch.stack(pending, dim=1).tolist()
+            pending.clear()
+            for i, row in enumerate(new):
+                if not done[i]:
+                    texts[i] += vocab.decode(row)
+                    if stop and stop in texts[i]:
+                        texts[i] = texts[i][: texts[i].index(stop)]
+                        done[i] = True
+            if all(done):
+                break
+            if time.perf_counter() - last >= every_s:
+                last = time.perf_counter()
+                yield list(texts)
+        if t + 1 < max_new_chars:
+            hidden, state = step(nxt, state)
     yield list(texts)

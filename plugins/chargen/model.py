@@ -1,8 +1,9 @@
-"""A multi-layer character LSTM language model (work in progress for issue 3)."""
+"""A multi-layer character LSTM language model."""
 from __future__ import annotations
 
-import torch
 import torch.nn as nn
+
+from zoo.lstm_step import LSTMStep, int8_available
 
 
 class CharLSTM(nn.Module):
@@ -15,17 +16,17 @@ class CharLSTM(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
 
-    def forward(self, ids: torch.Tensor, state=None):
+    def forward(self, ids, state=None):
         out, state = self.lstm(self.embedding(ids), state)
         return self.head(self.dropout(out)), state
 
-    def stepper(self):
-        """The fused one-step LSTM for generation, built once from the loaded weights (kept out of
-        the module tree, so it is never saved and never double-counted)."""
-        step = self.__dict__.get("_step")
-        if step is None:
-            from zoo.lstm_step import LSTMStep
-
-            step = LSTMStep(self.lstm)
-            self.__dict__["_step"] = step
-        return step
+    def stepper(self, int8: bool | None = None) -> LSTMStep:
+        """The one-step LSTM for generation, built once per kind from the loaded weights and kept
+        out of the module tree (never saved, never double-counted). By default int8 on the CPU,
+        where a step is bound by reading the weights; float on accelerators."""
+        if int8 is None:
+            int8 = self.head.weight.device.type == "cpu" and int8_available()
+        steps = self.__dict__.setdefault("_steps", {})
+        if int8 not in steps:
+            steps[int8] = LSTMStep(self.lstm, embedding=self.embedding, int8=int8)
+        return steps[int8]

@@ -13,7 +13,7 @@ from .preprocess import CharVocab
 HERE = Path(__file__).resolve().parent
 KJV_REVISION = "f52a156b044036bcda1c1f4d264274198179e8af"
 
-MAX_NEW_CHARS = 5000
+MAX_NEW_CHARS = 10_000
 MAX_PRIME_CHARS = 20_000
 
 EXAMPLES = ["In the beginning", "And the LORD said unto Moses,", "Blessed are the", ""]
@@ -90,13 +90,14 @@ class ChargenTask(Task):
 
     # -- CLI ---------------------------------------------------------------------------------------
     def data(self, argv: list[str]) -> dict:
+        import argparse
+
         from . import data
 
-        path = data.fetch()
-        by_book = data.books(path)
-        splits = data.split_books(by_book)
-        return {"path": str(path), "splits": {k: {"books": v, "chars": sum(len(by_book[b]) for b in v)}
-                                                for k, v in splits.items()}}
+        p = argparse.ArgumentParser(prog="python -m zoo data chargen")
+        p.add_argument("--corpus", default="kjv", choices=sorted(data.CORPORA))
+        args = p.parse_args(argv)
+        return {"corpus": args.corpus, **data.corpus(args.corpus).summary()}
 
     def train(self, argv: list[str]) -> dict:
         from .train import main
@@ -109,6 +110,11 @@ class ChargenTask(Task):
 
         return evaluate(pipe, split)
 
+    def bench(self, argv: list[str]) -> dict:
+        from .bench import main
+
+        return main(argv)
+
     def build_tab(self, gr) -> Tab:
         with gr.Row():
             with gr.Column(scale=2):
@@ -120,7 +126,7 @@ class ChargenTask(Task):
                 output = gr.Textbox(label="Generated text", lines=12, elem_id="chargen-output")
             with gr.Column(scale=1):
                 p = {x.name: x for x in self.params}
-                length = gr.Slider(1, 2000, value=p["max_new_chars"].default, step=1, label="max_new_chars")
+                length = gr.Slider(1, MAX_NEW_CHARS, value=p["max_new_chars"].default, step=1, label="max_new_chars")
                 temperature = gr.Slider(0, 2, value=p["temperature"].default, step=0.05, label="temperature")
                 top_k = gr.Slider(0, 80, value=0, step=1, label="top_k (0: off)")
                 top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="top_p")

@@ -1,6 +1,7 @@
-"""Work in progress for issue 3: train the KJV character LSTM with checkpoints and resume.
+"""Train a character LSTM on one corpus, with checkpoints and resume; export a run as a checkpoint.
 
-    python -m plugins.chargen.train --out runs/chargen-kjv [--minutes 40]
+    python -m zoo train chargen --corpus kjv --out runs/chargen-kjv [--minutes 40]
+    python -m zoo train chargen --out runs/chargen-kjv --export plugins/chargen/checkpoints/kjv
 
 Every few minutes it writes ``model.safetensors``, ``optimizer.safetensors`` and ``state.json``
 (step, position, dev bits per character) to --out; run it again with the same --out to resume.
@@ -9,6 +10,7 @@ Truncated BPTT over 32 parallel streams of the training books, state carried bet
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import math
 import sys
@@ -34,6 +36,11 @@ def bits_per_char(model, ids: torch.Tensor) -> float:
     return nats_per_char(model, ids) / math.log(2)
 
 
+def architecture(args, vocab_size: int) -> dict:
+    return {"vocab_size": vocab_size, "embedding_dim": args.embedding, "hidden_size": args.hidden,
+            "num_layers": args.layers, "dropout": args.dropout}
+
+
 def save(out: Path, model, optimizer, meta: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
@@ -45,26 +52,38 @@ def save(out: Path, model, optimizer, meta: dict) -> None:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--out", default="runs/chargen-kjv")
+    p.add_argument("--corpus", default="kjv", choices=sorted(data.CORPORA))
+    p.add_argument("--out", default=None, help="run folder (default runs/chargen-CORPUS)")
+    p.add_argument("--embedding", type=int, default=64)
+    p.add_argument("--hidden", type=int, default=512)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--min-count", type=int, default=1, help="characters rarer in the training text read as unknown")
     p.add_argument("--minutes", type=float, default=40)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--seq", type=int, default=256)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--epochs", type=float, default=6)
     p.add_argument("--save-every", type=float, default=5, help="minutes")
+    p.add_argument("--init", default=None, help="start from the weights of this finished run (a new schedule: a second stage)")
     p.add_argument("--export", default=None, help="write the run in --out as a checkpoint repo to this folder, and stop")
     args = p.parse_args(argv)
-    out = Path(args.out)
+    out = Path(args.out or f"runs/chargen-{args.corpus}")
     if args.export:
         print(json.dumps(export(out, Path(args.export)), indent=2))
         return
-    splits = data.load_splits()
-    chars = "".join(sorted(set(splits["train"])))
-    vocab = CharVocab(chars)  # id 0: a character the training books never use
+    if (out / "state.json").is_file():  # a resumed run keeps its corpus and architecture
+        saved_args = json.loads((out / "state.json").read_text())["args"]
+        for key in ("corpus", "embedding", "hidden", "layers", "dropout", "min_count"):
+            setattr(args, key, saved_args.get(key, getattr(args, key)))
+    splits = data.load_splits(args.corpus)
+    counts = collections.Counter(splits["train"])
+    chars = "".join(sorted(c for c, n in counts.items() if n >= args.min_count))
+    vocab = CharVocab(chars)  # id 0: a character the training text never (or rarely) uses
     train_ids = streams(torch.tensor(vocab.encode(splits["train"])), args.batch)
     dev_ids = torch.tensor(vocab.encode(splits["dev"]))
     torch.manual_seed(0)
-    model = CharLSTM(len(vocab))
+    model = CharLSTM(**architecture(args, len(vocab)))
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     steps_per_epoch = (train_ids.shape[1] - 1) // args.seq
     total_steps = int(steps_per_epoch * args.epochs)
@@ -78,6 +97,12 @@ def main(argv=None) -> None:
             pid, name = key.split(".", 1)
             optimizer.state[params[int(pid)]][name] = tensor
         print(f"resumed at step {meta['step']}", file=sys.stderr)
+    elif args.init:  # a second stage: the weights of a finished run, a fresh optimizer and schedule
+        first = json.loads((Path(args.init) / "state.json").read_text())
+        if first["vocab"] != chars:
+            raise SystemExit(f"{args.init} was trained with another vocabulary")
+        model.load_state_dict(load_file(str(Path(args.init) / "model.safetensors")))
+        meta["init"] = {"run": args.init, "steps": first["step"], "args": first["args"], "history": first["history"]}
     started = last_save = time.time()
     state = None
     model.train()
@@ -114,6 +139,25 @@ def main(argv=None) -> None:
 
 
 
+CARDS = {
+    "kjv": dict(
+        title="Character LSTM, King James Bible", example="In the beginning",
+        data="King James Bible, public domain, from Debian's bible-kjv packages (`python -m zoo data chargen`). "
+             "The 66 books are shuffled with a fixed seed and whole books held out (see `config.json` "
+             "`training.splits`): test 2 Samuel, Daniel, Nahum, Haggai, Ephesians, Philippians.",
+        limitations="Trained on one 17th-century translation: it writes Bible-like English and nothing else.",
+        datasets=["kjv-bible"], language="en"),
+    "python": dict(
+        title="Character LSTM, Python standard library", example="def ",
+        data="The Python standard library's source (`*.py` of the interpreter it was trained with, PSF licence; "
+             "`python -m zoo data chargen --corpus python`), test suites and generated tables left out; whole "
+             "files held out by a seeded hash of their path (see `config.json` `training.corpus_summary`).",
+        limitations="It writes code that looks like Python, not code that runs; it knows one Python version's "
+                    "library and nothing of third-party code.",
+        datasets=["python-stdlib"], language=None),
+}
+
+
 def export(run: Path, out: Path) -> dict:
     """Turn a training run into a checkpoint repo: fp16 safetensors weights, vocab.json,
     config.json with the test metrics measured on the stored weights, and a model card."""
@@ -127,34 +171,45 @@ def export(run: Path, out: Path) -> dict:
     from .task import ChargenTask
 
     meta = json.loads((run / "state.json").read_text())
+    corpus = meta["args"].get("corpus", "kjv")
     vocab = CharVocab(meta["vocab"])
-    architecture = {"vocab_size": len(vocab), "embedding_dim": 64, "hidden_size": 512, "num_layers": 2, "dropout": 0.1}
-    model = CharLSTM(**architecture)
+    arch = architecture(argparse.Namespace(**{"embedding": 64, "hidden": 512, "layers": 2, "dropout": 0.1,
+                                              **meta["args"]}), len(vocab))
+    model = CharLSTM(**arch)
     model.load_state_dict(load_file(str(run / "model.safetensors")))
     task = ChargenTask()
-    config = {"architecture": architecture, "preprocessor": vocab.config(),
-              "training": {"data": "King James Bible (Debian bible-kjv 4.38), whole-book split: " + data.__doc__.split("Split")[1].strip(),
-                           "steps": meta["step"], "args": meta["args"], "history": meta["history"]}}
+    stages = [meta.get("init"), {"steps": meta["step"], "args": meta["args"], "history": meta["history"]}]
+    summary = data.corpus(corpus).summary()
+    config = {"architecture": arch, "preprocessor": vocab.config(),
+              "training": {"corpus": corpus, "corpus_summary": summary,
+                           "stages": [st for st in stages if st]}}
     save_checkpoint(out, task, model, vocab, config, "# placeholder\n", weights_dtype=torch.float16)
     pipe = load_folder(task, out, torch.device("cpu"))
     ev = evaluate(pipe, "test")
-    evaluation = {"command": "python -m zoo eval chargen --split test", "split": "test", "n": ev["n"],
+    found = next((c for c in task.checkpoints if c.bundled and Path(c.bundled).resolve() == out.resolve()), None)
+    command = f"python -m zoo eval chargen --checkpoint {found.id if found else out} --split test"
+    evaluation = {"command": command, "split": "test", "n": ev["n"],
                   "metrics": {k: v for k, v in ev["metrics"].items() if k != "seconds"},
-                  "baselines": ev["baselines"], "date": datetime.date.today().isoformat()}
+                  "baselines": ev["baselines"], "generation_step": ev["generation_step"],
+                  "date": datetime.date.today().isoformat()}
     config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
+    text = CARDS[corpus]
+    steps = " then ".join(f"{st['steps']} steps at peak learning rate {st['args']['lr']}" for st in config["training"]["stages"])
+    repo = found.repo_id if found else f"lstm-zoo/chargen-{corpus}-lstm"
     card = cards.render(
-        task="chargen", repo_id=task.checkpoints[0].repo_id, title="Character LSTM, King James Bible",
-        summary="A 2-layer, 512-unit character-level LSTM language model of the King James Bible.",
-        model="Character embeddings (64), a 2x512 LSTM and a linear head over the characters of the training books "
-              "plus an unknown-character entry.",
-        data="King James Bible, public domain, from Debian's bible-kjv packages (`python -m zoo data chargen`). "
-             "Whole books held out: " + data.__doc__.split("Split (fixed, documented): ")[1].split("Whole books")[0].strip(),
-        training=f"`python -m plugins.chargen.train` (work in progress): Adam, cosine decay, truncated BPTT over 32 "
-                 f"streams of 256 characters, {meta['step']} steps.",
-        evaluation=evaluation,
-        limitations="Trained on one 17th-century translation: it writes Bible-like English and nothing else.",
-        preprocessor_files="`vocab.json` (the character vocabulary)", example="In the beginning",
-        license="mit", pipeline_tag="text-generation", datasets=["kjv-bible"], tags=["text-generation", "char-rnn"])
+        task="chargen", repo_id=repo, title=text["title"],
+        summary=f"A {arch['num_layers']}-layer, {arch['hidden_size']}-unit character-level LSTM language model.",
+        model=f"Character embeddings ({arch['embedding_dim']}), a {arch['num_layers']}x{arch['hidden_size']} LSTM and "
+              "a linear head over the characters of the training text plus an unknown-character entry. Generation "
+              "steps one character at a time with the state kept (int8 weights on the CPU; see the eval's "
+              "`step_bits_per_char`).",
+        data=text["data"],
+        training=f"`python -m zoo train chargen --corpus {corpus}`: Adam, cosine decay, gradient clipping 1.0, "
+                 f"truncated BPTT over {meta['args']['batch']} streams of {meta['args']['seq']} characters; {steps}.",
+        evaluation=evaluation, limitations=text["limitations"],
+        preprocessor_files="`vocab.json` (the character vocabulary)", example=text["example"],
+        license="mit", pipeline_tag="text-generation", datasets=text["datasets"], language=text["language"],
+        tags=["text-generation", "char-rnn"])
     save_checkpoint(out, task, pipe.model, vocab, config, card, weights_dtype=torch.float16)
     return {"out": str(out), "revision": content_revision(out), "test": evaluation["metrics"],
             "baselines": ev["baselines"]}

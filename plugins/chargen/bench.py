@@ -1,0 +1,179 @@
+"""``python -m zoo bench chargen``: generation speed at batch 1, each figure beside its baselines
+from the same run, on the same weights:
+
+- ``served``: what the app and pipeline run (``generate.sample`` with the model's default step:
+  int8 weights on the CPU), and the same loop with the float32 fused step;
+- (a) ``naive``: re-feed the whole text through ``nn.LSTM`` for every new character;
+- (b) ``nn_lstm_step``: the default ``nn.LSTM`` called once per character with the state kept;
+- (c) ``machine_limit``: bytes of recurrent and output weights one step reads, divided by the
+  matrix-vector bandwidth measured here (a 13 MB float32 ``torch.mv``), for float32 and int8;
+- ``memory``: peak resident memory of a process that loads every checkpoint of every task and
+  runs one request on each, beside a process that only imports torch and the zoo.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+import zoo
+
+from .generate import sample
+
+PRIME = "In the beginning"
+
+
+def _median_rate(fn, chars: int, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return chars / statistics.median(times)
+
+
+def served_rate(pipe, step, chars: int, repeats: int) -> float:
+    ids = pipe.preprocessor.encode(PRIME)
+    params = dict(max_new_chars=chars, temperature=0.8, top_k=0, top_p=1.0, seed=0, num_samples=1, stop="")
+    return _median_rate(lambda: list(sample(pipe.model, pipe.preprocessor, ids, step=step, **params)), chars, repeats)
+
+
+@torch.inference_mode()
+def nn_lstm_step_rate(model, ids: list[int], chars: int) -> float:
+    """(b): the textbook loop: ``nn.LSTM`` on one character at a time, state kept."""
+    generator = torch.Generator().manual_seed(0)
+
+    def run():
+        x = torch.tensor([ids])
+        out, state = model.lstm(model.embedding(x))
+        for _ in range(chars):
+            probs = F.softmax(model.head(out[:, -1]) / 0.8, dim=-1)
+            nxt = torch.multinomial(probs, 1, generator=generator)
+            out, state = model.lstm(model.embedding(nxt), state)
+
+    return _median_rate(run, chars, 1)
+
+
+@torch.inference_mode()
+def naive_rate(model, ids: list[int], chars: int) -> float:
+    """(a): no kept state: the whole text so far runs through the LSTM for every character."""
+    generator = torch.Generator().manual_seed(0)
+
+    def run():
+        x = torch.tensor([ids])
+        for _ in range(chars):
+            logits, _ = model(x)
+            nxt = torch.multinomial(F.softmax(logits[:, -1] / 0.8, dim=-1), 1, generator=generator)
+            x = torch.cat([x, nxt], dim=1)
+
+    return _median_rate(run, chars, 1)
+
+
+def matvec_bandwidth(megabytes: float = 13.0, repeats: int = 50) -> float:
+    """Bytes per second a float32 matrix-vector product reads on this machine."""
+    cols = 1024
+    rows = int(megabytes * 1e6 / 4 / cols)
+    w, x = torch.randn(rows, cols), torch.randn(cols)
+    for _ in range(5):
+        torch.mv(w, x)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        torch.mv(w, x)
+        times.append(time.perf_counter() - started)
+    return w.numel() * 4 / statistics.median(times)
+
+
+MEMORY_SCRIPT = """
+import json, resource, sys
+import torch, zoo
+if sys.argv[1] == "serve":
+    reg = zoo.registry()
+    loaded = []
+    for task in reg.tasks.values():
+        for ckpt in task.checkpoints:
+            pipe = zoo.pipeline(task, checkpoint=ckpt.id, device="cpu")
+            example = task.examples()[0]
+            if task.streaming:
+                for _ in task.stream(pipe, example, **task.coerce_params({"max_new_chars": 50, "seed": 0})):
+                    pass
+            else:
+                pipe(example)
+            loaded.append(f"{task.name}/{ckpt.id}")
+    print(json.dumps({"loaded": loaded, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+else:
+    print(json.dumps({"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+"""
+
+
+def memory() -> dict:
+    def run(mode):
+        out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, mode], capture_output=True, text=True, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    serving, imports = run("serve"), run("import")
+    return {"serving_all_checkpoints": serving, "import_torch_and_zoo_only": imports,
+            "extra_mb": round(serving["peak_rss_mb"] - imports["peak_rss_mb"], 1)}
+
+
+def main(argv: list[str]) -> dict:
+    p = argparse.ArgumentParser(prog="python -m zoo bench chargen", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", default=None)
+    p.add_argument("--chars", type=int, default=2000, help="characters per timed run of the served loop")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--baseline-chars", type=int, default=200, help="characters for baselines (a) and (b)")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    p.add_argument("--no-memory", action="store_true")
+    args = p.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    pipe = zoo.pipeline("chargen", checkpoint=args.checkpoint, device="cpu")
+    model = pipe.model
+    ids = pipe.preprocessor.encode(PRIME)
+    int8_step, fp32_step = model.stepper(), model.stepper(int8=False)
+    head_bytes = model.head.weight.numel() * 4
+    bandwidth = matvec_bandwidth()
+    served = {"int8" if int8_step.int8 else "float32": served_rate(pipe, int8_step, args.chars, args.repeats)}
+    served["float32"] = served_rate(pipe, fp32_step, args.chars, args.repeats)
+    best = max(served.values())
+    b = nn_lstm_step_rate(model, ids, args.baseline_chars)
+    a = naive_rate(model, ids, args.baseline_chars)
+    limits = {kind: bandwidth / (step.weight_bytes + head_bytes)
+              for kind, step in (("float32", fp32_step), ("int8", int8_step)) if kind in served}
+    result = {
+        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                    "cpus": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads()},
+        "date": datetime.date.today().isoformat(),
+        "checkpoint": pipe.source.name if pipe.source else args.checkpoint,
+        "architecture": pipe.config["architecture"],
+        "chars_per_s": {
+            **{f"served ({k})": round(v) for k, v in served.items()},
+            "(a) naive re-feed": round(a, 1),
+            "(b) nn.LSTM one step": round(b, 1),
+            **{f"(c) machine limit ({k})": round(v) for k, v in limits.items()},
+        },
+        "ratios": {
+            "served / (b)": round(best / b, 1),
+            "served / (a)": round(best / a, 1),
+            **{f"served ({k}) / limit ({k})": round(served[k] / limits[k], 2) for k in limits},
+        },
+        "matvec_bandwidth_gb_s": round(bandwidth / 1e9, 1),
+        "weight_bytes_per_step": {k: s.weight_bytes + head_bytes for k, s in (("float32", fp32_step), ("int8", int8_step))
+                                  if k in served},
+        "notes": f"batch 1, temperature 0.8, prime {PRIME!r}; served: median of {args.repeats} runs of {args.chars} "
+                 f"characters; (a), (b): {args.baseline_chars} characters",
+    }
+    if not args.no_memory:
+        result["memory"] = memory()
+    return result
