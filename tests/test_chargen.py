@@ -26,6 +26,13 @@ def test_greedy_ignores_the_seed_and_samples_come_in_a_list(chargen):
     assert len(many["texts"]) == 3 and many["text"] == many["texts"][0]
 
 
+def test_top_k_1_and_a_tiny_top_p_leave_only_the_likeliest_character(chargen):
+    greedy = chargen("And", max_new_chars=60, temperature=0)["text"]
+    assert chargen("And", max_new_chars=60, temperature=1.5, top_k=1, seed=4)["text"] == greedy
+    assert chargen("And", max_new_chars=60, temperature=1.5, top_p=0.01, seed=5)["text"] == greedy
+    assert chargen("And", max_new_chars=60, temperature=1.5, top_k=5, seed=6)["text"] != greedy
+
+
 def test_stop_string_ends_generation(chargen):
     out = chargen("And God said", max_new_chars=2000, seed=3, stop="\n")
     assert "\n" not in out["text"][len("And God said"):] and len(out["text"]) < 2000

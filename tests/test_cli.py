@@ -78,3 +78,16 @@ def test_eval_of_a_named_checkpoint_evaluates_that_checkpoint():
 def test_options_a_command_does_not_know_are_refused():
     result = run_cli("tasks", "--bogus")
     assert result.returncode == 2 and "unrecognized arguments: --bogus" in result.stderr
+
+
+def test_chargen_eval_reports_bits_per_character_beside_the_compressors():
+    """The Python-source checkpoint needs no download: its corpus is this interpreter's stdlib."""
+    result = run_cli("eval", "chargen", "--checkpoint", "python", "--split", "test", "--limit", "20000")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["corpus"] == "python" and out["n"] == 20000
+    bpc = out["metrics"]["bits_per_char"]
+    assert abs(out["metrics"]["nats_per_char"] * 1.4427 - bpc) < 1e-3
+    assert bpc < out["baselines"]["bzip2 -9"]["bits_per_char"]
+    assert bpc < out["baselines"]["xz -9e"]["bits_per_char"]
+    assert abs(out["generation_step"]["increase"]) <= 0.02

@@ -57,11 +57,13 @@ def compressor_bpc(train: str, test: str) -> dict:
     return out
 
 
-def evaluate(pipe, split: str) -> dict:
+def evaluate(pipe, split: str, limit: int | None = None) -> dict:
+    """``limit``: only the first ``limit`` characters of the split (a quick check; the compressors
+    then code the same shortened text)."""
     training = pipe.config.get("training", {})
     corpus = training.get("corpus", "kjv")
     splits = data.load_splits(corpus)
-    text = splits[split]
+    text = splits[split][:limit] if limit else splits[split]
     ids = torch.tensor(pipe.preprocessor.encode(text))
     started = time.perf_counter()
     nats = nats_per_char(pipe.model, ids)

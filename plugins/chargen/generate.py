@@ -35,6 +35,12 @@ def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tenso
     return logits
 
 
+def gumbel_block(generator: torch.Generator, batch: int, vocab: int, device) -> torch.Tensor:
+    """Gumbel(0, 1) noise for the next ``NOISE_BLOCK`` steps, (steps, batch, vocab)."""
+    noise = torch.empty(NOISE_BLOCK, batch, vocab, device=device).exponential_(generator=generator)
+    return noise.log_().neg_()
+
+
 @torch.inference_mode()
 def sample(model, vocab, prime_ids: list[int], *, max_new_chars: int, temperature: float, top_k: int,
            top_p: float, seed: int, num_samples: int, stop: str, every_s: float = 0.05,
@@ -58,17 +64,21 @@ def sample(model, vocab, prime_ids: list[int], *, max_new_chars: int, temperatur
     done = [False] * num_samples
     last = time.perf_counter()
     noise = None
+    head_weight_t = head_weight.t()
     for t in range(max_new_chars):
-        logits = F.linear(hidden, head_weight, head_bias)
         if temperature == 0:
-            nxt = logits.argmax(-1)
-        else:
-            if t % NOISE_BLOCK == 0:  # Gumbel(0, 1) noise for the next block of steps
-                noise = torch.empty(NOISE_BLOCK, *logits.shape, device=device).exponential_(generator=generator)
-                noise = noise.log_().neg_()
-            if filtering:
-                logits = filter_logits(logits, top_k, top_p)
-            nxt = torch.add(logits, noise[t % NOISE_BLOCK], alpha=temperature).argmax(-1)
+            nxt = torch.addmm(head_bias, hidden, head_weight_t).argmax(-1)
+        elif filtering:
+            if t % NOISE_BLOCK == 0:
+                noise = gumbel_block(generator, hidden.shape[0], head_bias.numel(), device)
+            # Temperature first, then the filters (as transformers does), so top_p sees what is sampled.
+            logits = filter_logits(torch.addmm(head_bias, hidden, head_weight_t) / temperature, top_k, top_p)
+            nxt = torch.add(logits, noise[t % NOISE_BLOCK]).argmax(-1)
+        else:  # the common case in one op: the noise block already holds bias + temperature * noise
+            if t % NOISE_BLOCK == 0:
+                noise = gumbel_block(generator, hidden.shape[0], head_bias.numel(), device).mul_(temperature)
+                noise.add_(head_bias)
+            nxt = torch.addmm(noise[t % NOISE_BLOCK], hidden, head_weight_t).argmax(-1)
         if on_host:
             new_ids = nxt.tolist()
             pending.append(new_ids)

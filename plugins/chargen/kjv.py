@@ -39,6 +39,16 @@ def fetch(dest: Path | None = None) -> Path:
     return target
 
 
+def verses(path: Path) -> list[tuple[str, int, int, str]]:
+    """(book abbreviation, chapter, verse, text) for every verse, in canonical order."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = _REF.match(line.strip())
+        if m:
+            out.append((m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)))
+    return out
+
+
 def books(path: Path) -> dict[str, str]:
     """Book abbreviation -> its verses (references stripped), in canonical order."""
     out: dict[str, list[str]] = {}

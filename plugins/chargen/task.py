@@ -16,14 +16,15 @@ KJV_REVISION = "f52a156b044036bcda1c1f4d264274198179e8af"
 MAX_NEW_CHARS = 10_000
 MAX_PRIME_CHARS = 20_000
 
-EXAMPLES = ["In the beginning", "And the LORD said unto Moses,", "Blessed are the", ""]
+EXAMPLES = ["In the beginning", "And the LORD said unto Moses,", "def read_config(path):\n    "]
 
 
 class ChargenTask(Task):
     name = "chargen"
     title = "Text generation"
     description = ("Character-level generation: a 2-layer LSTM continues your text one character at a time, in "
-                   "the style of the King James Bible. Streams as it writes; Stop ends the work on the server.")
+                   "the style of its corpus: the King James Bible, or Python's standard library (pick the "
+                   "checkpoint). Streams as it writes; Stop ends the work on the server.")
     pipeline_tag = "text-generation"
     streaming = True
     params = [
@@ -106,9 +107,13 @@ class ChargenTask(Task):
         return {"done": True}
 
     def evaluate(self, pipe, split: str, argv: list[str]) -> dict:
+        import argparse
+
         from .evaluate import evaluate
 
-        return evaluate(pipe, split)
+        p = argparse.ArgumentParser(prog="python -m zoo eval chargen")
+        p.add_argument("--limit", type=int, default=None, help="only the first N characters of the split")
+        return evaluate(pipe, split, p.parse_args(argv).limit)
 
     def bench(self, argv: list[str]) -> dict:
         from .bench import main
@@ -139,4 +144,4 @@ class ChargenTask(Task):
 
         return Tab(inputs=[prime, length, temperature, top_k, top_p, seed, stop], outputs=[output],
                    to_request=to_request, to_outputs=lambda r: (r["text"],), submit=go, stop=stop_button,
-                   examples=[[e, 300, 0.8, 0, 1.0, 7, ""] for e in EXAMPLES[:3]])
+                   examples=[[e, 300, 0.8, 0, 1.0, 7, ""] for e in EXAMPLES])

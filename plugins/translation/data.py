@@ -1,0 +1,84 @@
+"""English -> Spanish Bible verse pairs (public domain): KJV (see plugins/chargen/kjv.py) and the
+Reina-Valera 1909 from Debian's ``sword-text-sparv`` (SWORD "ztext" module).
+
+Work in progress for issue 4 (not registered yet): fetch + verse alignment.
+
+SWORD ztext layout per testament (``ot``/``nt``): ``.bzs`` holds 12-byte blocks ``<III``
+(offset, compressed size, uncompressed size) into ``.bzz`` (zlib blocks); ``.bzv`` holds 10-byte
+entries ``<IIH`` (block, offset in the uncompressed block, size), one per verse index: two
+leading entries, then per book one heading entry, per chapter one heading entry, then its verses
+in KJV order.
+"""
+from __future__ import annotations
+
+import re
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+from zoo.datasets import cache_dir
+
+MODULE = "usr/share/sword/modules/texts/ztext/spaRV1909eb"
+_TAG = re.compile(r"<[^>]*>")
+
+
+def fetch(dest: Path | None = None) -> Path:
+    dest = dest or cache_dir("translation")
+    root = dest / "root"
+    if not (root / MODULE / "nt.bzv").is_file():
+        dest.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["apt-get", "download", "sword-text-sparv"], cwd=dest, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for deb in sorted(dest.glob("sword-text-sparv*.deb")):
+            subprocess.run(["dpkg", "-x", str(deb), str(root)], check=True)
+    return root / MODULE
+
+
+def testament(folder: Path, name: str) -> list[str]:
+    """Every index entry of one testament, in order (headings included, markup stripped)."""
+    bzs = (folder / f"{name}.bzs").read_bytes()
+    bzz = (folder / f"{name}.bzz").read_bytes()
+    bzv = (folder / f"{name}.bzv").read_bytes()
+    blocks: dict[int, bytes] = {}
+
+    def block(i: int) -> bytes:
+        if i not in blocks:
+            offset, size, _ = struct.unpack_from("<III", bzs, 12 * i)
+            blocks[i] = zlib.decompress(bzz[offset:offset + size])
+        return blocks[i]
+
+    out = []
+    for k in range(len(bzv) // 10):
+        b, off, size = struct.unpack_from("<IIH", bzv, 10 * k)
+        raw = block(b)[off:off + size] if size else b""
+        out.append(" ".join(_TAG.sub("", raw.decode("utf-8", errors="replace")).split()))
+    return out
+
+
+def verse_pairs() -> list[dict]:
+    """``{"book", "chapter", "verse", "en", "es"}`` for every verse both Bibles have, KJV order.
+
+    Walks the SWORD index as the KJV's structure dictates (heading entries for each book and
+    chapter) and checks that each testament's entries are used up exactly."""
+    from plugins.chargen import kjv
+
+    english = kjv.verses(kjv.fetch())
+    folder = fetch()
+    pairs = []
+    books = list(dict.fromkeys(v[0] for v in english))
+    for name, book_names in (("ot", books[:39]), ("nt", books[39:])):
+        entries = testament(folder, name)
+        index = 2
+        for book in book_names:
+            index += 1  # book heading
+            chapter = None
+            for b, c, v, text in (x for x in english if x[0] == book):
+                if c != chapter:
+                    index += 1  # chapter heading
+                    chapter = c
+                pairs.append({"book": book, "chapter": c, "verse": v, "en": text, "es": entries[index]})
+                index += 1
+        if index != len(entries):
+            raise ValueError(f"{name}: the KJV structure used {index} of {len(entries)} index entries")
+    return pairs
