@@ -82,3 +82,49 @@ def verse_pairs() -> list[dict]:
         if index != len(entries):
             raise ValueError(f"{name}: the KJV structure used {index} of {len(entries)} index entries")
     return pairs
+
+
+SEED = 20261123
+_CAPS = re.compile(r"\b[A-ZÁÉÍÓÚÑÜ]{2,}\b")
+_KEEP_CAPS = {"JEHOVÁ", "JAH"}  # the KJV writes LORD and JAH in capitals too
+
+
+def tidy_spanish(text: str, verse: int) -> str:
+    """The RV1909 sets the opening words of a chapter in capitals (``Y ACONTECIÓ después``): write
+    them as a sentence would, keeping the divine names the KJV capitalizes as well."""
+    if verse != 1:
+        return text
+
+    def fix(m):
+        word = m.group(0)
+        if word in _KEEP_CAPS:
+            return word
+        return word.capitalize() if m.start() == 0 else word.lower()
+
+    return _CAPS.sub(fix, text)
+
+
+def split_books(pairs: list[dict]) -> dict[str, list[str]]:
+    """Whole books: shuffled with ``random.Random(SEED)``; each goes to test until test holds
+    >= 1,200 pairs, then to dev until dev does, else to train. The Bible repeats itself, so a
+    random verse split would leak near-duplicates."""
+    import random
+
+    names = list(dict.fromkeys(p["book"] for p in pairs))
+    counts = {n: sum(1 for p in pairs if p["book"] == n) for n in names}
+    random.Random(SEED).shuffle(names)
+    out: dict[str, list[str]] = {"test": [], "dev": [], "train": []}
+    for name in names:
+        for split in ("test", "dev"):
+            if sum(counts[b] for b in out[split]) < 1200 and counts[name] <= 1500:
+                out[split].append(name)
+                break
+        else:
+            out["train"].append(name)
+    return out
+
+
+def load_splits() -> dict[str, list[dict]]:
+    pairs = [dict(p, es=tidy_spanish(p["es"], p["verse"])) for p in verse_pairs() if p["es"] and p["en"]]
+    books = split_books(pairs)
+    return {split: [p for p in pairs if p["book"] in set(names)] for split, names in books.items()}
