@@ -1,0 +1,156 @@
+"""Train the English -> Spanish seq2seq with checkpoints and resume (work in progress, issue 4).
+
+    python -m plugins.translation.train --out runs/translation-attn [--no-attention] [--minutes 60]
+
+Label smoothing, teacher forcing, length-aware batches (pairs sorted by length into batches of
+about ``--batch-tokens`` target tokens, batch order shuffled each epoch with a fixed seed), Adam
+with warm-up and cosine decay, gradient clipping. Every few minutes it writes
+``model.safetensors``, ``optimizer.safetensors``, the tokenizers and ``state.json`` to --out;
+run it again with the same --out to resume.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from . import data
+from .decode import beam_search, pad
+from .model import Seq2Seq
+from .preprocess import TranslationPreprocessor
+
+
+def batches(pairs: list[tuple[list[int], list[int]]], batch_tokens: int, seed: int) -> list[list[int]]:
+    """Indices of ``pairs`` in batches of similar length (about ``batch_tokens`` target tokens each),
+    in a seeded random order."""
+    order = sorted(range(len(pairs)), key=lambda i: (len(pairs[i][1]), len(pairs[i][0])))
+    out, current, longest = [], [], 0
+    for i in order:
+        longest = max(longest, len(pairs[i][1]))
+        if current and longest * (len(current) + 1) > batch_tokens:
+            out.append(current)
+            current, longest = [], len(pairs[i][1])
+        current.append(i)
+    if current:
+        out.append(current)
+    random.Random(seed).shuffle(out)
+    return out
+
+
+def loss_on(model, pairs, idx, smoothing: float) -> torch.Tensor:
+    source, lengths = pad([pairs[i][0] for i in idx], "cpu")
+    target, _ = pad([pairs[i][1] for i in idx], "cpu")
+    logits = model(source, lengths, target[:, :-1])
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target[:, 1:].reshape(-1), ignore_index=0,
+                           label_smoothing=smoothing)
+
+
+def dev_bleu(model, pre, dev: list[dict], n: int = 300) -> float:
+    import sacrebleu
+
+    model.eval()
+    sample = dev[:: max(1, len(dev) // n)][:n]
+    hyps = []
+    for i in range(0, len(sample), 64):
+        chunk = sample[i:i + 64]
+        results = beam_search(model, [pre.encode_source(p["en"]) for p in chunk], beam_size=1, max_length=160)
+        hyps += [pre.decode_target(r.ids) for r in results]
+    model.train()
+    return round(sacrebleu.corpus_bleu(hyps, [[p["es"] for p in sample]]).score, 2)
+
+
+def save_run(out: Path, model, optimizer, pre, meta: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
+    params = {id(p): i for i, p in enumerate(model.parameters())}
+    tensors = {f"{params[id(p)]}.{name}": t for p, st in optimizer.state.items() for name, t in st.items()
+               if torch.is_tensor(t)}
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(out / "optimizer.safetensors"))
+    pre.save(out)
+    (out / "state.json").write_text(json.dumps(meta, indent=1))
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default="runs/translation-attn")
+    p.add_argument("--no-attention", action="store_true", help="the ablation: the same model without attention")
+    p.add_argument("--minutes", type=float, default=60)
+    p.add_argument("--epochs", type=float, default=12)
+    p.add_argument("--batch-tokens", type=int, default=2500)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--smoothing", type=float, default=0.1)
+    p.add_argument("--vocab-size", type=int, default=8000)
+    p.add_argument("--max-tokens", type=int, default=120, help="longer training pairs are left out")
+    p.add_argument("--save-every", type=float, default=5, help="minutes")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    splits = data.load_splits()
+    resumed = (out / "state.json").is_file()
+    if resumed:
+        meta = json.loads((out / "state.json").read_text())
+        args = argparse.Namespace(**{**vars(args), **meta["args"], "minutes": args.minutes, "out": args.out})
+        pre = TranslationPreprocessor.load(out, {})
+    else:
+        pre = TranslationPreprocessor.train([x["en"] for x in splits["train"]], [x["es"] for x in splits["train"]],
+                                            args.vocab_size)
+        meta = {"step": 0, "args": vars(args), "history": []}
+    pairs = [(pre.encode_source(x["en"]), pre.encode_target(x["es"])) for x in splits["train"]]
+    pairs = [pq for pq in pairs if len(pq[0]) <= args.max_tokens and len(pq[1]) <= args.max_tokens]
+    torch.manual_seed(args.seed)
+    architecture = {"source_vocab": pre.source.get_vocab_size(), "target_vocab": pre.target.get_vocab_size(),
+                    "attention": not args.no_attention}
+    model = Seq2Seq(**architecture)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    if resumed:
+        model.load_state_dict(load_file(str(out / "model.safetensors")))
+        params = list(model.parameters())
+        for key, tensor in load_file(str(out / "optimizer.safetensors")).items():
+            pid, name = key.split(".", 1)
+            optimizer.state[params[int(pid)]][name] = tensor
+        print(f"resumed at step {meta['step']}", file=sys.stderr)
+    meta["architecture"] = architecture
+    per_epoch = len(batches(pairs, args.batch_tokens, 0))
+    total = int(per_epoch * args.epochs)
+    warmup = min(500, total // 20)
+    epoch_batches: dict[int, list[list[int]]] = {}
+    started = last_save = time.time()
+    model.train()
+    while meta["step"] < total and time.time() - started < args.minutes * 60:
+        step = meta["step"]
+        epoch, index = divmod(step, per_epoch)
+        if epoch not in epoch_batches:
+            epoch_batches[epoch] = batches(pairs, args.batch_tokens, args.seed * 1000 + epoch)
+        batch = epoch_batches[epoch][index]
+        lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * step / total))
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        loss = loss_on(model, pairs, batch, args.smoothing)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        meta["step"] = step + 1
+        if step % 50 == 0:
+            print(json.dumps({"step": step, "epoch": round(step / per_epoch, 3), "loss": round(loss.item(), 4),
+                              "lr": round(lr, 6), "elapsed_s": round(time.time() - started)}), file=sys.stderr, flush=True)
+        if time.time() - last_save > args.save_every * 60:
+            meta["history"].append({"step": meta["step"], "dev_bleu_greedy_300": dev_bleu(model, pre, splits["dev"])})
+            print(json.dumps(meta["history"][-1]), file=sys.stderr, flush=True)
+            save_run(out, model, optimizer, pre, meta)
+            last_save = time.time()
+    meta["history"].append({"step": meta["step"], "dev_bleu_greedy_300": dev_bleu(model, pre, splits["dev"])})
+    save_run(out, model, optimizer, pre, meta)
+    print(json.dumps(meta["history"][-1]))
+
+
+if __name__ == "__main__":
+    main()
