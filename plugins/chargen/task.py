@@ -11,7 +11,7 @@ from .model import CharLSTM
 from .preprocess import CharVocab
 
 HERE = Path(__file__).resolve().parent
-KJV_REVISION = "f52a156b044036bcda1c1f4d264274198179e8af"
+KJV_REVISION = "9238c2958cf821b25fa9506af11d821f477e04d2"
 
 MAX_NEW_CHARS = 10_000
 MAX_PRIME_CHARS = 20_000

@@ -144,7 +144,7 @@ CARDS = {
         title="Character LSTM, King James Bible", example="In the beginning",
         data="King James Bible, public domain, from Debian's bible-kjv packages (`python -m zoo data chargen`). "
              "The 66 books are shuffled with a fixed seed and whole books held out (see `config.json` "
-             "`training.splits`): test 2 Samuel, Daniel, Nahum, Haggai, Ephesians, Philippians.",
+             "`training.corpus_summary`): test 2 Samuel, Daniel, Nahum, Haggai, Ephesians, Philippians.",
         limitations="Trained on one 17th-century translation: it writes Bible-like English and nothing else.",
         datasets=["kjv-bible"], language="en"),
     "python": dict(
@@ -194,18 +194,27 @@ def export(run: Path, out: Path) -> dict:
                   "date": datetime.date.today().isoformat()}
     config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
     text = CARDS[corpus]
-    steps = " then ".join(f"{st['steps']} steps at peak learning rate {st['args']['lr']}" for st in config["training"]["stages"])
+    def command(stage: dict) -> str:
+        a = stage["args"]
+        flags = [f"--corpus {a.get('corpus', 'kjv')}", f"--out {a['out']}", f"--lr {a['lr']}", f"--epochs {a['epochs']}"]
+        flags += [f"--{k.replace('_', '-')} {a[k]}" for k in ("embedding", "hidden", "layers", "min_count", "init")
+                  if a.get(k) is not None and k in a]
+        return f"`python -m zoo train chargen -- {' '.join(flags)}` ({stage['steps']} steps)"
+
+    steps = "; then ".join(command(st) for st in config["training"]["stages"])
     repo = found.repo_id if found else f"lstm-zoo/chargen-{corpus}-lstm"
     card = cards.render(
         task="chargen", repo_id=repo, title=text["title"],
         summary=f"A {arch['num_layers']}-layer, {arch['hidden_size']}-unit character-level LSTM language model.",
         model=f"Character embeddings ({arch['embedding_dim']}), a {arch['num_layers']}x{arch['hidden_size']} LSTM and "
               "a linear head over the characters of the training text plus an unknown-character entry. Generation "
-              "steps one character at a time with the state kept (int8 weights on the CPU; see the eval's "
-              "`step_bits_per_char`).",
+              "steps one character at a time with the state kept, with int8 weights on the CPU: "
+              f"{ev['generation_step']['bits_per_char']} bits per character on the same test text "
+              f"({ev['generation_step']['increase']:+.4f}).",
         data=text["data"],
-        training=f"`python -m zoo train chargen --corpus {corpus}`: Adam, cosine decay, gradient clipping 1.0, "
-                 f"truncated BPTT over {meta['args']['batch']} streams of {meta['args']['seq']} characters; {steps}.",
+        training=f"Adam, cosine decay, gradient clipping 1.0, truncated BPTT over {meta['args']['batch']} streams of "
+                 f"{meta['args']['seq']} characters: {steps}. A later stage starts from the weights of the one before "
+                 "with a fresh optimizer and schedule.",
         evaluation=evaluation, limitations=text["limitations"],
         preprocessor_files="`vocab.json` (the character vocabulary)", example=text["example"],
         license="mit", pipeline_tag="text-generation", datasets=text["datasets"], language=text["language"],
