@@ -13,11 +13,13 @@ def run_steps(step, xs, state):
     return torch.stack(outs, dim=1), state
 
 
+@pytest.mark.parametrize("script", [True, False], ids=["scripted", "eager"])
 @pytest.mark.parametrize("layers,batch,bias", [(1, 1, True), (2, 1, True), (3, 4, True), (2, 2, False)])
-def test_steps_match_nn_lstm(layers, batch, bias):
+def test_steps_match_nn_lstm(layers, batch, bias, script):
     torch.manual_seed(layers * 10 + batch)
     lstm = torch.nn.LSTM(7, 16, num_layers=layers, bias=bias, batch_first=True).eval()
-    step = LSTMStep(lstm)
+    step = LSTMStep(lstm, script=script)
+    assert step.scripted == script
     x = torch.randn(batch, 12, 7)
     with torch.no_grad():
         expected, (h_ref, c_ref) = lstm(x)
@@ -41,12 +43,13 @@ def test_continues_from_a_prefix_state():
     torch.testing.assert_close(outs, full[:, 6:], atol=1e-5, rtol=1e-5)
 
 
-def test_folded_embedding_takes_token_ids():
+@pytest.mark.parametrize("script", [True, False], ids=["scripted", "eager"])
+def test_folded_embedding_takes_token_ids(script):
     torch.manual_seed(1)
     emb = torch.nn.Embedding(11, 6)
     lstm = torch.nn.LSTM(6, 12, num_layers=2, batch_first=True).eval()
     ids = torch.randint(0, 11, (3, 9))
-    step = LSTMStep(lstm, embedding=emb)
+    step = LSTMStep(lstm, embedding=emb, script=script)
     with torch.no_grad():
         expected, _ = lstm(emb(ids))
         outs, _ = run_steps(step, ids, step.initial_state(3, ids))
@@ -60,9 +63,11 @@ def test_int8_step_stays_close_and_reads_a_quarter_of_the_bytes():
     lstm = torch.nn.LSTM(16, 64, num_layers=2, batch_first=True).eval()
     ids = torch.randint(0, 20, (2, 30))
     fp32, int8 = LSTMStep(lstm, embedding=emb), LSTMStep(lstm, embedding=emb, int8=True)
+    eager = LSTMStep(lstm, embedding=emb, int8=True, script=False)
     with torch.no_grad():
         expected, _ = lstm(emb(ids))
         outs, _ = run_steps(int8, ids, int8.initial_state(2, ids))
+        torch.testing.assert_close(run_steps(eager, ids, eager.initial_state(2, ids))[0], outs, atol=1e-5, rtol=1e-5)
     assert (outs - expected).abs().max() < 0.05  # hidden values lie in (-1, 1)
     assert not torch.equal(outs, expected)  # it really is the quantized path
     assert int8.weight_bytes < 0.3 * fp32.weight_bytes

@@ -11,7 +11,12 @@ the weights once, plus Python's per-op overhead, so this module:
   with one row per token, so the first layer reads only ``W_hh0`` and takes token ids;
 - orders the gates ``[i, f, o, g]`` so one sigmoid covers three gates;
 - with ``int8=True`` (CPU), stores weights as int8 with one scale per output row and multiplies
-  with fbgemm's dynamic-quantized linear: a quarter of the bytes read per step.
+  with fbgemm's dynamic-quantized linear: a quarter of the bytes read per step;
+- runs the whole step as one TorchScript function: at batch 1 Python's per-op overhead is as
+  large as the arithmetic, and the script runs the same ops without it (about 1.4x faster
+  here). ``torch.jit`` is deprecated but works in the pinned torch; if scripting ever fails, the
+  same step runs eagerly (``LSTMStep.scripted`` says which), and tests check both against
+  ``nn.LSTM``.
 
 It takes its weights from an ``nn.LSTM`` (unidirectional, no projections), so a checkpoint stays
 an ordinary ``nn.LSTM`` state dict and the full-sequence path (training, prefixes) keeps cuDNN.
@@ -19,13 +24,71 @@ The state is a list of ``(h, c)`` per layer, each ``(B, H)``: no stacking per st
 """
 from __future__ import annotations
 
+import functools
+import logging
 import warnings
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 State = list[tuple[torch.Tensor, torch.Tensor]]
+log = logging.getLogger(__name__)
+
+
+def _gates_to_state(g: torch.Tensor, c: torch.Tensor, H: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    s = torch.sigmoid(g[:, : 3 * H])
+    c = s[:, H: 2 * H] * c + s[:, :H] * torch.tanh(g[:, 3 * H:])
+    return s[:, 2 * H:] * torch.tanh(c), c
+
+
+def _step_float(x: torch.Tensor, hs: List[torch.Tensor], cs: List[torch.Tensor], table: Optional[torch.Tensor],
+                weights: List[torch.Tensor], biases: List[Optional[torch.Tensor]]
+                ) -> Tuple[torch.Tensor, List[torch.Tensor], List[torch.Tensor]]:
+    H = hs[0].shape[1]
+    new_h: List[torch.Tensor] = []
+    new_c: List[torch.Tensor] = []
+    inp = x
+    for i in range(len(weights)):
+        if i == 0 and table is not None:
+            g = torch.nn.functional.linear(hs[0], weights[0], biases[0]) + table.index_select(0, x)
+        else:
+            g = torch.nn.functional.linear(torch.cat([inp, hs[i]], 1), weights[i], biases[i])
+        inp, c = _gates_to_state(g, cs[i], H)
+        new_h.append(inp)
+        new_c.append(c)
+    return inp, new_h, new_c
+
+
+def _step_int8(x: torch.Tensor, hs: List[torch.Tensor], cs: List[torch.Tensor], table: Optional[torch.Tensor],
+               packed: List[torch.classes.quantized.LinearPackedParamsBase]
+               ) -> Tuple[torch.Tensor, List[torch.Tensor], List[torch.Tensor]]:
+    H = hs[0].shape[1]
+    new_h: List[torch.Tensor] = []
+    new_c: List[torch.Tensor] = []
+    inp = x
+    for i, p in enumerate(packed):
+        if i == 0 and table is not None:
+            g = torch.ops.quantized.linear_dynamic(hs[0], p, True) + table.index_select(0, x)
+        else:
+            g = torch.ops.quantized.linear_dynamic(torch.cat([inp, hs[i]], 1), p, True)
+        inp, c = _gates_to_state(g, cs[i], H)
+        new_h.append(inp)
+        new_c.append(c)
+    return inp, new_h, new_c
+
+
+@functools.cache
+def _scripted(kind: str):
+    """The TorchScript version of a step function, or None where scripting fails."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # see the module docstring
+            return torch.jit.script(_step_int8 if kind == "int8" else _step_float)
+    except Exception as exc:  # noqa: BLE001 - any failure means: run eagerly
+        log.warning("TorchScript is unavailable for the %s LSTM step (%s); running it eagerly", kind, exc)
+        return None
 
 
 def int8_available() -> bool:
@@ -62,7 +125,8 @@ class _Linear:
 
 
 class LSTMStep(nn.Module):
-    def __init__(self, lstm: nn.LSTM, embedding: nn.Embedding | None = None, int8: bool = False):
+    def __init__(self, lstm: nn.LSTM, embedding: nn.Embedding | None = None, int8: bool = False,
+                 script: bool = True):
         super().__init__()
         if lstm.bidirectional or lstm.proj_size:
             raise ValueError("LSTMStep needs a unidirectional nn.LSTM without projections")
@@ -93,6 +157,15 @@ class LSTMStep(nn.Module):
                 else:
                     weight = torch.cat([w_ih, w_hh], dim=1)  # (4H, in + H)
                 self.linears.append((_Int8Linear if int8 else _Linear)(weight, bias))
+        self._script = _scripted("int8" if int8 else "float") if script else None
+        if int8:
+            self._script_args = ([lin.packed for lin in self.linears],)
+        else:
+            self._script_args = ([lin.weight for lin in self.linears], [lin.bias for lin in self.linears])
+
+    @property
+    def scripted(self) -> bool:
+        return self._script is not None
 
     @property
     def weight_bytes(self) -> int:
@@ -113,9 +186,17 @@ class LSTMStep(nn.Module):
     def to_lstm_state(state: State) -> tuple[torch.Tensor, torch.Tensor]:
         return torch.stack([h for h, _ in state]), torch.stack([c for _, c in state])
 
-    def forward(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
-        """``x``: token ids (B,) when built with an embedding (or one ``int`` at batch 1: no
-        indexing op), else inputs (B, in). Returns (top layer output (B, H), new state)."""
+    def forward(self, x, state: State) -> tuple[torch.Tensor, State]:
+        """``x``: token ids (B,) when built with an embedding (or one ``int`` at batch 1), else
+        inputs (B, in). Returns (top layer output (B, H), new state)."""
+        if self._script is not None:
+            if isinstance(x, int):
+                x = torch.tensor([x], device=state[0][0].device)
+            out, hs, cs = self._script(x, [h for h, _ in state], [c for _, c in state], self.table, *self._script_args)
+            return out, list(zip(hs, cs))
+        return self._eager(x, state)
+
+    def _eager(self, x, state: State) -> tuple[torch.Tensor, State]:
         H = self.hidden_size
         new_state = []
         inp = x

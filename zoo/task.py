@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from .errors import InputError
 
+_KINDS = {int: "an integer", float: "a number", str: "text", bool: "true or false"}
 REQUIRED_ATTRIBUTES = ("name", "title", "description")
 REQUIRED_METHODS = ("build_model", "load_preprocessor", "predict_batch", "build_tab")
 
@@ -80,7 +81,7 @@ class Param:
                 value = self.type(value)
         except (TypeError, ValueError, OverflowError):
             raise InputError(
-                f"parameter {self.name!r} must be a {self.type.__name__}, got {value!r}"
+                f"parameter {self.name!r} must be {_KINDS.get(self.type, 'a ' + self.type.__name__)}, got {value!r}"
             ) from None
         if self.min is not None and value < self.min:
             raise InputError(f"parameter {self.name!r} must be >= {self.min}, got {value!r}")

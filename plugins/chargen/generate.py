@@ -79,12 +79,7 @@ def sample(model, vocab, prime_ids: list[int], *, max_new_chars: int, temperatur
                 noise = gumbel_block(generator, hidden.shape[0], head_bias.numel(), device).mul_(temperature)
                 noise.add_(head_bias)
             nxt = torch.addmm(noise[t % NOISE_BLOCK], hidden, head_weight_t).argmax(-1)
-        if on_host:
-            new_ids = nxt.tolist()
-            pending.append(new_ids)
-            nxt = new_ids[0] if num_samples == 1 else nxt
-        else:
-            pending.append(nxt)
+        pending.append(nxt.tolist() if on_host else nxt)
         if len(pending) == SYNC_EVERY or t + 1 == max_new_chars:
             new = list(zip(*pending)) if on_host else torch.stack(pending, dim=1).tolist()
             pending.clear()

@@ -12,6 +12,7 @@ from .preprocess import CharVocab
 
 HERE = Path(__file__).resolve().parent
 KJV_REVISION = "9238c2958cf821b25fa9506af11d821f477e04d2"
+PYTHON_REVISION = "e3c2b76b34f59e0a02e9b01c2ec8960a44e8d7a6"
 
 MAX_NEW_CHARS = 10_000
 MAX_PRIME_CHARS = 20_000
@@ -40,6 +41,8 @@ class ChargenTask(Task):
     checkpoints = [
         Checkpoint(id="kjv", repo_id="lstm-zoo/chargen-kjv-lstm", revision=KJV_REVISION,
                    bundled=HERE / "checkpoints" / "kjv", default=True, description="King James Bible"),
+        Checkpoint(id="python", repo_id="lstm-zoo/chargen-python-lstm", revision=PYTHON_REVISION,
+                   bundled=HERE / "checkpoints" / "python", description="Python standard library source (2x256)"),
     ]
 
     def build_model(self, config: dict) -> CharLSTM:
