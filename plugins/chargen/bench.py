@@ -6,7 +6,10 @@ from the same run, on the same weights:
 - (a) ``naive``: re-feed the whole text through ``nn.LSTM`` for every new character;
 - (b) ``nn_lstm_step``: the default ``nn.LSTM`` called once per character with the state kept;
 - (c) ``machine_limit``: bytes of recurrent and output weights one step reads, divided by the
-  matrix-vector bandwidth measured here (a 13 MB float32 ``torch.mv``), for float32 and int8;
+  matrix-vector bandwidth measured here with a float32 ``torch.mv`` over a matrix of that many
+  bytes (the same working set: 12.7 MB float32 weights stream from memory, 3.3 MB int8 weights
+  largely stay in the 32 MB L3), for float32 and int8; measured before and after the timed
+  runs, median of both;
 - ``memory``: peak resident memory of a process that loads every checkpoint of every task and
   runs one request on each, beside a process that only imports torch and the zoo.
 """
@@ -32,8 +35,7 @@ from .generate import sample
 PRIME = "In the beginning"
 
 
-def _median_rate(fn, chars: int, repeats: int) -> float:
-    fn()  # warm-up
+def _median_rate(fn, chars: int, repeats: int = 1) -> float:
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
@@ -42,7 +44,7 @@ def _median_rate(fn, chars: int, repeats: int) -> float:
     return chars / statistics.median(times)
 
 
-def served_rate(pipe, step, chars: int, repeats: int) -> float:
+def served_rate(pipe, step, chars: int, repeats: int = 1) -> float:
     ids = pipe.preprocessor.encode(PRIME)
     params = dict(max_new_chars=chars, temperature=0.8, top_k=0, top_p=1.0, seed=0, num_samples=1, stop="")
     return _median_rate(lambda: list(sample(pipe.model, pipe.preprocessor, ids, step=step, **params)), chars, repeats)
@@ -61,7 +63,7 @@ def nn_lstm_step_rate(model, ids: list[int], chars: int) -> float:
             nxt = torch.multinomial(probs, 1, generator=generator)
             out, state = model.lstm(model.embedding(nxt), state)
 
-    return _median_rate(run, chars, 1)
+    return _median_rate(run, chars)
 
 
 @torch.inference_mode()
@@ -76,14 +78,13 @@ def naive_rate(model, ids: list[int], chars: int) -> float:
             nxt = torch.multinomial(F.softmax(logits[:, -1] / 0.8, dim=-1), 1, generator=generator)
             x = torch.cat([x, nxt], dim=1)
 
-    return _median_rate(run, chars, 1)
+    return _median_rate(run, chars)
 
 
-def matvec_bandwidth(megabytes: float = 13.0, repeats: int = 50) -> float:
-    """Bytes per second a float32 matrix-vector product reads on this machine."""
+def matvec_times(nbytes: int, repeats: int = 50) -> list[float]:
+    """Seconds per float32 matrix-vector product over a matrix of ``nbytes`` bytes."""
     cols = 1024
-    rows = int(megabytes * 1e6 / 4 / cols)
-    w, x = torch.randn(rows, cols), torch.randn(cols)
+    w, x = torch.randn(max(1, nbytes // 4 // cols), cols), torch.randn(cols)
     for _ in range(5):
         torch.mv(w, x)
     times = []
@@ -91,7 +92,7 @@ def matvec_bandwidth(megabytes: float = 13.0, repeats: int = 50) -> float:
         started = time.perf_counter()
         torch.mv(w, x)
         times.append(time.perf_counter() - started)
-    return w.numel() * 4 / statistics.median(times)
+    return times
 
 
 # Peak RSS from /proc's VmHWM: it belongs to the new process image, whereas ru_maxrss keeps the
@@ -139,8 +140,9 @@ def main(argv: list[str]) -> dict:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", default=None)
     p.add_argument("--chars", type=int, default=2000, help="characters per timed run of the served loop")
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--baseline-chars", type=int, default=200, help="characters for baselines (a) and (b)")
+    p.add_argument("--repeats", type=int, default=5, help="interleaved rounds")
+    p.add_argument("--baseline-chars", type=int, default=200, help="characters per round for (b)")
+    p.add_argument("--naive-chars", type=int, default=100, help="characters per round for (a)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     p.add_argument("--no-memory", action="store_true")
     args = p.parse_args(argv)
@@ -151,36 +153,47 @@ def main(argv: list[str]) -> dict:
     ids = pipe.preprocessor.encode(PRIME)
     int8_step, fp32_step = model.stepper(), model.stepper(int8=False)
     head_bytes = model.head.weight.numel() * 4
-    bandwidth = matvec_bandwidth()
-    served = {"int8" if int8_step.int8 else "float32": served_rate(pipe, int8_step, args.chars, args.repeats)}
-    served["float32"] = served_rate(pipe, fp32_step, args.chars, args.repeats)
-    best = max(served.values())
-    b = nn_lstm_step_rate(model, ids, args.baseline_chars)
-    a = naive_rate(model, ids, args.baseline_chars)
-    limits = {kind: bandwidth / (step.weight_bytes + head_bytes)
-              for kind, step in (("float32", fp32_step), ("int8", int8_step)) if kind in served}
+    kinds = {"int8": int8_step, "float32": fp32_step} if int8_step.int8 else {"float32": fp32_step}
+    step_bytes = {k: s.weight_bytes + head_bytes for k, s in kinds.items()}
+    # Rounds that interleave every measurement, so drift in this machine's speed (it moves by 2x
+    # within minutes) hits all of them alike; figures are medians over rounds, and each ratio is
+    # the median of the per-round ratios.
+    def one_round() -> dict:
+        r = {f"served ({k})": served_rate(pipe, s, args.chars, 1) for k, s in kinds.items()}
+        r["(b) nn.LSTM one step"] = nn_lstm_step_rate(model, ids, args.baseline_chars)
+        r["(a) naive re-feed"] = naive_rate(model, ids, args.naive_chars)
+        for k, n in step_bytes.items():
+            r[f"bandwidth ({k})"] = (n // 4 // 1024) * 1024 * 4 / statistics.median(matvec_times(n))
+            r[f"(c) machine limit ({k})"] = r[f"bandwidth ({k})"] / n
+        return r
+
+    one_round()  # warm-up
+    rounds = [one_round() for _ in range(args.repeats)]
+    med = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+    served_key = f"served ({'int8' if 'int8' in kinds else 'float32'})"
+
+    def ratio(num: str, den: str) -> float:
+        return statistics.median(r[num] / r[den] for r in rounds)
+
     result = {
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                     "cpus": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads()},
         "date": datetime.date.today().isoformat(),
         "checkpoint": pipe.source.name if pipe.source else args.checkpoint,
         "architecture": pipe.config["architecture"],
-        "chars_per_s": {
-            **{f"served ({k})": round(v) for k, v in served.items()},
-            "(a) naive re-feed": round(a, 1),
-            "(b) nn.LSTM one step": round(b, 1),
-            **{f"(c) machine limit ({k})": round(v) for k, v in limits.items()},
-        },
+        "chars_per_s": {key: round(v, 1) for key, v in med.items() if not key.startswith("bandwidth")},
         "ratios": {
-            "served / (b)": round(best / b, 1),
-            "served / (a)": round(best / a, 1),
-            **{f"served ({k}) / limit ({k})": round(served[k] / limits[k], 2) for k in limits},
+            f"{served_key} / (b)": round(ratio(served_key, "(b) nn.LSTM one step"), 1),
+            f"{served_key} / (a)": round(ratio(served_key, "(a) naive re-feed"), 1),
+            **{f"served ({k}) / limit ({k})": round(ratio(f"served ({k})", f"(c) machine limit ({k})"), 2)
+               for k in kinds},
         },
-        "matvec_bandwidth_gb_s": round(bandwidth / 1e9, 1),
-        "weight_bytes_per_step": {k: s.weight_bytes + head_bytes for k, s in (("float32", fp32_step), ("int8", int8_step))
-                                  if k in served},
-        "notes": f"batch 1, temperature 0.8, prime {PRIME!r}; served: median of {args.repeats} runs of {args.chars} "
-                 f"characters; (a), (b): {args.baseline_chars} characters",
+        "per_round_served_over_b": [round(r[served_key] / r["(b) nn.LSTM one step"], 1) for r in rounds],
+        "matvec_bandwidth_gb_s": {k: round(med[f"bandwidth ({k})"] / 1e9, 1) for k in kinds},
+        "weight_bytes_per_step": step_bytes,
+        "notes": f"batch 1, temperature 0.8, prime {PRIME!r}; {args.repeats} interleaved rounds after a warm-up "
+                 f"round; per round: served {args.chars} characters, (b) {args.baseline_chars}, "
+                 f"(a) {args.naive_chars} (it slows as the text grows)",
     }
     if not args.no_memory:
         result["memory"] = memory()
