@@ -1,5 +1,4 @@
 """The sentiment plugin: its model, explanations, quality bar and awkward inputs."""
-import json
 
 import pytest
 import torch

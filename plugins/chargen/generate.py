@@ -13,7 +13,6 @@ import time
 from typing import Iterator
 
 import torch
-import torch.nn.functional as F
 
 from zoo.lstm_step import LSTMStep
 

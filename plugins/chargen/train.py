@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
+from zoo.training import cosine_lr, load_optimizer, optimizer_step, save_optimizer
+
 from . import data
 from .evaluate import nats_per_char
 from .model import CharLSTM
@@ -44,9 +46,7 @@ def architecture(args, vocab_size: int) -> dict:
 def save(out: Path, model, optimizer, meta: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
-    opt = optimizer.state_dict()
-    tensors = {f"{pid}.{name}": t for pid, st in opt["state"].items() for name, t in st.items() if torch.is_tensor(t)}
-    save_file({k: v.contiguous().reshape(v.shape) for k, v in tensors.items()}, str(out / "optimizer.safetensors"))
+    save_optimizer(optimizer, out / "optimizer.safetensors")
     (out / "state.json").write_text(json.dumps(meta, indent=1))
 
 
@@ -91,11 +91,7 @@ def main(argv=None) -> None:
     if (out / "state.json").is_file():  # resume
         meta = json.loads((out / "state.json").read_text())
         model.load_state_dict(load_file(str(out / "model.safetensors")))
-        saved = load_file(str(out / "optimizer.safetensors"))
-        params = list(model.parameters())
-        for key, tensor in saved.items():
-            pid, name = key.split(".", 1)
-            optimizer.state[params[int(pid)]][name] = tensor
+        load_optimizer(optimizer, model, out / "optimizer.safetensors")
         print(f"resumed at step {meta['step']}", file=sys.stderr)
     elif args.init:  # a second stage: the weights of a finished run, a fresh optimizer and schedule
         first = json.loads((Path(args.init) / "state.json").read_text())
@@ -111,18 +107,13 @@ def main(argv=None) -> None:
         pos = (step % steps_per_epoch) * args.seq
         if pos == 0:
             state = None
-        lr = args.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        lr = cosine_lr(args.lr, step, total_steps)
         x = train_ids[:, pos:pos + args.seq]
         y = train_ids[:, pos + 1:pos + args.seq + 1]
         logits, state = model(x, state)
         state = tuple(s.detach() for s in state)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        optimizer_step(model, optimizer, loss, lr)
         meta["step"] = step + 1
         if step % 50 == 0:
             print(json.dumps({"step": step, "epoch": round(step / steps_per_epoch, 3),

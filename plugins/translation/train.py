@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
 import time
@@ -21,6 +20,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
+
+from zoo.training import cosine_lr, load_optimizer, optimizer_step, save_optimizer
 
 from . import data
 from .decode import beam_search, pad
@@ -70,10 +71,7 @@ def dev_bleu(model, pre, dev: list[dict], n: int = 300) -> float:
 def save_run(out: Path, model, optimizer, pre, meta: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
-    params = {id(p): i for i, p in enumerate(model.parameters())}
-    tensors = {f"{params[id(p)]}.{name}": t for p, st in optimizer.state.items() for name, t in st.items()
-               if torch.is_tensor(t)}
-    save_file({k: v.contiguous() for k, v in tensors.items()}, str(out / "optimizer.safetensors"))
+    save_optimizer(optimizer, out / "optimizer.safetensors")
     pre.save(out)
     (out / "state.json").write_text(json.dumps(meta, indent=1))
 
@@ -112,10 +110,7 @@ def main(argv=None) -> None:
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     if resumed:
         model.load_state_dict(load_file(str(out / "model.safetensors")))
-        params = list(model.parameters())
-        for key, tensor in load_file(str(out / "optimizer.safetensors")).items():
-            pid, name = key.split(".", 1)
-            optimizer.state[params[int(pid)]][name] = tensor
+        load_optimizer(optimizer, model, out / "optimizer.safetensors")
         print(f"resumed at step {meta['step']}", file=sys.stderr)
     meta["architecture"] = architecture
     per_epoch = len(batches(pairs, args.batch_tokens, 0))
@@ -130,14 +125,9 @@ def main(argv=None) -> None:
         if epoch not in epoch_batches:
             epoch_batches[epoch] = batches(pairs, args.batch_tokens, args.seed * 1000 + epoch)
         batch = epoch_batches[epoch][index]
-        lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * step / total))
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        lr = cosine_lr(args.lr, step, total, warmup)
         loss = loss_on(model, pairs, batch, args.smoothing)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        optimizer_step(model, optimizer, loss, lr)
         meta["step"] = step + 1
         if step % 50 == 0:
             print(json.dumps({"step": step, "epoch": round(step / per_epoch, 3), "loss": round(loss.item(), 4),
