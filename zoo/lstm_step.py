@@ -152,7 +152,6 @@ class LSTMStep(nn.Module):
                     bias = torch.zeros(4 * H, device=w_ih.device)
                 if layer == 0 and embedding is not None:
                     self.table = F.linear(embedding.weight.float(), w_ih, bias)  # (vocab, 4H)
-                    self.rows = list(self.table.unsqueeze(1).unbind(0))  # for a Python int token
                     weight, bias = w_hh, None
                 else:
                     weight = torch.cat([w_ih, w_hh], dim=1)  # (4H, in + H)
@@ -186,24 +185,22 @@ class LSTMStep(nn.Module):
     def to_lstm_state(state: State) -> tuple[torch.Tensor, torch.Tensor]:
         return torch.stack([h for h, _ in state]), torch.stack([c for _, c in state])
 
-    def forward(self, x, state: State) -> tuple[torch.Tensor, State]:
-        """``x``: token ids (B,) when built with an embedding (or one ``int`` at batch 1), else
-        inputs (B, in). Returns (top layer output (B, H), new state)."""
+    def forward(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """``x``: token ids (B,) when built with an embedding, else inputs (B, in).
+        Returns (top layer output (B, H), new state)."""
         if self._script is not None:
-            if isinstance(x, int):
-                x = torch.tensor([x], device=state[0][0].device)
             out, hs, cs = self._script(x, [h for h, _ in state], [c for _, c in state], self.table, *self._script_args)
             return out, list(zip(hs, cs))
         return self._eager(x, state)
 
-    def _eager(self, x, state: State) -> tuple[torch.Tensor, State]:
+    def _eager(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         H = self.hidden_size
         new_state = []
         inp = x
         for layer, linear in enumerate(self.linears):
             h, c = state[layer]
             if layer == 0 and self.table is not None:
-                gates = linear(h).add_(self.rows[inp] if isinstance(inp, int) else F.embedding(inp, self.table))
+                gates = linear(h).add_(F.embedding(inp, self.table))
             else:
                 gates = linear(torch.cat([inp, h], dim=1))
             # Few, in-place ops: at batch 1 each op's dispatch costs about as much as its math.

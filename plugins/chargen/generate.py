@@ -54,7 +54,7 @@ def sample(model, vocab, prime_ids: list[int], *, max_new_chars: int, temperatur
     out, lstm_state = model.lstm(model.embedding(ids))
     state = LSTMStep.from_lstm_state(lstm_state)
     hidden = out[:, -1].float()
-    head_weight = model.head.weight.float()
+    head_weight_t = model.head.weight.float().t()
     head_bias = model.head.bias.float().clone()
     head_bias[0] = float("-inf")  # never emit the unknown-character id
     filtering = temperature > 0 and (0 < top_k < head_bias.numel() or top_p < 1.0)
@@ -63,7 +63,6 @@ def sample(model, vocab, prime_ids: list[int], *, max_new_chars: int, temperatur
     done = [False] * num_samples
     last = time.perf_counter()
     noise = None
-    head_weight_t = head_weight.t()
     for t in range(max_new_chars):
         if temperature == 0:
             nxt = torch.addmm(head_bias, hidden, head_weight_t).argmax(-1)
