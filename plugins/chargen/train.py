@@ -51,7 +51,8 @@ def save(out: Path, model, optimizer, meta: dict) -> None:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m zoo train chargen --", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpus", default="kjv", choices=sorted(data.CORPORA))
     p.add_argument("--out", default=None, help="run folder (default runs/chargen-CORPUS)")
     p.add_argument("--embedding", type=int, default=64)
