@@ -5,7 +5,8 @@ with its state kept, over all sentences x beams at once: beam search is tensor o
 (batch, beam), never a Python loop per hypothesis. A beam that has produced [EOS] stays in the
 beam, frozen (its only continuation is [EOS] at no cost), so every row keeps one shape.
 Candidates are ranked by the GNMT length-normalized score ``log p / ((5 + len) / 6) ** alpha``;
-with one beam that is exactly greedy decoding.
+with one beam that is exactly greedy decoding. Besides ``max_length``, a batch stops after
+``2 * longest source + 10`` steps: a translation twice as long as its source is a runaway.
 """
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def beam_search(model, sources: list[list[int]], *, beam_size: int = 5, length_p
     frozen = torch.full((V,), float("-inf"), device=device)
     frozen[eos] = 0.0
     rows = torch.arange(B, device=device)[:, None] * K
-    for _ in range(max_length):
+    for _ in range(min(max_length, 2 * int(lengths.max()) + 10)):
         hidden, state = step(x, state)
         logits, weights = model.read_out(hidden[:, None], memory, keys, mask)
         logp = F.log_softmax(logits[:, 0].float(), dim=-1)
