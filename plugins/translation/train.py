@@ -88,8 +88,14 @@ def main(argv=None) -> None:
     p.add_argument("--max-tokens", type=int, default=120, help="longer training pairs are left out")
     p.add_argument("--save-every", type=float, default=5, help="minutes")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--export", default=None, help="write the run in --out as a checkpoint repo to this folder, and stop")
+    p.add_argument("--ablation", default=None, help="with --export: the attention-free run to evaluate beside it")
+    p.add_argument("--limit", type=int, default=None, help="with --export: evaluate on the first N test pairs only")
     args = p.parse_args(argv)
     out = Path(args.out)
+    if args.export:
+        print(json.dumps(export(out, Path(args.export), args.ablation and Path(args.ablation), args.limit), indent=2))
+        return
     splits = data.load_splits()
     resumed = (out / "state.json").is_file()
     if resumed:
@@ -139,6 +145,60 @@ def main(argv=None) -> None:
     meta["history"].append({"step": meta["step"], "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])})
     save_run(out, model, optimizer, pre, meta)
     print(json.dumps(meta["history"][-1]))
+
+
+def load_run(run: Path):
+    meta = json.loads((run / "state.json").read_text())
+    model = Seq2Seq(**meta["architecture"])
+    model.load_state_dict(load_file(str(run / "model.safetensors")))
+    return model.eval(), TranslationPreprocessor.load(run, {}), meta
+
+
+def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None = None) -> dict:
+    """A training run as a checkpoint repo: fp16 safetensors, both tokenizers, config.json with
+    the test metrics measured on the stored weights (and the ablation's, if given), a card."""
+    import datetime
+
+    from zoo import card as cards
+    from zoo.checkpoint import content_revision, save_checkpoint
+    from zoo.pipelines import load_folder
+
+    from .evaluate import evaluate
+    from .task import TranslationTask
+
+    model, pre, meta = load_run(run)
+    task = TranslationTask()
+    config = {"architecture": meta["architecture"], "preprocessor": pre.config(),
+              "training": {"data": "KJV -> Reina-Valera 1909 verse pairs, whole books held out",
+                           "split_books": {k: sorted({x["book"] for x in v}) for k, v in data.load_splits().items()},
+                           "steps": meta["step"], "args": meta["args"], "history": meta["history"]}}
+    save_checkpoint(out, task, model, pre, config, "# placeholder\n", weights_dtype=torch.float16)
+    pipe = load_folder(task, out, torch.device("cpu"))
+    ev = evaluate(pipe.model, pipe.preprocessor, "test", limit=limit,
+                  ablation=load_run(ablation)[:2] if ablation else None)
+    evaluation = {"command": "python -m zoo eval translation --split test", "split": "test", "n": ev["n"],
+                  "metrics": {f"{k} {m}": v[m] for k, v in ev["metrics"].items() for m in ("bleu", "chrf")},
+                  "baselines": {k: {f"greedy {m}": v[m] for m in v} for k, v in ev["baselines"].items()},
+                  "date": datetime.date.today().isoformat()}
+    config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
+    arch = meta["architecture"]
+    card = cards.render(
+        task="translation", repo_id="lstm-zoo/translation-en-es-bible-lstm", title="LSTM translation, English -> Spanish (Bible)",
+        summary="An attentional LSTM encoder-decoder that translates English into Spanish, trained on Bible verses.",
+        model=f"BPE subwords ({arch['source_vocab']} English, {arch['target_vocab']} Spanish), a bidirectional LSTM "
+              "encoder, an LSTM decoder with Luong attention" + ("" if arch.get("attention", True) else " (off)") + ".",
+        data="King James Bible and Reina-Valera 1909 (public domain, Debian bible-kjv and sword-text-sparv), aligned "
+             "verse by verse; whole books held out for dev and test.",
+        training=f"`python -m plugins.translation.train`: label smoothing {meta['args']['smoothing']}, teacher forcing, "
+                 f"length-aware batches, Adam with warm-up and cosine decay; {meta['step']} steps.",
+        evaluation=evaluation,
+        limitations="It knows 17th-century Bible English and the 1909 Spanish Bible: modern text comes out archaic "
+                    "or wrong.",
+        preprocessor_files="`source_tokenizer.json`, `target_tokenizer.json`", example="In the beginning God created "
+        "the heaven and the earth.", license="mit", pipeline_tag="translation", datasets=["kjv-rv1909"],
+        tags=["translation", "seq2seq"], language=["en", "es"])
+    save_checkpoint(out, task, pipe.model, pre, config, card, weights_dtype=torch.float16)
+    return {"out": str(out), "revision": content_revision(out), "test": ev}
 
 
 if __name__ == "__main__":
