@@ -110,18 +110,12 @@ class _Int8Linear:
             self.packed = torch.ops.quantized.linear_prepack(q, None if bias is None else bias.detach().float().cpu())
         self.nbytes = weight.numel() + scales.numel() * 4
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.ops.quantized.linear_dynamic(x, self.packed, True)
-
 
 class _Linear:
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None):
         self.weight = weight.detach().contiguous()
         self.bias = None if bias is None else bias.detach().contiguous()
         self.nbytes = self.weight.numel() * self.weight.element_size()
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, self.weight, self.bias)
 
 
 class LSTMStep(nn.Module):
@@ -156,15 +150,14 @@ class LSTMStep(nn.Module):
                 else:
                     weight = torch.cat([w_ih, w_hh], dim=1)  # (4H, in + H)
                 self.linears.append((_Int8Linear if int8 else _Linear)(weight, bias))
-        self._script = _scripted("int8" if int8 else "float") if script else None
+        # One step function, scripted where TorchScript works, else the same Python function.
+        eager = _step_int8 if int8 else _step_float
+        self._step = (_scripted("int8" if int8 else "float") if script else None) or eager
+        self.scripted = self._step is not eager
         if int8:
-            self._script_args = ([lin.packed for lin in self.linears],)
+            self._weights = ([lin.packed for lin in self.linears],)
         else:
-            self._script_args = ([lin.weight for lin in self.linears], [lin.bias for lin in self.linears])
-
-    @property
-    def scripted(self) -> bool:
-        return self._script is not None
+            self._weights = ([lin.weight for lin in self.linears], [lin.bias for lin in self.linears])
 
     @property
     def weight_bytes(self) -> int:
@@ -188,25 +181,14 @@ class LSTMStep(nn.Module):
     def forward(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         """``x``: token ids (B,) when built with an embedding, else inputs (B, in).
         Returns (top layer output (B, H), new state)."""
-        if self._script is not None:
-            out, hs, cs = self._script(x, [h for h, _ in state], [c for _, c in state], self.table, *self._script_args)
-            return out, list(zip(hs, cs))
-        return self._eager(x, state)
+        out, hs, cs = self._step(x, [h for h, _ in state], [c for _, c in state], self.table, *self._weights)
+        return out, list(zip(hs, cs))
 
-    def _eager(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
-        H = self.hidden_size
-        new_state = []
-        inp = x
-        for layer, linear in enumerate(self.linears):
-            h, c = state[layer]
-            if layer == 0 and self.table is not None:
-                gates = linear(h).add_(F.embedding(inp, self.table))
-            else:
-                gates = linear(torch.cat([inp, h], dim=1))
-            # Few, in-place ops: at batch 1 each op's dispatch costs about as much as its math.
-            i, f, o, g = gates.split(H, dim=1)
-            gates[:, : 3 * H].sigmoid_()
-            c = torch.addcmul(f * c, i, g.tanh_())
-            inp = o * c.tanh()
-            new_state.append((inp, c))
-        return inp, new_state
+
+def cached_step(module: nn.Module, lstm: nn.LSTM, embedding: nn.Embedding | None, int8: bool) -> LSTMStep:
+    """``module``'s one-step LSTM of this kind, built once from its loaded weights and kept out of
+    the module tree (never saved, never double-counted)."""
+    steps = module.__dict__.setdefault("_lstm_steps", {})
+    if int8 not in steps:
+        steps[int8] = LSTMStep(lstm, embedding=embedding, int8=int8)
+    return steps[int8]

@@ -39,10 +39,11 @@ def step_nats_per_char(model, step, ids: torch.Tensor, streams: int = 16) -> flo
     n = len(ids) // streams
     grid = ids[: n * streams].view(streams, n).to(model.head.weight.device)
     state = step.initial_state(streams, grid)
+    weight, bias = model.head.weight.float(), model.head.bias.float()
     total = torch.zeros((), dtype=torch.float64)
     for t in range(n - 1):
         hidden, state = step(grid[:, t], state)
-        logits = F.linear(hidden, model.head.weight.float(), model.head.bias.float())
+        logits = F.linear(hidden, weight, bias)
         total += F.cross_entropy(logits, grid[:, t + 1], reduction="sum").double()
     return total.item() / (streams * (n - 1))
 

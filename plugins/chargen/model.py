@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch.nn as nn
 
-from zoo.lstm_step import LSTMStep, int8_available
+from zoo.lstm_step import LSTMStep, cached_step, int8_available
 
 
 class CharLSTM(nn.Module):
@@ -21,12 +21,8 @@ class CharLSTM(nn.Module):
         return self.head(self.dropout(out)), state
 
     def stepper(self, int8: bool | None = None) -> LSTMStep:
-        """The one-step LSTM for generation, built once per kind from the loaded weights and kept
-        out of the module tree (never saved, never double-counted). By default int8 on the CPU,
-        where a step is bound by reading the weights; float on accelerators."""
+        """The one-step LSTM for generation. By default int8 on the CPU, where a step is bound by
+        reading the weights; float on accelerators."""
         if int8 is None:
             int8 = self.head.weight.device.type == "cpu" and int8_available()
-        steps = self.__dict__.setdefault("_steps", {})
-        if int8 not in steps:
-            steps[int8] = LSTMStep(self.lstm, embedding=self.embedding, int8=int8)
-        return steps[int8]
+        return cached_step(self, self.lstm, self.embedding, int8)

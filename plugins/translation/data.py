@@ -11,6 +11,7 @@ in KJV order.
 """
 from __future__ import annotations
 
+import functools
 import re
 import struct
 import subprocess
@@ -124,6 +125,7 @@ def split_books(pairs: list[dict]) -> dict[str, list[str]]:
     return out
 
 
+@functools.lru_cache(maxsize=1)  # train, eval and export all read it; parsing takes seconds
 def load_splits() -> dict[str, list[dict]]:
     pairs = [dict(p, es=tidy_spanish(p["es"], p["verse"])) for p in verse_pairs() if p["es"] and p["en"]]
     books = split_books(pairs)

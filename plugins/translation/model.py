@@ -62,14 +62,10 @@ class Seq2Seq(nn.Module):
         return memory @ self.attend.weight
 
     def decoder_step(self, int8: bool = False):
-        """The decoder's one-step LSTM (target embedding folded in), built once per kind and kept
-        out of the module tree."""
-        from zoo.lstm_step import LSTMStep
+        """The decoder's one-step LSTM, target embedding folded in."""
+        from zoo.lstm_step import cached_step
 
-        steps = self.__dict__.setdefault("_steps", {})
-        if int8 not in steps:
-            steps[int8] = LSTMStep(self.decoder, embedding=self.target_embedding, int8=int8)
-        return steps[int8]
+        return cached_step(self, self.decoder, self.target_embedding, int8)
 
     def forward(self, source, lengths, target_in):
         """Teacher forcing: logits (B, T, V) for ``target_in`` (B, T) = [BOS] + target."""
