@@ -1,4 +1,4 @@
-"""Translation decoding (issue 4, work in progress): beam search over an untrained model of the
+"""Translation decoding: beam search over an untrained model of the
 real architecture, checked against the plainest possible greedy decoder."""
 import pytest
 import torch

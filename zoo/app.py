@@ -203,9 +203,25 @@ def _build_task_tab(gr, task: Task, reg: Registry, max_batch_size: int) -> None:
     if tab.examples:
         examples = gr.Examples(examples=tab.examples, inputs=tab.inputs, label="Examples (click one to run it)")
         events.append(examples.load_input_event.then(api_visibility="private", **common))
+    for view in tab.views:
+        _wire_view(view, raw)
     if tab.stop is not None:
         # Cancelling closes the running generator on the server: the work stops, not just the display.
         tab.stop.click(fn=None, cancels=events, queue=False)
+
+
+def _wire_view(view, raw) -> None:
+    """A View redraws from the JSON result already on the page: no queue, no model, no API."""
+    def redraw(result, *values):
+        if not isinstance(result, dict) or "error" in result:
+            out = tuple(None for _ in view.outputs)
+        else:
+            out = tuple(view.render(result, *values))
+        return out[0] if len(out) == 1 else out  # Gradio takes one output's value bare
+
+    for control in view.controls:
+        control.input(redraw, inputs=[raw, *view.controls], outputs=view.outputs, queue=False,
+                      api_visibility="private")
 
 
 def build_app(reg: Registry | None = None, max_batch_size: int = MAX_BATCH_SIZE):

@@ -53,10 +53,10 @@ Measured by `{{ eval_command }}` on {{ eval_n }} {{ eval_split }} examples{{ eva
 """
 
 
-def metrics_table(metrics: dict, baselines: dict) -> str:
+def metrics_table(metrics: dict, baselines: dict, label: str = "this model") -> str:
     names = sorted({k for m in [metrics, *baselines.values()] for k in m if isinstance(m.get(k), (int, float))})
     rows = ["| model | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-    for label, values in [("this model", metrics), *baselines.items()]:
+    for label, values in [(label, metrics), *baselines.items()]:
         cells = [f"{values[n]:.4f}" if isinstance(values.get(n), float) else str(values.get(n, "")) for n in names]
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
@@ -65,7 +65,8 @@ def metrics_table(metrics: dict, baselines: dict) -> str:
 def render(*, task: str, repo_id: str, title: str, summary: str, model: str, data: str, training: str,
            evaluation: dict, limitations: str, preprocessor_files: str, example: str, license: str,
            pipeline_tag: str, datasets: list[str], tags: list[str], language: str | list[str] | None = "en") -> str:
-    """``evaluation``: ``{"command", "split", "n", "metrics", "baselines", "date"}`` from an eval run."""
+    """``evaluation``: ``{"command", "split", "n", "metrics", "baselines", "date"}`` from an eval run
+    (and optionally ``"label"``: the metrics row's name, "this model" by default)."""
     card_data = ModelCardData(
         library_name="lstm-zoo", pipeline_tag=pipeline_tag, license=license, datasets=datasets,
         metrics=sorted(evaluation["metrics"]), tags=["lstm", "pytorch", "lstm-zoo", task, *tags], language=language,
@@ -75,7 +76,8 @@ def render(*, task: str, repo_id: str, title: str, summary: str, model: str, dat
         example=json.dumps(example), model=model, data=data, training=training,
         eval_command=evaluation["command"], eval_split=evaluation["split"], eval_n=evaluation["n"],
         eval_date=f" ({evaluation['date']})" if evaluation.get("date") else "",
-        metrics_table=metrics_table(evaluation["metrics"], evaluation.get("baselines", {})),
+        metrics_table=metrics_table(evaluation["metrics"], evaluation.get("baselines", {}),
+                                    evaluation.get("label", "this model")),
         limitations=limitations, preprocessor_files=preprocessor_files,
     )
     return str(card)

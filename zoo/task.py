@@ -108,6 +108,18 @@ class Tab:
     submit: Any = None  # the button that runs it; (Shift+)Enter in a first Textbox also runs it
     examples: list | None = None  # rows of input-component values
     stop: Any = None  # streaming tasks: a button that cancels the run on the server
+    views: list["View"] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class View:
+    """Part of a tab redrawn from the last result when the user moves a control, without running
+    the model again (e.g. which sentence's attention map to show). ``render(result, *control_values)``
+    returns one value per output; the framework calls it only when there is a result."""
+
+    controls: list
+    outputs: list
+    render: Callable[..., tuple]
 
 
 class Task:

@@ -1,4 +1,4 @@
-"""Built-in plugin: character-level text generation with a 2-layer LSTM (work in progress, issue 3)."""
+"""Built-in plugin: character-level text generation with a 2-layer LSTM."""
 from zoo import hookimpl
 
 __version__ = "0.1.0"

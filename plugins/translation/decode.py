@@ -1,4 +1,4 @@
-"""Greedy and beam-search decoding (work in progress for issue 4).
+"""Greedy and beam-search decoding.
 
 The encoder runs once per batch; the decoder steps one token at a time through ``zoo.lstm_step``
 with its state kept, over all sentences x beams at once: beam search is tensor ops over

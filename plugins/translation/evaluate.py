@@ -1,4 +1,4 @@
-"""Translation quality (work in progress for issue 4): sacreBLEU and chrF on held-out books, for
+"""Translation quality: sacreBLEU and chrF on held-out books, for
 greedy and beam search, beside a copy-the-source baseline measured in the same run (and, where
 given, the attention-free ablation decoded the same way)."""
 from __future__ import annotations
@@ -35,7 +35,8 @@ def evaluate(model, pre, split: str = "test", limit: int | None = None, beam_siz
     """``ablation``: an optional (model, preprocessor) of the attention-free model."""
     pairs = data.load_splits()[split][:limit]
     sources, refs = [p["en"] for p in pairs], [p["es"] for p in pairs]
-    out = {"n": len(pairs), "metrics": {}, "baselines": {"copy the source": scores(sources, refs)}}
+    out = {"n": len(pairs), "beam_size": beam_size, "metrics": {},
+           "baselines": {"copy the source": scores(sources, refs)}}
     for name, beam in (("greedy", 1), (f"beam {beam_size}", beam_size)):
         started = time.perf_counter()
         out["metrics"][name] = {**scores(translate_all(model, pre, sources, beam), refs),

@@ -1,4 +1,4 @@
-"""An attentional LSTM encoder-decoder (work in progress for issue 4).
+"""An attentional LSTM encoder-decoder.
 
 Encoder: embeddings and a bidirectional LSTM; its final states, through a linear bridge, start
 the decoder. Decoder: an LSTM over the target embeddings, then Luong "general" attention over

@@ -1,4 +1,4 @@
-"""Translation preprocessing (work in progress for issue 4): one BPE tokenizer per language from
+"""Translation preprocessing: one BPE tokenizer per language from
 the ``tokenizers`` library, saved as ``source_tokenizer.json`` and ``target_tokenizer.json``.
 
 Metaspace pre-tokenization keeps the spaces in the pieces, so decoding gives back the text with
@@ -65,6 +65,13 @@ class TranslationPreprocessor:
 
     def encode_source(self, text: str) -> list[int]:
         return self.source.encode(text).ids[: self.max_source_tokens - 1] + [self.eos_id]
+
+    # The zoo's preprocessor contract reads the task's input: English in, source ids out.
+    def encode(self, text: str) -> list[int]:
+        return self.encode_source(text)
+
+    def decode(self, ids: list[int]) -> str:
+        return self.source.decode([i for i in ids if i > 3])
 
     def encode_target(self, text: str) -> list[int]:
         return [self.bos_id] + self.target.encode(text).ids + [self.eos_id]

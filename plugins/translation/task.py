@@ -1,21 +1,32 @@
-"""English -> Spanish translation (work in progress for issue 4; not registered yet).
+"""English -> Spanish translation with an attentional LSTM encoder-decoder.
 
 A text of several sentences is split into sentences, translated as one batch (greedy or beam
 search), and joined; per sentence the result carries the source and target subwords and the
-attention matrix (target x source) for the heatmap.
+attention matrix (target x source) that the tab draws as a heatmap.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from zoo import InputError, Param, Task
+from zoo import Checkpoint, InputError, Param, Tab, Task, View
 
 from .decode import beam_search
 from .model import Seq2Seq
 from .preprocess import TranslationPreprocessor, split_sentences
 
+HERE = Path(__file__).resolve().parent
 MAX_SENTENCES = 64
 MAX_CHARS = 20_000
+PIECE_WORDS = 60  # a longer sentence is translated in pieces: training verses are at most 120 subwords
+_WORD = re.compile(r"\w")
+EXAMPLES = [
+    "In the beginning God created the heaven and the earth.",
+    "And the king said unto his servants, Go and bring me bread and wine. Then they went out.",
+    "The fear of the LORD is the beginning of knowledge: but fools despise wisdom and instruction.",  # Prv 1:7, held out
+]
+REVISION = "94b43718f4ff25d090448314781ca584637160ac"
+ABLATION_REVISION = "0" * 40
 
 
 class TranslationTask(Task):
@@ -30,7 +41,11 @@ class TranslationTask(Task):
         Param("length_penalty", float, 1.0, "alpha of the GNMT length normalization (0 = none)", min=0.0, max=2.0),
         Param("max_length", int, 200, "most subwords per translated sentence", min=1, max=400),
     ]
-    checkpoints = []
+    checkpoints = [
+        Checkpoint(id="en-es", repo_id="lstm-zoo/translation-en-es-bible-lstm", revision=REVISION,
+                   bundled=HERE / "checkpoints" / "en-es", default=True,
+                   description="English -> Spanish, KJV -> Reina-Valera 1909"),
+    ]
 
     def build_model(self, config: dict) -> Seq2Seq:
         return Seq2Seq(**config["architecture"])
@@ -43,40 +58,61 @@ class TranslationTask(Task):
             raise InputError(f"the text must be a string, got {type(input).__name__}")
         if not input.strip():
             raise InputError("the text is empty: type an English sentence to translate")
+        if not _WORD.search(input[:MAX_CHARS]):
+            raise InputError("there is nothing to translate: the text has no letters or digits")
+
+    def _plan(self, text: str) -> tuple[list[str], list[str]]:
+        """The pieces to translate, and notices about what was cut or split."""
+        notices = []
+        if len(text) > MAX_CHARS:
+            notices.append(f"the text was cut to its first {MAX_CHARS:,} characters")
+            text = text[:MAX_CHARS]
+        pieces = []
+        for sentence in split_sentences(text):
+            words = sentence.split()
+            if len(words) > PIECE_WORDS:
+                notices.append(f"a sentence of {len(words):,} words was translated in pieces of {PIECE_WORDS}")
+                pieces += [" ".join(words[i:i + PIECE_WORDS]) for i in range(0, len(words), PIECE_WORDS)]
+            else:
+                pieces.append(sentence)
+        if len(pieces) > MAX_SENTENCES:
+            notices.append(f"translated the first {MAX_SENTENCES} of {len(pieces)} sentences")
+            pieces = pieces[:MAX_SENTENCES]
+        return pieces, notices
 
     def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
         pre: TranslationPreprocessor = pipe.preprocessor
-        plans = []
-        for text in inputs:
-            notices = []
-            if len(text) > MAX_CHARS:
-                notices.append(f"the text was cut to its first {MAX_CHARS:,} characters")
-                text = text[:MAX_CHARS]
-            sentences = split_sentences(text)
-            if len(sentences) > MAX_SENTENCES:
-                notices.append(f"translated the first {MAX_SENTENCES} of {len(sentences)} sentences")
-                sentences = sentences[:MAX_SENTENCES]
-            plans.append((sentences, notices))
-        flat = [s for sentences, _ in plans for s in sentences]
-        encoded = [pre.encode_source(s) for s in flat]
-        hyps = beam_search(pipe.model, encoded, beam_size=params["beam_size"],
-                           length_penalty=params["length_penalty"], max_length=params["max_length"],
-                           bos=pre.bos_id, eos=pre.eos_id) if flat else []
-        results, k = [], 0
-        for sentences, notices in plans:
-            items = []
-            for sentence in sentences:
-                ids, hyp = encoded[k], hyps[k]
-                k += 1
-                unknown = sum(1 for i in ids if i == pre.unk_id)
-                if unknown and unknown >= (len(ids) - 1) / 2:
-                    notices.append(f"most of {sentence[:40]!r} is in characters the model never saw")
+        plans = [self._plan(text) for text in inputs]
+        # Pieces without a letter or digit ("...", "!?") are copied, not fed to the model.
+        flat = [s for pieces, _ in plans for s in pieces if _WORD.search(s)]
+        encoded = {s: pre.encode_source(s) for s in flat}
+        unique = list(encoded)
+        hyps = dict(zip(unique, beam_search(
+            pipe.model, [encoded[s] for s in unique], beam_size=params["beam_size"],
+            length_penalty=params["length_penalty"], max_length=params["max_length"],
+            bos=pre.bos_id, eos=pre.eos_id))) if unique else {}
+        attends = getattr(pipe.model, "attention", True)
+        results = []
+        for pieces, notices in plans:
+            notices, items = list(notices), []
+            for sentence in pieces:
+                if sentence not in hyps:
+                    items.append({"source": sentence, "translation": sentence, "source_tokens": [],
+                                  "target_tokens": [], "attention": [], "score": 0.0})
+                    continue
+                ids, hyp = encoded[sentence], hyps[sentence]
+                unknown = [t for t, i in zip(pre.source.encode(sentence).tokens, ids) if i == pre.unk_id]
+                if unknown and len(unknown) >= (len(ids) - 1) / 2:
+                    notices.append(f"{sentence[:40]!r}: the model reads English; most of it is in characters it "
+                                   "never saw, so the translation is a guess")
+                elif unknown:
+                    notices.append(f"characters the model never saw were read as unknown: {''.join(unknown)[:40]!r}")
                 items.append({
                     "source": sentence, "translation": pre.decode_target(hyp.ids),
                     "source_tokens": [pre.source.id_to_token(i) for i in ids],
                     "target_tokens": [pre.target.id_to_token(i) for i in hyp.ids] + ["[EOS]"] * (
                         hyp.attention.shape[0] - len(hyp.ids)),
-                    "attention": [[round(float(w), 4) for w in row] for row in hyp.attention],
+                    "attention": [[round(float(w), 4) for w in row] for row in hyp.attention] if attends else None,
                     "score": round(hyp.score, 4),
                 })
             out = {"translation": " ".join(item["translation"] for item in items), "sentences": items}
@@ -84,3 +120,86 @@ class TranslationTask(Task):
                 out["notices"] = notices
             results.append(out)
         return results
+
+    def examples(self) -> list:
+        return EXAMPLES[:2]
+
+    def bad_inputs(self) -> list:
+        return [None, 42, b"bytes", "", "   ", "?!... ;"]
+
+    # -- app ---------------------------------------------------------------------------------------
+    def build_tab(self, gr) -> Tab:
+        from .heatmap import figure
+
+        p = {x.name: x for x in self.params}
+        with gr.Row():
+            with gr.Column(scale=2):
+                text = gr.Textbox(label="English text", lines=4, elem_id="translation-input",
+                                  placeholder="One or more sentences (Shift+Enter translates)")
+                go = gr.Button("Translate", variant="primary", elem_id="translation-submit")
+                output = gr.Textbox(label="Spanish", lines=4, elem_id="translation-output")
+            with gr.Column(scale=1):
+                beam = gr.Slider(1, 8, value=p["beam_size"].default, step=1, label="beam_size")
+                penalty = gr.Slider(0, 2, value=p["length_penalty"].default, step=0.1, label="length_penalty")
+                length = gr.Slider(1, 400, value=p["max_length"].default, step=1, label="max_length")
+        chooser = gr.Dropdown(choices=[], label="Attention map of sentence", interactive=True,
+                              elem_id="translation-sentence")
+        plot = gr.Plot(label="Attention: which English subwords each Spanish subword looked at",
+                       elem_id="translation-attention")
+
+        def choices(result: dict):
+            return [(f"{i + 1}. {s['source'][:70]}", i) for i, s in enumerate(result["sentences"])]
+
+        def draw(result: dict, index) -> object:
+            sentences = result.get("sentences") or []
+            index = index if isinstance(index, int) and 0 <= index < len(sentences) else 0
+            return figure(sentences[index]) if sentences else None
+
+        def to_outputs(result: dict) -> tuple:
+            return (result["translation"], gr.update(choices=choices(result), value=0 if result["sentences"] else None),
+                    draw(result, 0))
+
+        return Tab(inputs=[text, beam, penalty, length], outputs=[output, chooser, plot],
+                   to_request=lambda t, b, lp, ml: (t, {"beam_size": b, "length_penalty": lp, "max_length": ml}),
+                   to_outputs=to_outputs, submit=go,
+                   examples=[[e, p["beam_size"].default, p["length_penalty"].default, p["max_length"].default]
+                             for e in EXAMPLES],
+                   views=[View(controls=[chooser], outputs=[plot], render=lambda r, i: (draw(r, i),))])
+
+    # -- CLI ---------------------------------------------------------------------------------------
+    def data(self, argv: list[str]) -> dict:
+        from . import data
+
+        splits = data.load_splits()
+        return {"pairs": {k: len(v) for k, v in splits.items()},
+                "books": {k: sorted({x["book"] for x in v}) for k, v in splits.items() if k != "train"}}
+
+    def train(self, argv: list[str]) -> dict:
+        from .train import main
+
+        main(argv)
+        return {"done": True}
+
+    def evaluate(self, pipe, split: str, argv: list[str]) -> dict:
+        import argparse
+
+        from zoo.pipelines import pipeline
+
+        from .evaluate import evaluate
+
+        p = argparse.ArgumentParser(prog="python -m zoo eval translation")
+        p.add_argument("--limit", type=int, default=None, help="only the first N pairs of the split")
+        p.add_argument("--beam-size", type=int, default=5)
+        p.add_argument("--ablation", default="en-es-noattn",
+                       help="checkpoint of the attention-free model to run beside it ('' = none)")
+        args = p.parse_args(argv)
+        ablation = None
+        if args.ablation and getattr(pipe.model, "attention", True):  # the ablation itself has none to ablate
+            other = pipeline(self, checkpoint=args.ablation, device=str(pipe.device))
+            ablation = (other.model, other.preprocessor)
+        return evaluate(pipe.model, pipe.preprocessor, split, args.limit, args.beam_size, ablation)
+
+    def bench(self, argv: list[str]) -> dict:
+        from .bench import main
+
+        return main(argv)

@@ -1,4 +1,4 @@
-"""Train the English -> Spanish seq2seq with checkpoints and resume (work in progress, issue 4).
+"""Train the English -> Spanish seq2seq with checkpoints and resume.
 
     python -m plugins.translation.train --out runs/translation-attn [--no-attention] [--minutes 60]
 
@@ -80,7 +80,8 @@ def main(argv=None) -> None:
     p.add_argument("--out", default="runs/translation-attn")
     p.add_argument("--no-attention", action="store_true", help="the ablation: the same model without attention")
     p.add_argument("--minutes", type=float, default=60)
-    p.add_argument("--epochs", type=float, default=12)
+    p.add_argument("--epochs", type=float, default=None,
+                   help="default 12; given on resume, it replaces the run's (the cosine schedule follows it)")
     p.add_argument("--batch-tokens", type=int, default=2500)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--smoothing", type=float, default=0.1)
@@ -100,11 +101,16 @@ def main(argv=None) -> None:
     resumed = (out / "state.json").is_file()
     if resumed:
         meta = json.loads((out / "state.json").read_text())
+        epochs = args.epochs or meta["args"]["epochs"]
+        if epochs != meta["args"]["epochs"]:
+            meta["history"].append({"step": meta["step"], "epochs": f"{meta['args']['epochs']} -> {epochs}"})
+        meta["args"]["epochs"] = epochs
         args = argparse.Namespace(**{**vars(args), **meta["args"], "minutes": args.minutes, "out": args.out})
         pre = TranslationPreprocessor.load(out, {})
     else:
         pre = TranslationPreprocessor.train([x["en"] for x in splits["train"]], [x["es"] for x in splits["train"]],
                                             args.vocab_size)
+        args.epochs = args.epochs or 12
         meta = {"step": 0, "args": vars(args), "history": []}
     pairs = [(pre.encode_source(x["en"]), pre.encode_target(x["es"])) for x in splits["train"]]
     pairs = [pq for pq in pairs if len(pq[0]) <= args.max_tokens and len(pq[1]) <= args.max_tokens]
@@ -147,6 +153,10 @@ def main(argv=None) -> None:
     print(json.dumps(meta["history"][-1]))
 
 
+REPO_ID = "lstm-zoo/translation-en-es-bible-lstm"
+ABLATION_REPO_ID = "lstm-zoo/translation-en-es-bible-lstm-noattn"
+
+
 def load_run(run: Path):
     meta = json.loads((run / "state.json").read_text())
     model = Seq2Seq(**meta["architecture"])
@@ -176,15 +186,23 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
     pipe = load_folder(task, out, torch.device("cpu"))
     ev = evaluate(pipe.model, pipe.preprocessor, "test", limit=limit,
                   ablation=load_run(ablation)[:2] if ablation else None)
+    served = f"beam {ev['beam_size']}"
+    rows = {f"this model, {k}": v for k, v in ev["metrics"].items() if k != served}
+    rows.update({f"baseline: {k}" if k == "copy the source" else f"ablation: {k}": v for k, v in ev["baselines"].items()})
     evaluation = {"command": "python -m zoo eval translation --split test", "split": "test", "n": ev["n"],
-                  "metrics": {f"{k} {m}": v[m] for k, v in ev["metrics"].items() for m in ("bleu", "chrf")},
-                  "baselines": {k: {f"greedy {m}": v[m] for m in v} for k, v in ev["baselines"].items()},
+                  "label": f"this model, {served} (served default)",
+                  "metrics": {m: ev["metrics"][served][m] for m in ("bleu", "chrf")},
+                  "baselines": {k: {m: v[m] for m in ("bleu", "chrf")} for k, v in rows.items()},
                   "date": datetime.date.today().isoformat()}
     config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
     arch = meta["architecture"]
+    attends = arch.get("attention", True)
     card = cards.render(
-        task="translation", repo_id="lstm-zoo/translation-en-es-bible-lstm", title="LSTM translation, English -> Spanish (Bible)",
-        summary="An attentional LSTM encoder-decoder that translates English into Spanish, trained on Bible verses.",
+        task="translation", repo_id=REPO_ID if attends else ABLATION_REPO_ID,
+        title="LSTM translation, English -> Spanish (Bible)" + ("" if attends else ", ablation without attention"),
+        summary=("An attentional LSTM encoder-decoder that translates English into Spanish, trained on Bible verses."
+                 if attends else "The attention-free twin of the translation model (same size, same data): "
+                 "the baseline that shows what attention buys."),
         model=f"BPE subwords ({arch['source_vocab']} English, {arch['target_vocab']} Spanish), a bidirectional LSTM "
               "encoder, an LSTM decoder with Luong attention" + ("" if arch.get("attention", True) else " (off)") + ".",
         data="King James Bible and Reina-Valera 1909 (public domain, Debian bible-kjv and sword-text-sparv), aligned "
