@@ -89,3 +89,34 @@ def test_generated_text_streams_in_and_stop_ends_it(page):
     page.wait_for_timeout(1000)
     assert output.input_value() == stopped  # nothing arrives after Stop
     assert len(stopped) < len("And God said") + 10_000
+
+
+def test_a_translation_comes_with_an_attention_map_for_each_sentence(page):
+    page.click("button[role=tab]:has-text('Translation')")
+    page.fill("#translation-input textarea",
+              "And the king said unto his servants, Go and bring me bread. Then they went out.")
+    page.click("#translation-submit")
+    page.wait_for_function("document.querySelector('#translation-output textarea').value.length > 10",
+                           timeout=60_000)
+    assert page.locator("#translation-output textarea").input_value().startswith("Y ")
+    heatmap = page.locator("#translation-attention img")
+    heatmap.wait_for(timeout=30_000)
+    first = heatmap.get_attribute("src")
+    assert heatmap.bounding_box()["width"] > 200  # drawn large enough to read
+    # The second sentence's map is drawn from the result on the page: a different picture.
+    page.click("#translation-sentence input")
+    page.get_by_role("option", name="2. Then they went out.").click()
+    page.wait_for_function(
+        "src => { const i = document.querySelector('#translation-attention img'); return i && i.src !== src; }",
+        arg=first, timeout=30_000)
+
+
+def test_text_without_words_gets_a_clear_message_and_translation_still_works(page):
+    page.click("button[role=tab]:has-text('Translation')")
+    page.fill("#translation-input textarea", "?!... ;")
+    page.click("#translation-submit")
+    page.locator("#translation-notice").get_by_text("nothing to translate").wait_for(timeout=30_000)
+    page.fill("#translation-input textarea", "The fear of the LORD is the beginning of knowledge.")
+    page.press("#translation-input textarea", "Shift+Enter")
+    page.wait_for_function("document.querySelector('#translation-output textarea').value.length > 10",
+                           timeout=60_000)

@@ -84,9 +84,16 @@ class TranslationTask(Task):
         pre: TranslationPreprocessor = pipe.preprocessor
         plans = [self._plan(text) for text in inputs]
         # Pieces without a letter or digit ("...", "!?") are copied, not fed to the model.
-        flat = [s for pieces, _ in plans for s in pieces if _WORD.search(s)]
-        encoded = {s: pre.encode_source(s) for s in flat}
-        unique = list(encoded)
+        # Pieces without a letter or digit ("...", "!?") and pieces mostly in characters the model
+        # never saw (another script) are copied with a notice: a made-up translation helps no one.
+        encoded, unknown = {}, {}
+        for pieces, _ in plans:
+            for s in pieces:
+                if _WORD.search(s) and s not in encoded:
+                    enc = pre.source.encode(s)
+                    unknown[s] = [s[a:b] for (a, b), i in zip(enc.offsets, enc.ids) if i == pre.unk_id]
+                    encoded[s] = pre.encode_source(s)
+        unique = [s for s in encoded if len(unknown[s]) < max(1, (len(encoded[s]) - 1) / 2)]
         hyps = dict(zip(unique, beam_search(
             pipe.model, [encoded[s] for s in unique], beam_size=params["beam_size"],
             length_penalty=params["length_penalty"], max_length=params["max_length"],
@@ -97,16 +104,16 @@ class TranslationTask(Task):
             notices, items = list(notices), []
             for sentence in pieces:
                 if sentence not in hyps:
+                    if sentence in encoded:
+                        notices.append(f"left as is: {sentence[:40]!r} is mostly in characters the model never saw "
+                                       "(it reads English)")
                     items.append({"source": sentence, "translation": sentence, "source_tokens": [],
                                   "target_tokens": [], "attention": [], "score": 0.0})
                     continue
                 ids, hyp = encoded[sentence], hyps[sentence]
-                unknown = [t for t, i in zip(pre.source.encode(sentence).tokens, ids) if i == pre.unk_id]
-                if unknown and len(unknown) >= (len(ids) - 1) / 2:
-                    notices.append(f"{sentence[:40]!r}: the model reads English; most of it is in characters it "
-                                   "never saw, so the translation is a guess")
-                elif unknown:
-                    notices.append(f"characters the model never saw were read as unknown: {''.join(unknown)[:40]!r}")
+                if unknown[sentence]:
+                    notices.append(f"characters the model never saw were read as unknown: "
+                                   f"{''.join(unknown[sentence])[:40]!r}")
                 items.append({
                     "source": sentence, "translation": pre.decode_target(hyp.ids),
                     "source_tokens": [pre.source.id_to_token(i) for i in ids],

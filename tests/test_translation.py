@@ -1,0 +1,94 @@
+"""The translation plugin: sentences in, a batch translated, subwords and attention out, and
+every kind of bad input answered clearly (the bundled checkpoint, on the CPU)."""
+import re
+
+import pytest
+from gradio_client import Client
+
+import zoo
+from zoo import InputError
+
+TWO = "And the king said unto his servants, Go and bring me bread. Then they went out."
+
+
+@pytest.fixture(scope="module")
+def translate():
+    return zoo.pipeline("translation", device="cpu")
+
+
+def test_a_text_is_split_into_sentences_and_each_reads_as_if_translated_alone(translate):
+    out = translate(TWO)
+    assert [s["source"] for s in out["sentences"]] == [
+        "And the king said unto his servants, Go and bring me bread.", "Then they went out."]
+    alone = [translate(s["source"])["translation"] for s in out["sentences"]]
+    assert [s["translation"] for s in out["sentences"]] == alone
+    assert out["translation"] == " ".join(alone)
+
+
+def test_each_sentence_carries_its_subwords_and_an_attention_row_per_target_subword(translate):
+    for s in translate(TWO, beam_size=3)["sentences"]:
+        assert translate.preprocessor.decode(translate.preprocessor.encode(s["source"])) == s["source"]
+        assert s["source_tokens"][-1] == "[EOS]" and s["target_tokens"][-1] == "[EOS]"
+        assert len(s["attention"]) == len(s["target_tokens"])
+        for row in s["attention"]:
+            assert len(row) == len(s["source_tokens"]) and sum(row) == pytest.approx(1.0, abs=0.01)
+
+
+def test_spanish_comes_out_as_text_not_subwords(translate):
+    tok = translate.preprocessor.target
+    spanish = "¿Quién es éste? Y respondió: Yo soy JEHOVÁ, tu Dios; no temas."
+    assert tok.decode(tok.encode(spanish).ids) == spanish  # accents, ¿, spacing around punctuation
+    out = translate("Who is this? And he answered, I am the LORD thy God; fear not.")["translation"]
+    assert "\u2581" not in out and not re.search(r"\s[,.;:?]", out) and not re.search(r"\s{2}", out)
+
+
+def test_max_length_bounds_each_translation_and_every_beam_size_runs(translate):
+    short = translate(TWO, max_length=3)
+    assert all(len(s["target_tokens"]) <= 3 for s in short["sentences"])
+    assert all(translate(TWO, beam_size=b)["translation"] for b in (1, 2, 8))
+
+
+def test_unseen_words_are_read_as_subwords_and_unseen_characters_get_a_notice(translate):
+    out = translate("The xylophonist quizzically telephoned Zbigniew.")
+    assert "[UNK]" not in out["sentences"][0]["source_tokens"] and "notices" not in out
+    out = translate("And the king said: ☃ is good.")
+    assert any("never saw" in n and "☃" in n for n in out["notices"])
+
+
+def test_another_script_is_left_as_is_with_a_notice(translate):
+    out = translate("Господь пастырь мой. 我是好牧人")
+    assert out["translation"] == "Господь пастырь мой. 我是好牧人"
+    assert sum("left as is" in n for n in out["notices"]) == 2
+
+
+def test_ten_thousand_words_are_cut_with_a_notice_and_translated(translate):
+    out = translate("and the king went up unto the city " * 1250, beam_size=1)
+    assert len(out["sentences"]) == 64 and all(s["translation"] for s in out["sentences"])
+    assert any("cut to its first 20,000 characters" in n for n in out["notices"])
+    assert any("in pieces of 60" in n for n in out["notices"])
+
+
+def test_punctuation_between_sentences_is_kept_and_text_without_words_is_refused(translate):
+    out = translate("Amen. ...")
+    assert out["translation"].endswith(" ...") and out["sentences"][1]["attention"] == []
+    for bad in ["?!... ;", "", "  \n ", None, 3]:
+        with pytest.raises(InputError):
+            translate(bad)
+
+
+@pytest.mark.parametrize("params", [dict(beam_size=0), dict(beam_size=100), dict(max_length=0),
+                                    dict(max_length=10**6), dict(length_penalty=-1), dict(beam_size="wide")])
+def test_absurd_parameters_get_clear_errors(translate, params):
+    with pytest.raises(InputError, match="parameter"):
+        translate("Amen.", **params)
+
+
+def test_the_api_returns_the_text_and_the_attention(app_url):
+    client = Client(app_url, verbose=False)
+    translation, chooser, plot, result, notice = client.predict(
+        TWO, 5, 1.0, 200, "en-es", api_name="/translation")
+    assert translation == result["translation"] and translation.startswith("Y ")
+    assert len(result["sentences"]) == 2 and result["sentences"][1]["attention"]
+    assert notice == ""
+    *_, result, notice = client.predict("?!", 5, 1.0, 200, "en-es", api_name="/translation")
+    assert "nothing to translate" in notice and result == {"error": result["error"]}
