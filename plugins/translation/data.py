@@ -1,7 +1,8 @@
 """English -> Spanish Bible verse pairs (public domain): KJV (see plugins/chargen/kjv.py) and the
 Reina-Valera 1909 from Debian's ``sword-text-sparv`` (SWORD "ztext" module).
 
-Work in progress for issue 4 (not registered yet): fetch + verse alignment.
+``python -m zoo data translation`` fetches both (``apt-get download``; no root needed) and
+prints the split sizes and the held-out books.
 
 SWORD ztext layout per testament (``ot``/``nt``): ``.bzs`` holds 12-byte blocks ``<III``
 (offset, compressed size, uncompressed size) into ``.bzz`` (zlib blocks); ``.bzv`` holds 10-byte

@@ -53,8 +53,10 @@ def beam_search(model, sources: list[list[int]], *, beam_size: int = 5, length_p
     scores[:, 0] = 0.0  # one live beam at the start: the others would only duplicate it
     out_len = torch.zeros(B * K, dtype=torch.long, device=device)
     finished = torch.zeros(B * K, dtype=torch.bool, device=device)
-    tokens = torch.empty(B * K, 0, dtype=torch.long, device=device)
-    attention = torch.empty(B * K, 0, memory.shape[1], device=device)
+    # Per step: the chosen tokens, the row each extends and the attention of the rows before the
+    # reorder. Hypotheses are read back at the end by following the back-pointers, so no step
+    # copies the history (copying it made decoding quadratic in the output length).
+    history: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
     x = torch.full((B * K,), bos, dtype=torch.long, device=device)
     V = model.out.out_features
     frozen = torch.full((V,), float("-inf"), device=device)
@@ -75,19 +77,24 @@ def beam_search(model, sources: list[list[int]], *, beam_size: int = 5, length_p
         out_len = cand_len[origin]
         was_finished = finished[origin]
         finished = was_finished | (x == eos)
-        state = [(h[origin], c[origin]) for h, c in state]
-        tokens = torch.cat([tokens[origin], x[:, None]], dim=1)
-        step_weights = weights[:, 0] if weights is not None else memory.new_zeros(B * K, memory.shape[1])
-        attention = torch.cat([attention[origin], step_weights[origin][:, None]], dim=1)
+        state = [tuple(t[origin] for t in layer) for layer in state]  # whatever the step keeps per row
+        history.append((x, origin, weights[:, 0] if weights is not None else None))
         if bool(finished.all()):
             break
     final = (scores.view(-1) / _penalty(out_len, length_penalty)).view(B, K)
     best = final.argmax(-1)
+    row = rows[:, 0] + best  # (B,): each sentence's best final row, then its ancestors
+    picked_tokens, picked_weights = [], []
+    for x, origin, weights in reversed(history):
+        picked_tokens.append(x[row])
+        row = origin[row]
+        picked_weights.append(weights[row] if weights is not None else memory.new_zeros(B, memory.shape[1]))
+    tokens = torch.stack(picked_tokens[::-1], dim=1).tolist() if history else [[] for _ in range(B)]
+    attention = torch.stack(picked_weights[::-1], dim=1).float().cpu() if history else memory.new_zeros(B, 0, 1)
+    lengths_out = out_len.view(B, K).gather(1, best[:, None])[:, 0].tolist()
     results = []
     for b in range(B):
-        row = b * K + int(best[b])
-        n = int(out_len[row])
-        ids = [t for t in tokens[row, :n].tolist() if t != eos]
-        results.append(Hypothesis(ids=ids, score=float(final[b, best[b]]),
-                                  attention=attention[row, :n, : len(sources[b])].float().cpu()))
+        n = lengths_out[b]
+        ids = [t for t in tokens[b][:n] if t != eos]
+        results.append(Hypothesis(ids=ids, score=float(final[b, best[b]]), attention=attention[b, :n, : len(sources[b])]))
     return results

@@ -12,14 +12,14 @@ from .decode import beam_search
 
 
 def translate_all(model, pre, sources: list[str], beam_size: int, length_penalty: float = 1.0,
-                  batch: int = 64) -> list[str]:
+                  batch: int = 64, step=None) -> list[str]:
     # Length-sorted batches: little padding, and the same output as one by one.
     order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
     out: list[str] = [""] * len(sources)
     for start in range(0, len(order), batch):
         idx = order[start:start + batch]
         hyps = beam_search(model, [pre.encode_source(sources[i]) for i in idx], beam_size=beam_size,
-                           length_penalty=length_penalty, max_length=200, bos=pre.bos_id, eos=pre.eos_id)
+                           length_penalty=length_penalty, max_length=200, bos=pre.bos_id, eos=pre.eos_id, step=step)
         for i, h in zip(idx, hyps):
             out[i] = pre.decode_target(h.ids)
     return out
