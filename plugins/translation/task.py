@@ -26,7 +26,7 @@ EXAMPLES = [
     "The fear of the LORD is the beginning of knowledge: but fools despise wisdom and instruction.",  # Prv 1:7, held out
 ]
 REVISION = "94b43718f4ff25d090448314781ca584637160ac"
-ABLATION_REVISION = "0" * 40
+ABLATION_REVISION = "f84a4e00e16036d7161511ec2724f6c8222167b4"
 
 
 class TranslationTask(Task):
@@ -45,6 +45,9 @@ class TranslationTask(Task):
         Checkpoint(id="en-es", repo_id="lstm-zoo/translation-en-es-bible-lstm", revision=REVISION,
                    bundled=HERE / "checkpoints" / "en-es", default=True,
                    description="English -> Spanish, KJV -> Reina-Valera 1909"),
+        Checkpoint(id="en-es-noattn", repo_id="lstm-zoo/translation-en-es-bible-lstm-noattn",
+                   revision=ABLATION_REVISION, bundled=HERE / "checkpoints" / "en-es-noattn",
+                   description="ablation: the same model without attention (for comparison; no heatmap)"),
     ]
 
     def build_model(self, config: dict) -> Seq2Seq:

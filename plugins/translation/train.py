@@ -186,17 +186,18 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
     pipe = load_folder(task, out, torch.device("cpu"))
     ev = evaluate(pipe.model, pipe.preprocessor, "test", limit=limit,
                   ablation=load_run(ablation)[:2] if ablation else None)
+    arch = meta["architecture"]
+    attends = arch.get("attention", True)
     served = f"beam {ev['beam_size']}"
     rows = {f"this model, {k}": v for k, v in ev["metrics"].items() if k != served}
     rows.update({f"baseline: {k}" if k == "copy the source" else f"ablation: {k}": v for k, v in ev["baselines"].items()})
-    evaluation = {"command": "python -m zoo eval translation --split test", "split": "test", "n": ev["n"],
+    command = "python -m zoo eval translation --split test" + ("" if attends else " --checkpoint en-es-noattn")
+    evaluation = {"command": command, "split": "test", "n": ev["n"],
                   "label": f"this model, {served} (served default)",
                   "metrics": {m: ev["metrics"][served][m] for m in ("bleu", "chrf")},
                   "baselines": {k: {m: v[m] for m in ("bleu", "chrf")} for k, v in rows.items()},
                   "date": datetime.date.today().isoformat()}
     config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
-    arch = meta["architecture"]
-    attends = arch.get("attention", True)
     card = cards.render(
         task="translation", repo_id=REPO_ID if attends else ABLATION_REPO_ID,
         title="LSTM translation, English -> Spanish (Bible)" + ("" if attends else ", ablation without attention"),
@@ -208,7 +209,8 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
         data="King James Bible and Reina-Valera 1909 (public domain, Debian bible-kjv and sword-text-sparv), aligned "
              "verse by verse; whole books held out for dev and test.",
         training=f"`python -m plugins.translation.train`: label smoothing {meta['args']['smoothing']}, teacher forcing, "
-                 f"length-aware batches, Adam with warm-up and cosine decay; {meta['step']} steps.",
+                 f"length-aware batches, Adam with warm-up and cosine decay; {meta['step']} steps "
+                 f"({meta['args']['epochs']:g} epochs of batches of about {meta['args']['batch_tokens']} target subwords).",
         evaluation=evaluation,
         limitations="It knows 17th-century Bible English and the 1909 Spanish Bible: modern text comes out archaic "
                     "or wrong.",
