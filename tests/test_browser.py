@@ -120,3 +120,40 @@ def test_text_without_words_gets_a_clear_message_and_translation_still_works(pag
     page.press("#translation-input textarea", "Shift+Enter")
     page.wait_for_function("document.querySelector('#translation-output textarea').value.length > 10",
                            timeout=60_000)
+
+
+def test_upload_a_csv_and_see_the_forecast_with_its_errors(page, tmp_path):
+    page.click("button[role=tab]:has-text('Forecasting')")
+    air = (ROOT / "plugins" / "forecasting" / "samples" / "AirPassengers.csv").read_text().strip().split("\n")
+    csv = tmp_path / "airline.csv"
+    # Two value columns: the column chooser offers both once the file is up.
+    csv.write_text("\n".join(["Date,Passengers,Half"] + [f"{row},{float(row.split(',')[1]) / 2}" for row in air[1:]]))
+    page.set_input_files("#forecasting-upload input[type=file]", str(csv))
+    page.click("#forecasting-column input")
+    page.get_by_role("option", name="Half").click()
+    page.check("#forecasting-holdout input")
+    page.click("#forecasting-submit")
+    plot = page.locator("#forecasting-plot img")
+    plot.wait_for(timeout=60_000)
+    assert plot.bounding_box()["width"] > 400
+    table = page.locator("#forecasting-errors")
+    table.get_by_text("theta").wait_for(timeout=30_000)
+    table.get_by_text("lstm").wait_for(timeout=30_000)
+    if os.environ.get("ZOO_SCREENSHOT"):
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ROOT / "docs" / "forecasting.png"), full_page=True)
+
+
+def test_a_csv_without_numbers_gets_a_clear_message_and_forecasting_still_works(page, tmp_path):
+    page.click("button[role=tab]:has-text('Forecasting')")
+    bad = tmp_path / "words.csv"
+    bad.write_text("day,mood\nmon,happy\ntue,sad\n")
+    page.set_input_files("#forecasting-upload input[type=file]", str(bad))
+    page.uncheck("#forecasting-holdout input")
+    page.click("#forecasting-submit")
+    page.locator("#forecasting-notice").get_by_text("no numeric column").wait_for(timeout=30_000)
+    page.fill("#forecasting-numbers textarea", ", ".join(str(10 + i % 12) for i in range(48)))
+    page.click("#forecasting-submit")
+    page.wait_for_function("() => !document.querySelector('#forecasting-notice').innerText.includes('numeric')",
+                           timeout=30_000)
+    page.locator("#forecasting-plot img").wait_for(timeout=30_000)

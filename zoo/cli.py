@@ -69,7 +69,7 @@ def cmd_predict(args) -> int:
     raw = sys.stdin.read() if args.input == "-" else args.input
     params = _parse_params(args.param)
     pipe = pipeline(task, checkpoint=args.checkpoint, device=args.device)
-    _print(pipe(raw, **params))
+    _print(pipe(task.read_cli_input(raw), **params))
     return 0
 
 

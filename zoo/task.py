@@ -161,6 +161,12 @@ class Task:
         """Inputs that must raise ``InputError`` (the conformance suite checks each)."""
         return []
 
+    def read_cli_input(self, raw: str) -> Any:
+        """``python -m zoo predict TASK RAW``: turn the command line's text into this task's input
+        (e.g. read a file the text names). The app and Python callers never go through this, so
+        a task may read local files here and nowhere else."""
+        return raw
+
     # -- app -----------------------------------------------------------------------------------
     def build_tab(self, gr) -> Tab:
         """Create this task's components (inside the tab the framework opened) and return a Tab."""

@@ -1,0 +1,66 @@
+"""``python -m zoo bench forecasting``: the served pipeline's speed beside statsmodels Theta on
+the same series in the same run (rounds interleaved: this machine's speed drifts).
+
+- ``one series``: AirPassengers (144 monthly values), horizon 18, p50 and p90 over the calls of
+  all rounds, through ``zoo.pipeline`` (parsing, encoding, the model, intervals);
+- ``all M3 monthly``: the 1,428 training parts forecast 18 ahead as one batch, against Theta
+  fitted series by series (``--limit`` fewer series).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import statistics
+import time
+
+import torch
+
+import zoo
+
+from . import data, metrics
+from .task import SAMPLES
+
+
+def _seconds(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def main(argv: list[str]) -> dict:
+    p = argparse.ArgumentParser(prog="python -m zoo bench forecasting")
+    p.add_argument("--checkpoint", default=None)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--runs", type=int, default=20, help="one-series calls per round and method")
+    p.add_argument("--limit", type=int, default=None, help="only the first N M3 series")
+    args = p.parse_args(argv)
+    pipe = zoo.pipeline("forecasting", checkpoint=args.checkpoint, device="cpu")
+    air = [float(line.split(",")[1]) for line in (SAMPLES / "AirPassengers.csv").read_text().split()[1:]]
+    histories = [hist for _, hist, _ in data.split("test")][:args.limit]
+    h, m = data.HORIZON, data.SEASON
+    kw = dict(horizon=h, season_length=m)
+    pipe(air, **kw)  # warm-up
+    one: dict[str, list[float]] = {"lstm": [], "theta": []}
+    whole: dict[str, list[float]] = {"lstm": [], "theta": []}
+    for _ in range(args.rounds):
+        one["lstm"] += [_seconds(lambda: pipe(air, **kw)) for _ in range(args.runs)]
+        one["theta"] += [_seconds(lambda: metrics.theta(air, h, m)) for _ in range(args.runs)]
+        whole["lstm"].append(_seconds(lambda: pipe.batch(histories, **kw)))
+        whole["theta"].append(_seconds(lambda: [metrics.theta(x, h, m) for x in histories]))
+
+    def pct(v, q):
+        return round(1000 * statistics.quantiles(v, n=10)[q - 1], 2) if len(v) >= 10 else None
+
+    ratios = [t / s for s, t in zip(whole["lstm"], whole["theta"])]
+    return {
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}",
+        "date": datetime.date.today().isoformat(), "checkpoint": pipe.source.name if pipe.source else None,
+        "one_series_ms": {k: {"p50": round(1000 * statistics.median(v), 2), "p90": pct(v, 9)} for k, v in one.items()},
+        "one_series_theta_over_lstm": round(statistics.median(one["theta"]) / statistics.median(one["lstm"]), 2),
+        "all_series": len(histories),
+        "all_series_seconds": {k: round(statistics.median(v), 3) for k, v in whole.items()},
+        "all_series_theta_over_lstm": round(statistics.median(ratios), 1),
+        "per_round": {"all_series_seconds": {k: [round(x, 3) for x in v] for k, v in whole.items()},
+                      "theta_over_lstm": [round(r, 1) for r in ratios]},
+    }

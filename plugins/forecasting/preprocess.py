@@ -1,0 +1,127 @@
+"""Turning a series into the model's inputs and its outputs back into forecasts; saved with the
+weights as ``preprocessor.json``.
+
+For one series (its last ``context`` values at most):
+1. seasonality: when the season length ``m`` > 1, at least ``3 m`` values are there and the
+   autocorrelation at lag ``m`` is significant (90%, the test of the M4 benchmarks), seasonal
+   indices come from a classical decomposition (multiplicative for positive series, else
+   additive) and the series is deseasonalized;
+2. scaling: ``z = (d - level) / scale`` where ``level`` is the mean of the last season of the
+   deseasonalized values and ``scale`` their mean absolute step, so every series looks alike;
+3. the model reads the last ``window`` scaled values, left-padded with a mask feature where the
+   series is shorter.
+
+The model predicts quantiles of ``z`` for each step ahead; ``forecast`` undoes 2 and 1.
+Everything is computed from the context alone, so ``encode(decode(e)) == e``.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+FILE = "preprocessor.json"
+QUANTILES = (0.025, 0.05, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.9, 0.95, 0.975)
+
+
+def is_seasonal(y: np.ndarray, m: int) -> bool:
+    """ACF at lag m beyond its 90% limit (as in the M4 competition's benchmark code)."""
+    n = len(y)
+    if m < 2 or n < 3 * m:
+        return False
+    x = y - y.mean()
+    denom = float(x @ x)
+    if denom == 0.0:
+        return False
+    acf = np.array([float(x[:n - k] @ x[k:]) / denom for k in range(m + 1)])
+    limit = 1.645 * math.sqrt((1 + 2 * float(np.sum(acf[1:m] ** 2))) / n)
+    return abs(acf[m]) > limit
+
+
+def seasonal_indices(y: np.ndarray, m: int, multiplicative: bool) -> np.ndarray:
+    """Per position ``i % m`` (``i`` counted from the window's start): classical decomposition
+    against a centred moving average (2 x m when m is even)."""
+    n = len(y)
+    if m % 2 == 0:
+        weights = np.r_[0.5, np.ones(m - 1), 0.5] / m
+    else:
+        weights = np.ones(m) / m
+    trend = np.convolve(y, weights, mode="valid")
+    start = (len(weights) - 1) // 2
+    detrended = y[start:start + len(trend)] / trend if multiplicative else y[start:start + len(trend)] - trend
+    positions = np.arange(start, start + len(trend)) % m
+    idx = np.array([detrended[positions == p].mean() for p in range(m)])
+    return idx / idx.mean() if multiplicative else idx - idx.mean()
+
+
+class ForecastPreprocessor:
+    def __init__(self, window: int = 36, horizon: int = 18, quantiles=QUANTILES, interval_scale: float = 1.0,
+                 context: int = 120):
+        self.window, self.horizon, self.context = int(window), int(horizon), int(context)
+        self.quantiles = tuple(float(q) for q in quantiles)
+        # Widens (> 1) or narrows the intervals around the median; calibrated on the dev split.
+        self.interval_scale = float(interval_scale)
+
+    def config(self) -> dict:
+        return {"file": FILE, "window": self.window, "context": self.context, "horizon": self.horizon,
+                "quantiles": list(self.quantiles),
+                "interval_scale": self.interval_scale}
+
+    def save(self, folder: Path) -> None:
+        (Path(folder) / FILE).write_text(json.dumps(self.config(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path) -> "ForecastPreprocessor":
+        cfg = json.loads((Path(folder) / FILE).read_text())
+        return cls(cfg["window"], cfg["horizon"], cfg["quantiles"], cfg["interval_scale"], cfg["context"])
+
+    # -- the zoo's preprocessor contract: a clean series in, its encoding out ----------------------
+    def encode(self, values, season_length: int = 1) -> dict:
+        y = np.asarray(values, dtype=np.float64)[-self.context:]
+        if y.size == 0 or not np.all(np.isfinite(y)):
+            raise ValueError("encode() takes a non-empty series of finite numbers (fill gaps first)")
+        m = int(season_length)
+        seasonal = is_seasonal(y, m)
+        multiplicative = bool(seasonal and y.min() > 0)
+        indices = seasonal_indices(y, m, multiplicative) if seasonal else np.zeros(0)
+        if seasonal:
+            s = indices[np.arange(len(y)) % m]
+            d = y / s if multiplicative else y - s
+        else:
+            d = y
+        k = m if seasonal else 1
+        level = float(d[-k:].mean())
+        steps = np.abs(np.diff(d))
+        scale = float(steps.mean()) if steps.size else 0.0
+        scale = max(scale, 1e-3 * abs(level), 1e-8)
+        z = np.clip((d - level) / scale, -100, 100)
+        z = z[-self.window:]
+        inputs = [[0.0, 0.0]] * (self.window - len(z)) + [[float(v), 1.0] for v in z]
+        return {"values": [float(v) for v in y], "season_length": m, "seasonal": [float(v) for v in indices],
+                "multiplicative": multiplicative, "level": level, "scale": scale, "inputs": inputs}
+
+    def decode(self, encoded: dict) -> list[float]:
+        return list(encoded["values"])
+
+    def targets(self, encoded: dict, future) -> list[float]:
+        """The scaled, deseasonalized targets the model learns (training only)."""
+        f = np.asarray(future, dtype=np.float64)
+        n, m = len(encoded["values"]), encoded["season_length"]
+        if encoded["seasonal"]:
+            s = np.asarray(encoded["seasonal"])[(n + np.arange(len(f))) % m]
+            f = f / s if encoded["multiplicative"] else f - s
+        return list((f - encoded["level"]) / encoded["scale"])
+
+    def forecast(self, encoded: dict, z_quantiles: np.ndarray) -> np.ndarray:
+        """``z_quantiles`` (steps x quantiles, sorted) back to the series' units."""
+        q = np.asarray(z_quantiles, dtype=np.float64)
+        median = q[:, [self.quantiles.index(0.5)]]
+        q = median + self.interval_scale * (q - median)
+        d = encoded["level"] + encoded["scale"] * q
+        if encoded["seasonal"]:
+            n, m = len(encoded["values"]), encoded["season_length"]
+            s = np.asarray(encoded["seasonal"])[(n + np.arange(q.shape[0])) % m][:, None]
+            d = d * s if encoded["multiplicative"] else d + s
+        return d

@@ -1,0 +1,352 @@
+"""What a user hands the forecaster, made into one clean series: pasted numbers, a JSON list,
+``{"values", "dates"}``, or CSV text (a date column and value columns). Gaps are filled and
+said so; anything unusable is an ``InputError`` that says what would work.
+"""
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+import re
+import warnings
+
+import numpy as np
+
+from zoo import InputError
+
+MAX_VALUES = 1_000_000
+MAX_CSV_BYTES = 64 * 1024 * 1024
+MIN_VALUES = 8
+_SPLIT = re.compile(r"[\s,;]+")
+_GAP_WORDS = {"", "nan", "na", "n/a", "null", "none", "-", "?"}
+_DATE_NAMES = re.compile(r"date|time|month|year|period|day|week|quarter|^ds$|^t$", re.I)
+# Season length per pandas frequency (its leading letters): the calendar's own cycle.
+SEASONS = {"h": 24, "D": 7, "B": 5, "W": 52, "M": 12, "ME": 12, "MS": 12, "Q": 4, "QE": 4, "QS": 4,
+           "Y": 1, "YE": 1, "YS": 1, "A": 1, "AS": 1}
+FREQUENCIES = {"hourly": 24, "daily": 7, "weekly": 52, "monthly": 12, "quarterly": 4, "yearly": 1}
+
+
+@dataclasses.dataclass
+class Series:
+    values: list[float]  # gaps filled, finite
+    dates: list[str] | None = None  # ISO dates, one per value, when the input had them
+    freq: str | None = None  # pandas frequency of the dates
+    notices: list[str] = dataclasses.field(default_factory=list)
+
+
+def _number(v, where: str) -> float:
+    if v is None:
+        return math.nan
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        if isinstance(v, str):
+            return _text_number(v, where)
+        raise InputError(f"{where} is {type(v).__name__} {v!r}, not a number")
+    return float(v)
+
+
+def _text_number(token: str, where: str) -> float:
+    t = token.strip()
+    if t.lower() in _GAP_WORDS:
+        return math.nan
+    try:
+        value = float(t)
+    except ValueError:
+        raise InputError(f"{where} is {t[:30]!r}, not a number (gaps may be written as NaN or left empty)") from None
+    return value
+
+
+def parse_text(text: str) -> list[float]:
+    """Pasted numbers, separated by spaces, commas, semicolons or new lines; or a JSON list."""
+    text = text.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"the text looks like a JSON list but does not parse: {exc.msg} at character {exc.pos}") from None
+        if not isinstance(items, list):
+            raise InputError("a JSON series must be a list of numbers")
+        return [_number(v, f"value {i + 1}") for i, v in enumerate(items[:MAX_VALUES + 1])]
+    tokens = [t for t in _SPLIT.split(text) if t]
+    return [_text_number(t, f"value {i + 1}") for i, t in enumerate(tokens[:MAX_VALUES + 1])]
+
+
+def check_type(x) -> None:
+    """Cheap checks before any parsing (the app runs them before queueing)."""
+    if isinstance(x, str):
+        if not x.strip():
+            raise InputError("the series is empty: paste numbers, give a list, or upload a CSV")
+        if len(x) > MAX_CSV_BYTES:
+            raise InputError(f"the text is {len(x):,} characters; at most {MAX_CSV_BYTES:,} are read")
+    elif isinstance(x, (list, tuple)):
+        if len(x) > MAX_VALUES:
+            raise InputError(f"the series has {len(x):,} values; at most {MAX_VALUES:,} are accepted")
+    elif isinstance(x, dict):
+        if "csv" in x:
+            if not isinstance(x["csv"], (str, bytes)):
+                raise InputError(f"'csv' must be CSV text, got {type(x['csv']).__name__}")
+            if len(x["csv"]) > MAX_CSV_BYTES:
+                raise InputError(f"the CSV is {len(x['csv']):,} bytes; at most {MAX_CSV_BYTES:,} are read")
+        elif "values" in x:
+            check_type(x["values"])
+        else:
+            raise InputError("a series given as a dict needs 'values' (numbers) or 'csv' (CSV text)")
+    else:
+        raise InputError(f"a series must be a list of numbers, pasted numbers, or a dict with 'values' or 'csv'; "
+                         f"got {type(x).__name__}")
+
+
+def from_input(x) -> Series:
+    check_type(x)
+    if isinstance(x, str):
+        return clean(parse_text(x))
+    if isinstance(x, (list, tuple)):
+        return clean([_number(v, f"value {i + 1}") for i, v in enumerate(x)])
+    if "csv" in x:
+        return read_csv(x["csv"], x.get("column"))
+    values = x["values"]
+    parsed = parse_text(values) if isinstance(values, str) else [_number(v, f"value {i + 1}") for i, v in enumerate(values)]
+    dates = x.get("dates")
+    if dates is None:
+        return clean(parsed)
+    if not isinstance(dates, (list, tuple)) or len(dates) != len(parsed):
+        raise InputError(f"'dates' must be a list as long as 'values' ({len(parsed)}), got "
+                         f"{len(dates) if isinstance(dates, (list, tuple)) else type(dates).__name__}")
+    import pandas as pd
+
+    return _dated(pd.Series(parsed, index=_to_dates(pd.Series(list(dates)), "'dates'")), [])
+
+
+def clean(values: list[float], notices: list[str] | None = None) -> Series:
+    notices = list(notices or [])
+    y = np.asarray(values, dtype=np.float64)
+    if y.size > MAX_VALUES:
+        raise InputError(f"the series has more than {MAX_VALUES:,} values")
+    bad = ~np.isfinite(y)
+    if np.isinf(y).any():
+        notices.append(f"{int(np.isinf(y).sum())} infinite value(s) were treated as gaps")
+    finite = np.flatnonzero(~bad)
+    if finite.size < MIN_VALUES:
+        raise InputError(f"the series has {finite.size} usable value(s); at least {MIN_VALUES} are needed to forecast")
+    first, last = finite[0], finite[-1]
+    if first or last < y.size - 1:
+        notices.append(f"dropped {first} empty value(s) at the start and {y.size - 1 - last} at the end")
+    y = y[first:last + 1]
+    gaps = ~np.isfinite(y)
+    if gaps.any():
+        idx = np.arange(y.size)
+        y[gaps] = np.interp(idx[gaps], idx[~gaps], y[~gaps])
+        notices.append(f"filled {int(gaps.sum())} gap(s) by linear interpolation")
+    if np.abs(y).max() > 1e15:
+        raise InputError("the values are too large to forecast (over 1e15); rescale the series")
+    return Series([float(v) for v in y], notices=notices)
+
+
+# -- CSV -----------------------------------------------------------------------------------------
+
+def _parse_dates(col, whole: bool = True):
+    """Dates of a column, NaT where unreadable: one inferred format first (vectorized, fast on a
+    million rows), then each cell on its own when that fails for many (small columns only)."""
+    import pandas as pd
+
+    text = col.astype(str)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(text, errors="coerce")
+        if parsed.isna().mean() > 0.1 and (len(text) <= 100_000 or not whole):
+            parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    return parsed
+
+
+def _to_dates(col, what: str):
+    import pandas as pd
+
+    parsed = _parse_dates(pd.Series(list(col)))
+    if parsed.isna().any():
+        raise InputError(f"{what} could not be read as dates")
+    return pd.DatetimeIndex(parsed)
+
+
+def _time_column(df) -> tuple[str | None, str | None]:
+    """The column that orders the rows: ``(name, "dates")``, or ``(name, "index")`` for a numeric
+    column named like time (``t``, ``step``, ``period``) that is not dates; else ``(None, None)``."""
+    import pandas as pd
+
+    named = [c for c in df.columns if _DATE_NAMES.search(str(c))]
+    for c in dict.fromkeys(named + list(df.columns)):
+        head = df[c].head(500)
+        numeric = pd.api.types.is_numeric_dtype(head)
+        if numeric and c not in named:
+            continue  # a numeric column is a value column unless its name says time
+        if _parse_dates(head, whole=False).notna().mean() >= 0.9:
+            return c, "dates"
+        if numeric:
+            return c, "index"
+    return None, None
+
+
+def _frame(text):
+    import pandas as pd
+
+    if isinstance(text, bytes):
+        if b"\0" in text[:4096]:
+            raise InputError("the file is binary, not CSV text")
+        text = text.decode("utf-8", errors="replace")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("the CSV is empty")
+    if "\0" in text[:4096]:
+        raise InputError("the file is binary, not CSV text")
+    first = text.lstrip().split("\n", 1)[0]
+    sep = max([",", ";", "\t"], key=first.count) if any(s in first for s in ",;\t") else ","
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True, nrows=MAX_VALUES + 1)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"the CSV could not be read: {str(exc).splitlines()[0]}") from None
+    if df.empty:
+        raise InputError("the CSV has a header but no rows")
+    if len(df) > MAX_VALUES:
+        raise InputError(f"the CSV has more than {MAX_VALUES:,} rows")
+    time_col, kind = _time_column(df)
+    value_cols = [c for c in df.columns if c != time_col
+                  and pd.to_numeric(df[c].head(1000), errors="coerce").notna().mean() >= 0.5]
+    return df, (time_col, kind), value_cols
+
+
+def value_columns(text) -> list[str]:
+    """The numeric columns of CSV text (what the tab offers to forecast)."""
+    return [str(c) for c in _frame(text)[2]]
+
+
+def read_csv(text, column: str | None = None) -> Series:
+    """CSV text (or bytes): a date column when there is one, and a value column (``column``, or
+    the only numeric one). Rows are sorted by date, duplicate dates averaged, missing dates
+    inserted as gaps, non-numeric cells read as gaps; each of these is said in a notice."""
+    import pandas as pd
+
+    df, (time_col, kind), value_cols = _frame(text)
+    notices: list[str] = []
+    if column not in (None, ""):
+        if column not in df.columns or column == time_col:
+            raise InputError(f"the CSV has no value column {column!r}; its columns: "
+                             f"{', '.join(map(str, value_cols or df.columns))}")
+        chosen = column
+    elif not value_cols:
+        raise InputError(f"the CSV has no numeric column; its columns: {', '.join(map(str, df.columns))}")
+    else:
+        chosen = value_cols[0]
+        if len(value_cols) > 1:
+            notices.append(f"forecasting column {chosen!r}; the CSV also has "
+                           f"{', '.join(repr(str(c)) for c in value_cols[1:])} (choose with 'column')")
+    raw = df[chosen]
+    numbers = pd.to_numeric(raw, errors="coerce")
+    written_gaps = raw.astype(str).str.strip().str.lower().isin(_GAP_WORDS)
+    not_numbers = int((numbers.isna() & raw.notna() & ~written_gaps).sum())
+    if not_numbers:
+        notices.append(f"{not_numbers} cell(s) of {chosen!r} are not numbers and were read as gaps")
+    if time_col is None:
+        notices.append("no date column: the rows are taken as equally spaced, in file order")
+        return clean(numbers.tolist(), notices)
+    if kind == "index":
+        order = pd.to_numeric(df[time_col], errors="coerce")
+        if not order.is_monotonic_increasing:
+            notices.append(f"the rows were sorted by {time_col!r}")
+            numbers = numbers[order.sort_values(kind="stable").index]
+        return clean(numbers.tolist(), notices)
+    dates = _parse_dates(df[time_col])
+    keep = dates.notna()
+    if (~keep).any():
+        notices.append(f"{int((~keep).sum())} row(s) with an unreadable date in {time_col!r} were dropped")
+    return _dated(pd.Series(numbers[keep].to_numpy(), index=pd.DatetimeIndex(dates[keep])), notices)
+
+
+def _dated(s, notices: list[str]) -> Series:
+    """A dated series onto a regular calendar: sorted, duplicates averaged, missing dates as gaps."""
+    import pandas as pd
+
+    if not s.index.is_monotonic_increasing:
+        notices.append("the rows were sorted by date")
+        s = s.sort_index()
+    if s.index.has_duplicates:
+        notices.append(f"{int(s.index.duplicated().sum())} duplicate date(s) were averaged")
+        s = s.groupby(level=0).mean()
+    freq = infer_freq(s.index)
+    if freq is not None:
+        full = pd.date_range(s.index[0], s.index[-1], freq=freq)
+        if len(full) <= 2 * len(s) and s.index.isin(full).all():
+            missing = len(full) - len(s)
+            if missing:
+                notices.append(f"{missing} missing date(s) were inserted as gaps")
+            s = s.reindex(full)
+        else:
+            freq = None
+    out = clean(s.tolist(), notices)
+    # clean() may drop empty values at either end: keep the dates that remain
+    values = s.to_numpy(dtype=float)
+    finite = np.flatnonzero(np.isfinite(values))
+    index = s.index[finite[0]:finite[-1] + 1]
+    out.dates = _iso(index)
+    out.freq = freq
+    return out
+
+
+def infer_freq(index) -> str | None:
+    import pandas as pd
+
+    if len(index) < 3:
+        return None
+    with warnings.catch_warnings():  # pandas 3 warns that this will return an offset object
+        warnings.simplefilter("ignore")
+        freq = pd.infer_freq(index) if index.is_unique else None
+    freq = getattr(freq, "freqstr", freq)
+    if freq is None:  # gaps: take the most common spacing, if it is a calendar unit
+        step = pd.Series(index[1:] - index[:-1]).mode()
+        if step.empty:
+            return None
+        days = step.iloc[0] / pd.Timedelta(days=1)
+        for lo, hi, f in ((0.99 / 24, 1.01 / 24, "h"), (0.99, 1.01, "D"), (6.9, 7.1, "W"), (28, 31, "MS"),
+                          (89, 92, "QS"), (365, 366, "YS")):
+            if lo <= days <= hi:
+                if f in ("MS", "QS", "YS") and not all(d.day == 1 for d in index):
+                    f = f.replace("S", "E")
+                return f
+        return None
+    return freq
+
+
+def season_of(freq: str | None) -> int | None:
+    if freq is None:
+        return None
+    base = re.sub(r"^\d+", "", freq).split("-")[0]
+    return SEASONS.get(base) or SEASONS.get(base.rstrip("S")) or SEASONS.get(base[:1])
+
+
+def season_from_acf(values: list[float]) -> int:
+    """For a series without dates: the candidate season (4, 7, 12, 24, 52) at which the
+    autocorrelation of the differenced series (a trend hides seasons in the raw one) is largest
+    and significant; else 1."""
+    from .preprocess import is_seasonal
+
+    d = np.diff(np.asarray(values, float))
+    x = d - d.mean()
+    denom = float(x @ x)
+    best, best_acf = 1, 0.0
+    for m in (4, 7, 12, 24, 52):
+        if denom > 0 and is_seasonal(d, m):
+            acf = float(x[:-m] @ x[m:]) / denom
+            if acf > best_acf:
+                best, best_acf = m, acf
+    return best
+
+
+def future_dates(dates: list[str], freq: str | None, horizon: int) -> list[str] | None:
+    if not dates or freq is None:
+        return None
+    import pandas as pd
+
+    return _iso(pd.date_range(pd.Timestamp(dates[-1]), periods=horizon + 1, freq=freq)[1:])
+
+
+def _iso(index) -> list[str]:
+    """ISO dates, with the time only where some value has one (vectorized: a million rows)."""
+    timed = bool((index != index.normalize()).any())
+    return list(index.strftime("%Y-%m-%dT%H:%M:%S" if timed else "%Y-%m-%d"))

@@ -1,0 +1,95 @@
+"""The forecasting tab: a series from a sample, an uploaded CSV or pasted numbers; horizon,
+interval level, frequency and hold-out; a plot and, with hold-out, a table of errors."""
+from __future__ import annotations
+
+import os
+
+from zoo import InputError, Tab
+
+from . import series as S
+
+NONE = "(none)"
+FREQUENCY_CHOICES = ["infer", *S.FREQUENCIES, "none"]
+
+
+def sample_names() -> list[str]:
+    from .task import SAMPLES
+
+    return sorted(p.stem for p in SAMPLES.glob("*.csv"))
+
+
+def read_upload(path: str) -> bytes:
+    size = os.path.getsize(path)
+    if size > S.MAX_CSV_BYTES:
+        raise InputError(f"the file is {size / 2**20:.0f} MB; at most {S.MAX_CSV_BYTES // 2**20} MB are read")
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def to_request(sample, upload, column, frequency, numbers, horizon, level, holdout):
+    from .task import SAMPLES
+
+    if numbers and str(numbers).strip():
+        series = numbers
+    elif upload:
+        series = {"csv": read_upload(upload), "column": column or None}
+    elif sample and sample != NONE:
+        if sample not in sample_names():
+            raise InputError(f"unknown sample {sample!r}; samples: {', '.join(sample_names())}")
+        series = {"csv": (SAMPLES / f"{sample}.csv").read_text()}
+    else:
+        raise InputError("choose a sample, upload a CSV or paste numbers")
+    if frequency not in FREQUENCY_CHOICES:
+        raise InputError(f"frequency must be one of {FREQUENCY_CHOICES}, got {frequency!r}")
+    season = 0 if frequency == "infer" else 1 if frequency == "none" else S.FREQUENCIES[frequency]
+    return series, {"horizon": horizon, "level": level, "season_length": season, "compare": True,
+                    "holdout": bool(holdout)}
+
+
+def error_rows(result: dict) -> list[list]:
+    errors = result.get("errors") or {}
+    return [[name, e["smape"], e["mase"], e["mae"]] for name, e in errors.items()]
+
+
+def build(gr, task) -> Tab:
+    from .plot import figure
+
+    p = {x.name: x for x in task.params}
+    with gr.Row():
+        with gr.Column(scale=1):
+            sample = gr.Dropdown([NONE, *sample_names()], value="AirPassengers", label="Sample series",
+                                 elem_id="forecasting-sample")
+            upload = gr.File(label="or upload a CSV (a date column and value columns)", file_types=[".csv", ".txt"],
+                             elem_id="forecasting-upload")
+            column = gr.Dropdown([], value=None, label="Column of the CSV", allow_custom_value=True,
+                                 elem_id="forecasting-column")
+            numbers = gr.Textbox(label="or paste numbers (used first when not empty)", lines=2,
+                                 placeholder="112, 118, 132, 129, ...", elem_id="forecasting-numbers")
+        with gr.Column(scale=1):
+            frequency = gr.Dropdown(FREQUENCY_CHOICES, value="infer", label="Frequency (sets the season length)",
+                                    elem_id="forecasting-frequency")
+            horizon = gr.Slider(1, p["horizon"].max, value=p["horizon"].default, step=1, label="horizon")
+            level = gr.Slider(50, 95, value=p["level"].default, step=5, label="interval level (%)")
+            holdout = gr.Checkbox(label="hold out the last `horizon` values and score each method",
+                                  elem_id="forecasting-holdout")
+            go = gr.Button("Forecast", variant="primary", elem_id="forecasting-submit")
+    plot = gr.Plot(label="Forecast", elem_id="forecasting-plot")
+    errors = gr.Dataframe(headers=["method", "sMAPE", "MASE", "MAE"], label="Errors on the held-out values",
+                          elem_id="forecasting-errors", interactive=False)
+
+    def columns_of(path):
+        if not path:
+            return gr.update(choices=[], value=None)
+        try:
+            names = S.value_columns(read_upload(path))
+        except InputError:
+            names = []
+        return gr.update(choices=names, value=names[0] if names else None)
+
+    # Tab-local convenience: the column list follows the uploaded file (no model, no queue).
+    upload.change(columns_of, inputs=upload, outputs=column, queue=False, api_visibility="private")
+
+    return Tab(inputs=[sample, upload, column, frequency, numbers, horizon, level, holdout],
+               outputs=[plot, errors], to_request=to_request,
+               to_outputs=lambda r: (figure(r), error_rows(r)), submit=go,
+               examples=[[name, None, None, "infer", "", 12, 80, True] for name in sample_names()[:3]])

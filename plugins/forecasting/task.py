@@ -1,0 +1,169 @@
+"""Time-series forecasting with a global quantile LSTM: point forecasts with prediction
+intervals, beside seasonal naive and Theta when asked, scored against held-out values when asked.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from zoo import Checkpoint, InputError, Param, Task
+
+from . import series as S
+from .model import QuantileLSTM
+from .preprocess import ForecastPreprocessor
+
+HERE = Path(__file__).resolve().parent
+SAMPLES = HERE / "samples"
+HISTORY_SHOWN = 360  # values of history echoed in the result (for plots)
+REVISION = "b5ab6c8458f5ae18df22000fd89c012fc5ebe4d4"
+
+
+class ForecastingTask(Task):
+    name = "forecasting"
+    title = "Forecasting"
+    description = ("Forecast a time series with a global LSTM trained on the 1,428 monthly series of the M3 "
+                   "competition: point forecasts and a prediction interval, beside the seasonal naive and "
+                   "Theta forecasts. Pick a sample, upload a CSV (a date column and value columns) or paste numbers.")
+    pipeline_tag = "time-series-forecasting"
+    params = [
+        Param("horizon", int, 12, "steps ahead to forecast", min=1, max=18),
+        Param("level", float, 80.0, "prediction interval level, in percent", min=50.0, max=95.0),
+        Param("season_length", int, 0, "steps per season (12 monthly, 4 quarterly; 0 = infer, 1 = none)",
+              min=0, max=400),
+        Param("compare", bool, False, "also return seasonal naive and Theta forecasts"),
+        Param("holdout", bool, False, "hold out the last `horizon` values and score every method on them"),
+    ]
+    checkpoints = [
+        Checkpoint(id="m3-monthly", repo_id="lstm-zoo/forecasting-m3-monthly-lstm", revision=REVISION,
+                   bundled=HERE / "checkpoints" / "m3-monthly", default=True,
+                   description="global quantile LSTM ensemble, M3 monthly"),
+    ]
+
+    def build_model(self, config: dict) -> QuantileLSTM:
+        return QuantileLSTM(**config["architecture"])
+
+    def load_preprocessor(self, folder: Path, config: dict) -> ForecastPreprocessor:
+        return ForecastPreprocessor.load(folder)
+
+    def validate(self, input) -> None:
+        S.check_type(input)
+
+    # -- prediction --------------------------------------------------------------------------------
+    def _season(self, s: S.Series, asked: int) -> tuple[int, str]:
+        if asked:
+            return asked, "given"
+        from_dates = S.season_of(s.freq)
+        if from_dates is not None:
+            return from_dates, f"from the dates ({s.freq})"
+        return S.season_from_acf(s.values), "from the autocorrelation"
+
+    def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
+        import torch
+
+        pre: ForecastPreprocessor = pipe.preprocessor
+        horizon, level = params["horizon"], params["level"]
+        if horizon > pre.horizon:
+            raise InputError(f"parameter 'horizon' must be <= {pre.horizon} for this checkpoint, got {horizon}")
+        jobs = []
+        for x in inputs:
+            s = S.from_input(x)
+            m, how = self._season(s, params["season_length"])
+            values, actual = s.values, None
+            if params["holdout"]:
+                if len(values) - horizon < S.MIN_VALUES:
+                    raise InputError(f"holding out {horizon} of {len(values)} values leaves fewer than "
+                                     f"{S.MIN_VALUES} to forecast from")
+                values, actual = values[:-horizon], values[-horizon:]
+            jobs.append((s, m, how, values, actual, pre.encode(values, m)))
+        x = torch.tensor([j[5]["inputs"] for j in jobs], dtype=pipe.dtype, device=pipe.device)
+        z = pipe.model(x).float().cpu().numpy()
+        return [self._result(pre, job, zq, horizon, level, params) for job, zq in zip(jobs, z)]
+
+    def _result(self, pre, job, zq, horizon: int, level: float, params: dict) -> dict:
+        from . import metrics
+
+        s, m, how, values, actual, enc = job
+        notices = list(s.notices)
+        if np.ptp(values) == 0:
+            notices.append("the series is constant: the forecast is that constant, with no spread")
+            q = np.full((horizon, len(pre.quantiles)), values[-1])
+        else:
+            q = pre.forecast(enc, zq)[:horizon]
+        if len(values) > pre.context:
+            notices.append(f"the model read the last {pre.context} of {len(values):,} values")
+        grid = np.asarray(pre.quantiles)
+        lo_p, hi_p = (1 - level / 100) / 2, 1 - (1 - level / 100) / 2
+        interp = lambda p: [float(np.interp(p, grid, row)) for row in q]  # noqa: E731
+        mid = pre.quantiles.index(0.5)
+        out = {
+            "forecast": [float(v) for v in q[:, mid]],
+            "lower": interp(lo_p), "upper": interp(hi_p), "level": level,
+            "quantiles": {f"{p:g}": [float(v) for v in q[:, i]] for i, p in enumerate(pre.quantiles)},
+            "season_length": m, "season_length_source": how, "seasonal": bool(enc["seasonal"]),
+            "history": values[-HISTORY_SHOWN:],
+            "history_dates": s.dates[:len(values)][-HISTORY_SHOWN:] if s.dates else None,
+            "dates": S.future_dates(s.dates[:len(values)], s.freq, horizon) if s.dates else None,
+        }
+        if params["compare"] or params["holdout"]:
+            out["baselines"] = {"seasonal naive": [float(v) for v in metrics.seasonal_naive(values, horizon, m)],
+                                "theta": [float(v) for v in metrics.theta(values, horizon, m)]}
+        if actual is not None:
+            out["actual"] = actual
+            methods = {"lstm": out["forecast"], **out["baselines"]}
+            out["errors"] = {k: {"smape": round(metrics.smape(actual, f), 3),
+                                 "mase": round(metrics.mase(values, actual, f, m), 3),
+                                 "mae": round(float(np.mean(np.abs(np.subtract(actual, f)))), 4)}
+                             for k, f in methods.items()}
+            out["errors"]["lstm"]["interval_coverage"] = round(metrics.coverage(actual, out["lower"], out["upper"]), 3)
+        if notices:
+            out["notices"] = notices
+        return out
+
+    def examples(self) -> list:
+        air = (SAMPLES / "AirPassengers.csv").read_text()
+        return [{"csv": air}, [112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118, 115, 126, 141, 135,
+                               125, 149, 170, 170, 158, 133, 114, 140, 145, 150, 178, 163, 172, 178, 199, 199,
+                               184, 162, 146, 166]]
+
+    def bad_inputs(self) -> list:
+        return [None, 42, "", "   ", "1, 2, three", [1, 2, 3], [1, "x", 3] * 5, {"csv": "date,value\n"},
+                {"csv": "a,b\nx,y\nz,w\n"}, {"nothing": 1}, b"\x00\x01binary"]
+
+    # -- app ---------------------------------------------------------------------------------------
+    def build_tab(self, gr):
+        from .tab import build
+
+        return build(gr, self)
+
+    # -- CLI ---------------------------------------------------------------------------------------
+    def read_cli_input(self, raw: str):
+        """``python -m zoo predict forecasting data.csv`` (or ``data.csv:column``) reads a CSV file."""
+        path, _, column = raw.partition(":") if not Path(raw).is_file() else (raw, "", "")
+        if path.lower().endswith((".csv", ".tsv", ".txt")) and Path(path).is_file():
+            return {"csv": Path(path).read_bytes(), "column": column or None}
+        return raw
+
+    def data(self, argv: list[str]) -> dict:
+        from . import data
+
+        path = data.fetch()
+        series = data.m3()
+        return {"file": str(path), "series": len(series), "horizon": data.HORIZON,
+                "train_lengths": [min(len(s["x"]) for s in series), max(len(s["x"]) for s in series)]}
+
+    def train(self, argv: list[str]) -> dict:
+        from .train import main
+
+        main(argv)
+        return {"done": True}
+
+    def evaluate(self, pipe, split: str, argv: list[str]) -> dict:
+        from .evaluate import main
+
+        return main(pipe, split, argv)
+
+    def bench(self, argv: list[str]) -> dict:
+        from .bench import main
+
+        return main(argv)

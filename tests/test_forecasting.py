@@ -1,0 +1,230 @@
+"""The forecasting plugin: every input form (samples, CSV, pasted numbers, lists), quantiles and
+intervals that make sense, a seasonal series forecast closely, CSV edge cases and bad input
+answered clearly (the bundled checkpoint, on the CPU)."""
+import json
+import math
+
+import numpy as np
+import pytest
+from gradio_client import Client
+
+import zoo
+from conftest import ROOT, run_cli
+from plugins.forecasting import series
+from plugins.forecasting.metrics import smape
+from zoo import InputError
+
+SAMPLES = ROOT / "plugins" / "forecasting" / "samples"
+AIR = (SAMPLES / "AirPassengers.csv").read_text()
+
+
+@pytest.fixture(scope="module")
+def forecast():
+    return zoo.pipeline("forecasting", device="cpu")
+
+
+def monthly_csv(values, start="2001-01", sep=",", header="month,sales") -> str:
+    import pandas as pd
+
+    dates = pd.date_range(start, periods=len(values), freq="MS").strftime("%Y-%m-%d")
+    return header + "\n" + "\n".join(f"{d}{sep}{v}" for d, v in zip(dates, values)) + "\n"
+
+
+def test_a_forecast_has_a_point_path_quantiles_and_an_interval_per_step(forecast):
+    out = forecast({"csv": AIR}, horizon=12, level=90)
+    assert len(out["forecast"]) == len(out["lower"]) == len(out["upper"]) == 12
+    assert out["season_length"] == 12 and out["seasonal"] and out["level"] == 90
+    assert out["dates"][0] == "1961-01-01" and out["history_dates"][-1] == "1960-12-01"
+    assert out["forecast"] == out["quantiles"]["0.5"]
+    json.dumps(out)  # JSON-friendly all the way down
+
+
+def test_quantiles_never_cross_and_the_interval_holds_the_median(forecast):
+    rng = np.random.default_rng(0)
+    inputs = [{"csv": AIR}, list(rng.normal(50, 5, 40)), list(np.cumsum(rng.normal(0, 1, 200)) + 10),
+              list(-np.arange(30.0))]
+    for out in forecast.batch(inputs, horizon=18):
+        q = np.array([out["quantiles"][k] for k in sorted(out["quantiles"], key=float)])
+        assert np.all(np.diff(q, axis=0) >= 0)
+        assert np.all(np.array(out["lower"]) <= out["forecast"]) and np.all(np.array(out["forecast"]) <= out["upper"])
+    narrow, wide = forecast({"csv": AIR}, level=50), forecast({"csv": AIR}, level=95)
+    assert all(w_lo < n_lo and n_hi < w_hi for n_lo, n_hi, w_lo, w_hi in
+               zip(narrow["lower"], narrow["upper"], wide["lower"], wide["upper"]))
+
+
+def test_a_seasonal_series_with_a_trend_is_forecast_closely(forecast):
+    t = np.arange(120)
+    y = 200 + 0.8 * t + 25 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(1).normal(0, 1, 120)
+    out = forecast(list(y[:108]), horizon=12, season_length=12)
+    assert smape(y[108:], out["forecast"]) < 3.0
+    found = forecast(list(y[:108]), horizon=12)  # the season is inferred from the autocorrelation
+    assert found["season_length"] == 12 and found["season_length_source"] == "from the autocorrelation"
+
+
+def test_holdout_scores_every_method_on_the_values_it_held_back(forecast):
+    out = forecast({"csv": (SAMPLES / "M3-N1404.csv").read_text()}, horizon=18, holdout=True, season_length=12)
+    assert out["actual"] == series.read_csv((SAMPLES / "M3-N1404.csv").read_text()).values[-18:]
+    assert set(out["errors"]) == {"lstm", "seasonal naive", "theta"}
+    assert out["errors"]["lstm"]["smape"] == pytest.approx(smape(out["actual"], out["forecast"]), abs=1e-3)
+    assert 0 <= out["errors"]["lstm"]["interval_coverage"] <= 1
+
+
+def test_pasted_numbers_json_lists_and_python_lists_are_one_series(forecast):
+    values = [float(v) for v in range(10, 40)]
+    a = forecast(values)
+    assert forecast(", ".join(map(str, values))) == a
+    assert forecast("\n".join(map(str, values))) == a
+    assert forecast(json.dumps(values)) == a
+    assert forecast({"values": values}) == a
+
+
+def test_gaps_are_filled_and_said_so(forecast):
+    values = [float(v) for v in range(10, 40)]
+    gappy = values[:5] + [None] + values[6:10] + [math.nan] + values[11:]
+    out = forecast(gappy)
+    assert "filled 2 gap(s) by linear interpolation" in out["notices"]
+    assert out["forecast"] == forecast(values)["forecast"]
+    assert "filled 1 gap(s)" in " ".join(forecast("1 2 3 NaN 5 6 7 8 9 10")["notices"])
+
+
+def test_a_constant_series_gets_that_constant_and_says_so(forecast):
+    out = forecast([7.5] * 24, horizon=6)
+    assert out["forecast"] == [7.5] * 6 and out["lower"] == out["upper"] == [7.5] * 6
+    assert any("constant" in n for n in out["notices"])
+
+
+def test_a_long_series_is_read_to_its_recent_past_and_a_million_values_are_accepted(forecast):
+    y = list(np.sin(np.arange(1_000_000) / 5.0) + 3)
+    out = forecast(y, horizon=5, season_length=1)
+    assert any("last 120 of 1,000,000" in n for n in out["notices"]) and len(out["history"]) == 360
+    with pytest.raises(InputError, match="at most 1,000,000"):
+        forecast([1.0] * 1_000_001)
+
+
+@pytest.mark.parametrize("bad,message", [
+    ([1, 2, 3], "at least 8"), ([None] * 20, "0 usable"), ("1 2 three 4", "'three', not a number"),
+    ([1, 2, True, 4, 5, 6, 7, 8, 9], "bool"), ({"csv": b"\x00\x01\x02"}, "binary"), ({"csv": ""}, "empty"),
+    ({"values": [1.0] * 10, "dates": ["2020-01-01"]}, "as long as"), (3.5, "got float"), ({}, "needs 'values'"),
+    ("[1, 2,", "does not parse"), ([1e300] * 10, "too large"),
+])
+def test_bad_series_get_clear_errors(forecast, bad, message):
+    with pytest.raises(InputError, match=message):
+        forecast(bad)
+
+
+@pytest.mark.parametrize("params", [dict(horizon=-3), dict(horizon=0), dict(horizon=19), dict(level=99.9),
+                                    dict(level=10), dict(season_length=-1), dict(horizon="soon")])
+def test_absurd_parameters_get_clear_errors(forecast, params):
+    with pytest.raises(InputError, match="parameter"):
+        forecast([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], **params)
+
+
+def test_holding_out_more_than_the_series_allows_is_refused(forecast):
+    with pytest.raises(InputError, match="holding out 12 of 15"):
+        forecast(list(range(15)), horizon=12, holdout=True)
+
+
+# -- CSV edge cases -----------------------------------------------------------------------------
+
+def test_csv_dates_set_the_season_and_the_dates_of_the_forecast():
+    s = series.read_csv(AIR)
+    assert len(s.values) == 144 and s.freq == "MS" and series.season_of(s.freq) == 12 and not s.notices
+    quarterly = series.read_csv("quarter,gdp\n" + "\n".join(f"{y}-{m:02d}-01,{100 + i}" for i, (y, m) in enumerate(
+        (y, m) for y in range(2000, 2006) for m in (1, 4, 7, 10))))
+    assert series.season_of(quarterly.freq) == 4
+    yearly = series.read_csv((SAMPLES / "Sunspots.csv").read_text())
+    assert series.season_of(yearly.freq) == 1 and len(yearly.values) == 309
+    assert series.future_dates(s.dates, s.freq, 2) == ["1961-01-01", "1961-02-01"]
+
+
+def test_csv_rows_out_of_order_duplicated_or_missing_are_mended_with_notices():
+    lines = monthly_csv(list(range(100, 124))).strip().split("\n")
+    header, rows = lines[0], lines[1:]
+    shuffled = [rows[5], rows[0], *rows[1:5], *rows[6:]]
+    s = series.read_csv("\n".join([header, *shuffled]))
+    assert s.values == [float(v) for v in range(100, 124)] and "the rows were sorted by date" in s.notices
+    missing = series.read_csv("\n".join([header, *rows[:7], *rows[10:]]))
+    assert len(missing.values) == 24 and "3 missing date(s) were inserted as gaps" in missing.notices
+    assert missing.values[7:10] == pytest.approx([107, 108, 109])
+    dup = series.read_csv("\n".join([header, *rows, rows[-1].replace(",123", ",125")]))
+    assert dup.values[-1] == 124 and "1 duplicate date(s) were averaged" in dup.notices
+
+
+def test_csv_separators_columns_and_non_numbers():
+    semi = series.read_csv(monthly_csv(range(30), sep=";", header="month;sales"))
+    assert semi.values == [float(v) for v in range(30)]
+    two = "month,a,b\n" + "\n".join(f"2001-{m:02d}-01,{m},{10 * m}" for m in range(1, 13))
+    assert "forecasting column 'a'" in series.read_csv(two).notices[0]
+    assert series.read_csv(two, column="b").values[-1] == 120
+    with pytest.raises(InputError, match="no value column 'c'; its columns: a, b"):
+        series.read_csv(two, column="c")
+    assert series.value_columns(two) == ["a", "b"]
+    messy = monthly_csv([1, 2, "oops", 4, 5, 6, 7, 8, 9, 10])
+    s = series.read_csv(messy)
+    assert "1 cell(s) of 'sales' are not numbers and were read as gaps" in s.notices and s.values[2] == 3
+
+
+def test_csv_without_a_date_column_reads_rows_in_order_and_says_so():
+    s = series.read_csv("sales\n" + "\n".join(str(v) for v in range(20)))
+    assert s.dates is None and s.values[-1] == 19
+    assert "no date column: the rows are taken as equally spaced, in file order" in s.notices
+
+
+def test_a_csv_of_a_million_rows_is_read():
+    body = "\n".join(f"{i},{i % 7}" for i in range(1_000_000))
+    s = series.read_csv("t,value\n" + body)
+    assert len(s.values) == 1_000_000
+
+
+@pytest.mark.parametrize("text,message", [
+    ("month,sales\n", "header but no rows"), ("a,b\nx,y\n", "no numeric column"),
+    ('month,sales\n"2001-01,3\n', "could not be read"),
+])
+def test_malformed_csvs_get_clear_errors(text, message):
+    with pytest.raises(InputError, match=message):
+        series.read_csv(text)
+
+
+# -- CLI and API ----------------------------------------------------------------------------------
+
+def test_the_cli_takes_a_csv_path_or_a_json_list():
+    out = run_cli("predict", "forecasting", str(SAMPLES / "AirPassengers.csv"), "--param", "horizon=3")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["dates"] == ["1961-01-01", "1961-02-01", "1961-03-01"]
+    listed = run_cli("predict", "forecasting", json.dumps(list(range(1, 30))), "--param", "horizon=2")
+    assert len(json.loads(listed.stdout)["forecast"]) == 2
+    bad = run_cli("predict", "forecasting", "1 2 3", "--param", "horizon=2")
+    assert bad.returncode == 2 and "at least 8" in bad.stderr
+
+
+def test_the_api_returns_numbers_and_a_plot(app_url):
+    client = Client(app_url, verbose=False)
+    plot, errors, result, notice = client.predict("AirPassengers", None, None, "infer", "", 12, 80, True, "m3-monthly",
+                                                  api_name="/forecasting")
+    assert len(result["forecast"]) == 12 and set(result["quantiles"]) >= {"0.1", "0.5", "0.9"}
+    assert result["actual"] and result["errors"]["theta"]["smape"] > 0 and plot
+    *_, result, notice = client.predict("(none)", None, None, "infer", "1, 2", 12, 80, False, "m3-monthly",
+                                        api_name="/forecasting")
+    assert "at least 8" in notice and set(result) == {"error"}
+    *_, result, _ = client.predict("(none)", None, None, "monthly", " ".join(str(v) for v in range(40)), 6, 80, False,
+                                   "m3-monthly", api_name="/forecasting")
+    assert len(result["forecast"]) == 6 and result["season_length"] == 12
+
+
+def test_eval_reports_smape_mase_and_coverage_beside_seasonal_naive_and_theta():
+    """Needs the M3 data in the cache (``python -m zoo data forecasting``, part of the README's
+    test command): tests never download."""
+    import os
+
+    from plugins.forecasting import data
+
+    if not (data.cache_dir("forecasting") / "m3_data.json").is_file():
+        if os.environ.get("CI"):
+            pytest.fail("CI must fetch the data first: python -m zoo data forecasting")
+        pytest.skip("run `python -m zoo data forecasting` first")
+    result = run_cli("eval", "forecasting", "--split", "test", "--limit", "60")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["n"] == 60 and out["horizon"] == 18 and set(out["baselines"]) == {"seasonal naive", "theta"}
+    assert 0 < out["metrics"]["smape"] < 100 and 0 <= out["metrics"]["coverage"] <= 1
+    assert all(0 < b["smape"] < 100 and b["mase"] > 0 for b in out["baselines"].values())
