@@ -145,6 +145,7 @@ def test_upload_a_csv_and_see_the_forecast_with_its_errors(page, tmp_path):
 
 
 def test_a_csv_without_numbers_gets_a_clear_message_and_forecasting_still_works(page, tmp_path):
+    page.reload()  # a fresh tab: no file from the test before
     page.click("button[role=tab]:has-text('Forecasting')")
     bad = tmp_path / "words.csv"
     bad.write_text("day,mood\nmon,happy\ntue,sad\n")

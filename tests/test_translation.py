@@ -92,3 +92,25 @@ def test_the_api_returns_the_text_and_the_attention(app_url):
     assert notice == ""
     *_, result, notice = client.predict("?!", 5, 1.0, 200, "en-es", api_name="/translation")
     assert "nothing to translate" in notice and result == {"error": result["error"]}
+
+
+def test_eval_scores_greedy_and_beam_beside_copying_and_per_held_out_book():
+    """Needs the Bible pairs in the cache (``python -m zoo data translation``, part of the README's
+    test command): tests never download."""
+    import json
+    import os
+
+    from conftest import run_cli
+    from zoo.datasets import cache_dir
+
+    if not (cache_dir("translation") / "root").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("CI must fetch the data first: python -m zoo data translation")
+        pytest.skip("run `python -m zoo data translation` first")
+    result = run_cli("eval", "translation", "--split", "test", "--limit", "12", "--beam-size", "2", "--ablation", "")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["n"] == 12 and set(out["metrics"]) == {"greedy", "beam 2"} and set(out["baselines"]) == {"copy the source"}
+    for scores in out["metrics"].values():
+        assert 0 < scores["bleu"] < 100 and scores["chrf"] > out["baselines"]["copy the source"]["chrf"]
+        assert sum(book["n"] for book in scores["by_book"].values()) == 12

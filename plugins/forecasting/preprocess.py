@@ -77,8 +77,32 @@ class ForecastPreprocessor:
         cfg = json.loads((Path(folder) / FILE).read_text())
         return cls(cfg["window"], cfg["horizon"], cfg["quantiles"], cfg["interval_scale"], cfg["context"])
 
-    # -- the zoo's preprocessor contract: a clean series in, its encoding out ----------------------
-    def encode(self, values, season_length: int = 1) -> dict:
+    # -- the zoo's preprocessor contract: the task's input in, its encoding out --------------------
+    def prepare(self, input, season_length: int = 0):
+        """Parse any input form into a clean ``Series`` and choose its season length: the one
+        asked for, else the series' own (``{"season_length": m}``), else its dates' calendar,
+        else the autocorrelation. Returns ``(series, m, how)``."""
+        from . import series as S
+
+        s = S.from_input(input)
+        if season_length:
+            return s, int(season_length), "given"
+        if s.season_length:
+            return s, s.season_length, "given with the series"
+        from_dates = S.season_of(s.freq)
+        if from_dates is not None:
+            return s, from_dates, f"from the dates ({s.freq})"
+        return s, S.season_from_acf(s.values), "from the autocorrelation"
+
+    def encode(self, input, season_length: int = 0) -> dict:
+        s, m, _ = self.prepare(input, season_length)
+        return self.encode_values(s.values, m)
+
+    def decode(self, encoded: dict) -> dict:
+        """The series the encoding was made from (its context), as an input."""
+        return {"values": list(encoded["values"]), "season_length": encoded["season_length"]}
+
+    def encode_values(self, values, season_length: int = 1) -> dict:
         y = np.asarray(values, dtype=np.float64)[-self.context:]
         if y.size == 0 or not np.all(np.isfinite(y)):
             raise ValueError("encode() takes a non-empty series of finite numbers (fill gaps first)")
@@ -101,9 +125,6 @@ class ForecastPreprocessor:
         inputs = [[0.0, 0.0]] * (self.window - len(z)) + [[float(v), 1.0] for v in z]
         return {"values": [float(v) for v in y], "season_length": m, "seasonal": [float(v) for v in indices],
                 "multiplicative": multiplicative, "level": level, "scale": scale, "inputs": inputs}
-
-    def decode(self, encoded: dict) -> list[float]:
-        return list(encoded["values"])
 
     def targets(self, encoded: dict, future) -> list[float]:
         """The scaled, deseasonalized targets the model learns (training only)."""

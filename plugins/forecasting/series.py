@@ -32,6 +32,7 @@ class Series:
     values: list[float]  # gaps filled, finite
     dates: list[str] | None = None  # ISO dates, one per value, when the input had them
     freq: str | None = None  # pandas frequency of the dates
+    season_length: int | None = None  # given with the series ({"values", "season_length"})
     notices: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -104,6 +105,15 @@ def from_input(x) -> Series:
         return clean([_number(v, f"value {i + 1}") for i, v in enumerate(x)])
     if "csv" in x:
         return read_csv(x["csv"], x.get("column"))
+    season = x.get("season_length")
+    if season is not None and (isinstance(season, bool) or not isinstance(season, int) or season < 1):
+        raise InputError(f"'season_length' must be a whole number >= 1, got {season!r}")
+    out = _from_values(x)
+    out.season_length = season
+    return out
+
+
+def _from_values(x: dict) -> Series:
     values = x["values"]
     parsed = parse_text(values) if isinstance(values, str) else [_number(v, f"value {i + 1}") for i, v in enumerate(values)]
     dates = x.get("dates")

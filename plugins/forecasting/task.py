@@ -16,6 +16,7 @@ from .preprocess import ForecastPreprocessor
 HERE = Path(__file__).resolve().parent
 SAMPLES = HERE / "samples"
 HISTORY_SHOWN = 360  # values of history echoed in the result (for plots)
+LONG = 1000  # past this many values, say that only the recent past was read
 REVISION = "b5ab6c8458f5ae18df22000fd89c012fc5ebe4d4"
 
 
@@ -50,14 +51,6 @@ class ForecastingTask(Task):
         S.check_type(input)
 
     # -- prediction --------------------------------------------------------------------------------
-    def _season(self, s: S.Series, asked: int) -> tuple[int, str]:
-        if asked:
-            return asked, "given"
-        from_dates = S.season_of(s.freq)
-        if from_dates is not None:
-            return from_dates, f"from the dates ({s.freq})"
-        return S.season_from_acf(s.values), "from the autocorrelation"
-
     def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
         import torch
 
@@ -67,15 +60,14 @@ class ForecastingTask(Task):
             raise InputError(f"parameter 'horizon' must be <= {pre.horizon} for this checkpoint, got {horizon}")
         jobs = []
         for x in inputs:
-            s = S.from_input(x)
-            m, how = self._season(s, params["season_length"])
+            s, m, how = pre.prepare(x, params["season_length"])
             values, actual = s.values, None
             if params["holdout"]:
                 if len(values) - horizon < S.MIN_VALUES:
                     raise InputError(f"holding out {horizon} of {len(values)} values leaves fewer than "
                                      f"{S.MIN_VALUES} to forecast from")
                 values, actual = values[:-horizon], values[-horizon:]
-            jobs.append((s, m, how, values, actual, pre.encode(values, m)))
+            jobs.append((s, m, how, values, actual, pre.encode_values(values, m)))
         x = torch.tensor([j[5]["inputs"] for j in jobs], dtype=pipe.dtype, device=pipe.device)
         z = pipe.model(x).float().cpu().numpy()
         return [self._result(pre, job, zq, horizon, level, params) for job, zq in zip(jobs, z)]
@@ -90,8 +82,8 @@ class ForecastingTask(Task):
             q = np.full((horizon, len(pre.quantiles)), values[-1])
         else:
             q = pre.forecast(enc, zq)[:horizon]
-        if len(values) > pre.context:
-            notices.append(f"the model read the last {pre.context} of {len(values):,} values")
+        if len(values) > LONG:
+            notices.append(f"a long series: the model read the last {pre.context} of {len(values):,} values")
         grid = np.asarray(pre.quantiles)
         lo_p, hi_p = (1 - level / 100) / 2, 1 - (1 - level / 100) / 2
         interp = lambda p: [float(np.interp(p, grid, row)) for row in q]  # noqa: E731

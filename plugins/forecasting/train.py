@@ -35,7 +35,7 @@ def windows(pre: ForecastPreprocessor, histories: list[list[float]], min_context
     xs, ys, masks = [], [], []
     for h in histories:
         for cut in range(min_context, len(h)):
-            enc = pre.encode(h[:cut], m)
+            enc = pre.encode_values(h[:cut], m)
             future = h[cut:cut + pre.horizon]
             t = pre.targets(enc, future)
             xs.append(enc["inputs"])
@@ -58,7 +58,7 @@ def predict(model: QuantileLSTM, pre: ForecastPreprocessor, histories, m: int = 
     """Quantile forecasts (series x steps x quantiles) in each series' units: of the ensemble (its
     first ``members``), or of one ``member``."""
     model.eval()
-    encs = [pre.encode(h, m) for h in histories]
+    encs = [pre.encode_values(h, m) for h in histories]
     x = torch.tensor([e["inputs"] for e in encs], dtype=torch.float32)
     z = model(x, members) if member is None else model.member_forward(member, x).sort(-1).values
     return [pre.forecast(e, q.numpy()) for e, q in zip(encs, z)]
