@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 SAMPLES = HERE / "samples"
 HISTORY_SHOWN = 360  # values of history echoed in the result (for plots)
 LONG = 1000  # past this many values, say that only the recent past was read
-REVISION = "b5ab6c8458f5ae18df22000fd89c012fc5ebe4d4"
+REVISION = "5b65eb0bd7afa3f739a24ebe6a440eb677eb74c2"
 
 
 class ForecastingTask(Task):
