@@ -209,6 +209,11 @@ def test_the_api_returns_numbers_and_a_plot(app_url):
     *_, result, _ = client.predict("(none)", None, None, "monthly", " ".join(str(v) for v in range(40)), 6, 80, False,
                                    "m3-monthly", api_name="/forecasting")
     assert len(result["forecast"]) == 6 and result["season_length"] == 12
+    from gradio_client import handle_file
+
+    *_, result, _ = client.predict("(none)", handle_file(str(SAMPLES / "AirPassengers.csv")), "Passengers", "infer",
+                                   "", 6, 90, True, "m3-monthly", api_name="/forecasting")
+    assert result["dates"][0] == "1960-07-01" and result["actual"][-1] == 432.0 and result["level"] == 90
 
 
 def test_eval_reports_smape_mase_and_coverage_beside_seasonal_naive_and_theta():
