@@ -41,4 +41,8 @@ def main(pipe, split: str, argv: list[str]) -> dict:
         started = time.perf_counter()
         fc = [fn(hist, h, m) for _, hist, _ in rows]
         baselines[name] = {**score(rows, fc, m), "seconds": round(time.perf_counter() - started, 2)}
-    return {"n": len(rows), "horizon": h, "level": args.level, "metrics": lstm, "baselines": baselines}
+    out = {"n": len(rows), "horizon": h, "level": args.level, "metrics": lstm, "baselines": baselines}
+    if split == "dev" and not pipe.config.get("training", {}).get("args", {}).get("holdout") == "dev":
+        out["note"] = ("this checkpoint was trained on whole training parts, dev values included: its dev "
+                       "score is not held out (a --holdout dev training run scores dev fairly)")
+    return out

@@ -43,7 +43,6 @@ def is_seasonal(y: np.ndarray, m: int) -> bool:
 def seasonal_indices(y: np.ndarray, m: int, multiplicative: bool) -> np.ndarray:
     """Per position ``i % m`` (``i`` counted from the window's start): classical decomposition
     against a centred moving average (2 x m when m is even)."""
-    n = len(y)
     if m % 2 == 0:
         weights = np.r_[0.5, np.ones(m - 1), 0.5] / m
     else:
