@@ -233,3 +233,21 @@ def test_eval_reports_smape_mase_and_coverage_beside_seasonal_naive_and_theta():
     assert out["n"] == 60 and out["horizon"] == 18 and set(out["baselines"]) == {"seasonal naive", "theta"}
     assert 0 < out["metrics"]["smape"] < 100 and 0 <= out["metrics"]["coverage"] <= 1
     assert all(0 < b["smape"] < 100 and b["mase"] > 0 for b in out["baselines"].values())
+
+
+def test_the_cli_says_when_a_csv_is_missing_and_reads_json_objects_and_piped_csv():
+    missing = run_cli("predict", "forecasting", "no/such/sales.csv:units")
+    assert missing.returncode == 2 and "no such file: no/such/sales.csv" in missing.stderr
+    obj = run_cli("predict", "forecasting", json.dumps({"values": list(range(1, 30)), "season_length": 1}),
+                  "--param", "horizon=2")
+    assert obj.returncode == 0, obj.stderr
+    assert json.loads(obj.stdout)["season_length_source"] == "given with the series"
+    piped = run_cli("predict", "forecasting", "-", "--param", "horizon=2", input=monthly_csv(range(100, 130)))
+    assert piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout)["dates"] == ["2003-07-01", "2003-08-01"]
+
+
+def test_a_season_length_that_contradicts_the_dates_is_used_and_said(forecast):
+    out = forecast({"csv": AIR, "name": "air"}, season_length=4, horizon=3)
+    assert out["season_length"] == 4 and out["name"] == "air"
+    assert any("the dates are MS (season 12) but season length 4 was asked for" in n for n in out["notices"])

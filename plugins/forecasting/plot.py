@@ -8,10 +8,13 @@ from matplotlib.figure import Figure
 def figure(result: dict) -> Figure:
     import pandas as pd
 
-    history, forecast = result["history"], result["forecast"]
+    forecast = result["forecast"]
+    # Enough history to see the pattern, not so much that the forecast is a sliver at the edge.
+    shown = max(48, 8 * len(forecast))
+    history = result["history"][-shown:]
     dated = bool(result.get("history_dates")) and bool(result.get("dates"))
     if dated:
-        past = pd.to_datetime(result["history_dates"])
+        past = pd.to_datetime(result["history_dates"][-shown:])
         future = pd.to_datetime(result["dates"])
     else:
         past = list(range(-len(history) + 1, 1))
@@ -29,6 +32,8 @@ def figure(result: dict) -> Figure:
         ax.plot(future, result["actual"], "o", ms=3.5, color="black", label="actual (held out)")
     ax.axvline(past[-1], color="#bbbbbb", lw=0.8)
     ax.set_xlabel("date" if dated else "step (0 = last value used)")
+    if result.get("name"):
+        ax.set_title(result["name"], fontsize=10, loc="left")
     ax.legend(loc="upper left", fontsize=8, ncol=2)
     ax.grid(alpha=0.25)
     fig.tight_layout()

@@ -84,11 +84,14 @@ class ForecastPreprocessor:
         from . import series as S
 
         s = S.from_input(input)
+        from_dates = S.season_of(s.freq)
         if season_length:
+            if from_dates is not None and from_dates != season_length:
+                s.notices.append(f"the dates are {s.freq} (season {from_dates}) but season length {season_length} "
+                                 f"was asked for: using {season_length}")
             return s, int(season_length), "given"
         if s.season_length:
             return s, s.season_length, "given with the series"
-        from_dates = S.season_of(s.freq)
         if from_dates is not None:
             return s, from_dates, f"from the dates ({s.freq})"
         return s, S.season_from_acf(s.values), "from the autocorrelation"

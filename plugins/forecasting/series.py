@@ -19,7 +19,7 @@ MAX_VALUES = 1_000_000
 MAX_CSV_BYTES = 64 * 1024 * 1024
 MIN_VALUES = 8
 _SPLIT = re.compile(r"[\s,;]+")
-_GAP_WORDS = {"", "nan", "na", "n/a", "null", "none", "-", "?"}
+GAP_WORDS = {"", "nan", "na", "n/a", "null", "none", "-", "?"}
 _DATE_NAMES = re.compile(r"date|time|month|year|period|day|week|quarter|^ds$|^t$", re.I)
 # Season length per pandas frequency (its leading letters): the calendar's own cycle.
 SEASONS = {"h": 24, "D": 7, "B": 5, "W": 52, "M": 12, "ME": 12, "MS": 12, "Q": 4, "QE": 4, "QS": 4,
@@ -33,6 +33,7 @@ class Series:
     dates: list[str] | None = None  # ISO dates, one per value, when the input had them
     freq: str | None = None  # pandas frequency of the dates
     season_length: int | None = None  # given with the series ({"values", "season_length"})
+    name: str | None = None  # what the caller calls it ({"name": ...}), shown on plots
     notices: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -48,7 +49,7 @@ def _number(v, where: str) -> float:
 
 def _text_number(token: str, where: str) -> float:
     t = token.strip()
-    if t.lower() in _GAP_WORDS:
+    if t.lower() in GAP_WORDS:
         return math.nan
     try:
         value = float(t)
@@ -99,6 +100,10 @@ def check_type(x) -> None:
 
 def from_input(x) -> Series:
     check_type(x)
+    if isinstance(x, dict) and x.get("name") is not None:
+        out = from_input({k: v for k, v in x.items() if k != "name"})
+        out.name = str(x["name"])[:100]
+        return out
     if isinstance(x, str):
         return clean(parse_text(x))
     if isinstance(x, (list, tuple)):
@@ -249,7 +254,7 @@ def read_csv(text, column: str | None = None) -> Series:
                            f"{', '.join(repr(str(c)) for c in value_cols[1:])} (choose with 'column')")
     raw = df[chosen]
     numbers = pd.to_numeric(raw, errors="coerce")
-    written_gaps = raw.astype(str).str.strip().str.lower().isin(_GAP_WORDS)
+    written_gaps = raw.astype(str).str.strip().str.lower().isin(GAP_WORDS)
     not_numbers = int((numbers.isna() & raw.notna() & ~written_gaps).sum())
     if not_numbers:
         notices.append(f"{not_numbers} cell(s) of {chosen!r} are not numbers and were read as gaps")

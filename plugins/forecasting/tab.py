@@ -30,13 +30,13 @@ def to_request(sample, upload, column, frequency, numbers, horizon, level, holdo
     from .task import SAMPLES
 
     if numbers and str(numbers).strip():
-        series = numbers
+        series = {"values": str(numbers), "name": "pasted numbers"}
     elif upload:
-        series = {"csv": read_upload(upload), "column": column or None}
+        series = {"csv": read_upload(upload), "column": column or None, "name": os.path.basename(upload)}
     elif sample and sample != NONE:
         if sample not in sample_names():
             raise InputError(f"unknown sample {sample!r}; samples: {', '.join(sample_names())}")
-        series = {"csv": (SAMPLES / f"{sample}.csv").read_text()}
+        series = {"csv": (SAMPLES / f"{sample}.csv").read_text(), "name": sample}
     else:
         raise InputError("choose a sample, upload a CSV or paste numbers")
     if frequency not in FREQUENCY_CHOICES:
@@ -48,7 +48,7 @@ def to_request(sample, upload, column, frequency, numbers, horizon, level, holdo
 
 def error_rows(result: dict) -> list[list]:
     errors = result.get("errors") or {}
-    return [[name, e["smape"], e["mase"], e["mae"]] for name, e in errors.items()]
+    return [[name, e["smape"], e["mase"], e["mae"], e.get("interval_coverage", "")] for name, e in errors.items()]
 
 
 def build(gr, task) -> Tab:
@@ -57,24 +57,27 @@ def build(gr, task) -> Tab:
     p = {x.name: x for x in task.params}
     with gr.Row():
         with gr.Column(scale=1):
-            sample = gr.Dropdown([NONE, *sample_names()], value="AirPassengers", label="Sample series",
+            gr.Markdown("The series: pasted numbers when there are some, else the uploaded CSV, else the sample.")
+            sample = gr.Dropdown([NONE, *sample_names()], value="AirPassengers", label="sample",
                                  elem_id="forecasting-sample")
-            upload = gr.File(label="or upload a CSV (a date column and value columns)", file_types=[".csv", ".txt"],
-                             elem_id="forecasting-upload")
-            column = gr.Dropdown([], value=None, label="Column of the CSV", allow_custom_value=True,
-                                 elem_id="forecasting-column")
-            numbers = gr.Textbox(label="or paste numbers (used first when not empty)", lines=2,
+            upload = gr.File(label="CSV file (a date column and value columns)",
+                             file_types=[".csv", ".tsv", ".txt"], elem_id="forecasting-upload")
+            column = gr.Dropdown([], value=None, label="column", info="which value column of the CSV",
+                                 allow_custom_value=True, elem_id="forecasting-column")
+            numbers = gr.Textbox(label="numbers", info="pasted values, oldest first; gaps as NaN or empty", lines=2,
                                  placeholder="112, 118, 132, 129, ...", elem_id="forecasting-numbers")
         with gr.Column(scale=1):
-            frequency = gr.Dropdown(FREQUENCY_CHOICES, value="infer", label="Frequency (sets the season length)",
-                                    elem_id="forecasting-frequency")
+            frequency = gr.Dropdown(FREQUENCY_CHOICES, value="infer", label="frequency",
+                                    info="sets the season length (monthly 12, quarterly 4, ...); infer: from "
+                                    "the dates, else the autocorrelation", elem_id="forecasting-frequency")
             horizon = gr.Slider(1, p["horizon"].max, value=p["horizon"].default, step=1, label="horizon")
-            level = gr.Slider(50, 95, value=p["level"].default, step=5, label="interval level (%)")
-            holdout = gr.Checkbox(label="hold out the last `horizon` values and score each method",
-                                  elem_id="forecasting-holdout")
+            level = gr.Slider(50, 95, value=p["level"].default, step=5, label="level", info="prediction interval, %")
+            holdout = gr.Checkbox(label="hold out", info="forecast the last `horizon` values from the rest "
+                                  "and score each method on them", elem_id="forecasting-holdout")
             go = gr.Button("Forecast", variant="primary", elem_id="forecasting-submit")
     plot = gr.Plot(label="Forecast", elem_id="forecasting-plot")
-    errors = gr.Dataframe(headers=["method", "sMAPE", "MASE", "MAE"], label="Errors on the held-out values",
+    errors = gr.Dataframe(headers=["method", "sMAPE", "MASE", "MAE", "interval coverage"],
+                          label="Errors on the held-out values",
                           elem_id="forecasting-errors", interactive=False)
 
     def columns_of(path):

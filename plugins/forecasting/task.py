@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 SAMPLES = HERE / "samples"
 HISTORY_SHOWN = 360  # values of history echoed in the result (for plots)
 LONG = 1000  # past this many values, say that only the recent past was read
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 REVISION = "5b65eb0bd7afa3f739a24ebe6a440eb677eb74c2"
 
 
@@ -92,7 +93,7 @@ class ForecastingTask(Task):
             "forecast": [float(v) for v in q[:, mid]],
             "lower": interp(lo_p), "upper": interp(hi_p), "level": level,
             "quantiles": {f"{p:g}": [float(v) for v in q[:, i]] for i, p in enumerate(pre.quantiles)},
-            "season_length": m, "season_length_source": how, "seasonal": bool(enc["seasonal"]),
+            "season_length": m, "season_length_source": how, "seasonal": bool(enc["seasonal"]), "name": s.name,
             "history": values[-HISTORY_SHOWN:],
             "history_dates": s.dates[:len(values)][-HISTORY_SHOWN:] if s.dates else None,
             "dates": S.future_dates(s.dates[:len(values)], s.freq, horizon) if s.dates else None,
@@ -130,10 +131,26 @@ class ForecastingTask(Task):
 
     # -- CLI ---------------------------------------------------------------------------------------
     def read_cli_input(self, raw: str):
-        """``python -m zoo predict forecasting data.csv`` (or ``data.csv:column``) reads a CSV file."""
-        path, _, column = raw.partition(":") if not Path(raw).is_file() else (raw, "", "")
-        if path.lower().endswith((".csv", ".tsv", ".txt")) and Path(path).is_file():
+        """The CLI's text: a CSV path (``data.csv`` or ``data.csv:column``), a JSON object or list,
+        CSV text (a header line, e.g. piped into ``-``), or pasted numbers."""
+        text = raw.strip()
+        path, column = raw, ""
+        if ":" in raw and not Path(raw).is_file():
+            path, _, column = raw.rpartition(":")
+        if path.lower().endswith(CSV_SUFFIXES) and "\n" not in raw:
+            if not Path(path).is_file():
+                raise InputError(f"no such file: {path}")
             return {"csv": Path(path).read_bytes(), "column": column or None}
+        if text.startswith("{"):
+            import json
+
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"the text looks like a JSON object but does not parse: {exc.msg}") from None
+        first = text.split("\n", 1)[0]
+        if "\n" in text and any(c.isalpha() for c in first) and first.lower() not in S.GAP_WORDS:
+            return {"csv": text}
         return raw
 
     def data(self, argv: list[str]) -> dict:
