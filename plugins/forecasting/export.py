@@ -23,7 +23,8 @@ def load_run(run: Path) -> tuple[QuantileLSTM, ForecastPreprocessor, dict]:
     model = QuantileLSTM(**meta["architecture"])
     model.load_state_dict(load_file(str(run / "model.safetensors")))
     cfg = meta["preprocessor"]
-    return model.eval(), ForecastPreprocessor(cfg["window"], cfg["horizon"], context=cfg["context"]), meta
+    return model.eval(), ForecastPreprocessor(cfg["window"], cfg["horizon"], context=cfg["context"],
+                                              log=cfg.get("log", False)), meta
 
 
 def calibrate(run: Path, target: float = 0.8) -> dict:

@@ -57,16 +57,17 @@ def seasonal_indices(y: np.ndarray, m: int, multiplicative: bool) -> np.ndarray:
 
 class ForecastPreprocessor:
     def __init__(self, window: int = 36, horizon: int = 18, quantiles=QUANTILES, interval_scale: float = 1.0,
-                 context: int = 120):
+                 context: int = 120, log: bool = False):
         self.window, self.horizon, self.context = int(window), int(horizon), int(context)
+        # Scale positive series in log space (relative changes, as sMAPE measures them).
+        self.log = bool(log)
         self.quantiles = tuple(float(q) for q in quantiles)
         # Widens (> 1) or narrows the intervals around the median; calibrated on the dev split.
         self.interval_scale = float(interval_scale)
 
     def config(self) -> dict:
         return {"file": FILE, "window": self.window, "context": self.context, "horizon": self.horizon,
-                "quantiles": list(self.quantiles),
-                "interval_scale": self.interval_scale}
+                "quantiles": list(self.quantiles), "interval_scale": self.interval_scale, "log": self.log}
 
     def save(self, folder: Path) -> None:
         (Path(folder) / FILE).write_text(json.dumps(self.config(), indent=2) + "\n")
@@ -74,7 +75,8 @@ class ForecastPreprocessor:
     @classmethod
     def load(cls, folder: Path) -> "ForecastPreprocessor":
         cfg = json.loads((Path(folder) / FILE).read_text())
-        return cls(cfg["window"], cfg["horizon"], cfg["quantiles"], cfg["interval_scale"], cfg["context"])
+        return cls(cfg["window"], cfg["horizon"], cfg["quantiles"], cfg["interval_scale"], cfg["context"],
+                   cfg.get("log", False))
 
     # -- the zoo's preprocessor contract: the task's input in, its encoding out --------------------
     def prepare(self, input, season_length: int = 0):
@@ -117,6 +119,9 @@ class ForecastPreprocessor:
             d = y / s if multiplicative else y - s
         else:
             d = y
+        log = bool(self.log and d.min() > 0)
+        if log:
+            d = np.log(d)
         k = m if seasonal else 1
         level = float(d[-k:].mean())
         steps = np.abs(np.diff(d))
@@ -126,7 +131,7 @@ class ForecastPreprocessor:
         z = z[-self.window:]
         inputs = [[0.0, 0.0]] * (self.window - len(z)) + [[float(v), 1.0] for v in z]
         return {"values": [float(v) for v in y], "season_length": m, "seasonal": [float(v) for v in indices],
-                "multiplicative": multiplicative, "level": level, "scale": scale, "inputs": inputs}
+                "multiplicative": multiplicative, "log": log, "level": level, "scale": scale, "inputs": inputs}
 
     def targets(self, encoded: dict, future) -> list[float]:
         """The scaled, deseasonalized targets the model learns (training only)."""
@@ -135,6 +140,8 @@ class ForecastPreprocessor:
         if encoded["seasonal"]:
             s = np.asarray(encoded["seasonal"])[(n + np.arange(len(f))) % m]
             f = f / s if encoded["multiplicative"] else f - s
+        if encoded.get("log"):
+            f = np.log(np.maximum(f, 1e-12))
         return list((f - encoded["level"]) / encoded["scale"])
 
     def forecast(self, encoded: dict, z_quantiles: np.ndarray) -> np.ndarray:
@@ -143,6 +150,8 @@ class ForecastPreprocessor:
         median = q[:, [self.quantiles.index(0.5)]]
         q = median + self.interval_scale * (q - median)
         d = encoded["level"] + encoded["scale"] * q
+        if encoded.get("log"):
+            d = np.exp(np.clip(d, -700, 700))
         if encoded["seasonal"]:
             n, m = len(encoded["values"]), encoded["season_length"]
             s = np.asarray(encoded["seasonal"])[(n + np.arange(q.shape[0])) % m][:, None]

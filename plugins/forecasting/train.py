@@ -91,6 +91,7 @@ def main(argv=None) -> None:
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--dropout", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--log", action="store_true", help="scale positive series in log space")
     p.add_argument("--export", type=Path, default=None, help="write the run in --out as a checkpoint repo here")
     p.add_argument("--calibrate", type=Path, default=None,
                    help="with --export: a --holdout dev run whose dev forecasts set the interval width")
@@ -106,10 +107,11 @@ def main(argv=None) -> None:
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "architecture": {"horizon": data.HORIZON, "quantiles": 15, "members": args.members, "hidden": args.hidden,
                          "layers": args.layers, "features": 2, "dropout": args.dropout},
-        "preprocessor": ForecastPreprocessor(args.window, data.HORIZON, context=args.context).config(),
+        "preprocessor": ForecastPreprocessor(args.window, data.HORIZON, context=args.context, log=args.log).config(),
         "member": 0, "epoch": 0, "history": []}
     a = meta["args"]
-    pre = ForecastPreprocessor(meta["preprocessor"]["window"], data.HORIZON, context=meta["preprocessor"]["context"])
+    pre = ForecastPreprocessor(meta["preprocessor"]["window"], data.HORIZON, context=meta["preprocessor"]["context"],
+                               log=meta["preprocessor"].get("log", False))
     model = QuantileLSTM(**meta["architecture"])
     if (out / "model.safetensors").is_file():
         model.load_state_dict(load_file(str(out / "model.safetensors")))
