@@ -22,9 +22,7 @@ def load_run(run: Path) -> tuple[QuantileLSTM, ForecastPreprocessor, dict]:
     meta = json.loads((run / "state.json").read_text())
     model = QuantileLSTM(**meta["architecture"])
     model.load_state_dict(load_file(str(run / "model.safetensors")))
-    cfg = meta["preprocessor"]
-    return model.eval(), ForecastPreprocessor(cfg["window"], cfg["horizon"], context=cfg["context"],
-                                              log=cfg.get("log", False)), meta
+    return model.eval(), ForecastPreprocessor.from_config(meta["preprocessor"]), meta
 
 
 def calibrate(run: Path, target: float = 0.8) -> dict:

@@ -74,7 +74,11 @@ class ForecastPreprocessor:
 
     @classmethod
     def load(cls, folder: Path) -> "ForecastPreprocessor":
-        cfg = json.loads((Path(folder) / FILE).read_text())
+        return cls.from_config(json.loads((Path(folder) / FILE).read_text()))
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> "ForecastPreprocessor":
+        """The inverse of ``config()`` (also what a training run's state.json records)."""
         return cls(cfg["window"], cfg["horizon"], cfg["quantiles"], cfg["interval_scale"], cfg["context"],
                    cfg.get("log", False))
 

@@ -110,8 +110,7 @@ def main(argv=None) -> None:
         "preprocessor": ForecastPreprocessor(args.window, data.HORIZON, context=args.context, log=args.log).config(),
         "member": 0, "epoch": 0, "history": []}
     a = meta["args"]
-    pre = ForecastPreprocessor(meta["preprocessor"]["window"], data.HORIZON, context=meta["preprocessor"]["context"],
-                               log=meta["preprocessor"].get("log", False))
+    pre = ForecastPreprocessor.from_config(meta["preprocessor"])
     model = QuantileLSTM(**meta["architecture"])
     if (out / "model.safetensors").is_file():
         model.load_state_dict(load_file(str(out / "model.safetensors")))
