@@ -112,6 +112,39 @@ def cmd_bench_all(args) -> int:
     return 0
 
 
+def cmd_publish(args) -> int:
+    from pathlib import Path
+
+    from .publish import publish
+
+    out = publish(_registry(), args.namespace, dry_run=Path(args.dry_run) if args.dry_run else None,
+                  only=args.only or None, private=args.private)
+    _print(out)
+    if not out["dry_run"]:
+        print("pin these revisions: save this JSON as checkpoint-pins.json beside app.py, or set ZOO_PINS "
+              "to its path, or pass it to `zoo space build --pins`", file=sys.stderr)
+    return 0
+
+
+def cmd_space(args) -> int:
+    from pathlib import Path
+
+    from .space import build_space
+
+    _print(build_space(_registry(), Path(args.out), pins=Path(args.pins) if args.pins else None,
+                       hardware=args.hardware, bundle=args.bundle))
+    return 0
+
+
+def cmd_new_plugin(args) -> int:
+    from pathlib import Path
+
+    from .scaffold import new_plugin
+
+    _print(new_plugin(args.name, Path(args.out), force=args.force))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoo", description="LSTM Zoo command line")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level to stderr")
@@ -135,6 +168,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None)
     p = sub.add_parser("bench", help="speed benchmarks with same-run baselines (options after -- go to each task)")
     p.add_argument("tasks", nargs="*")
+    p = sub.add_parser("publish", help="push every bundled checkpoint to the Hub as NS/<name>; prints the pins")
+    p.add_argument("--namespace", required=True, help="Hub user or organization")
+    p.add_argument("--dry-run", metavar="DIR", help="write exactly what would be pushed to DIR; push nothing")
+    p.add_argument("--only", action="append", metavar="TASK[:ID]", help="publish only these (repeatable)")
+    p.add_argument("--private", action="store_true", help="create the repos private")
+    p = sub.add_parser("space", help="assemble a Hugging Face Space repo folder")
+    space = p.add_subparsers(dest="space_command", required=True)
+    p = space.add_parser("build", help="write a ready Space folder to OUT")
+    p.add_argument("out")
+    p.add_argument("--pins", help="the JSON `zoo publish` printed (default: the registered pins)")
+    p.add_argument("--hardware", default="cpu-basic", help="suggested_hardware (cpu-basic, cpu-upgrade, t4-small, ...)")
+    p.add_argument("--bundle", action="store_true", help="also copy the bundled checkpoints (a Space that works "
+                   "without the Hub; about 85 MB)")
+    p = sub.add_parser("new-plugin", help="write an installable plugin package to start from")
+    p.add_argument("name", help="the task name (a Python identifier, e.g. wordsplit)")
+    p.add_argument("--out", default=".", help="parent folder (default: here); the package goes in OUT/lstm-zoo-NAME")
+    p.add_argument("--force", action="store_true", help="overwrite an existing folder")
     return parser
 
 
@@ -155,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("httpx", "httpx2", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     handlers = {"plugins": cmd_plugins, "tasks": cmd_tasks, "predict": cmd_predict, "eval": cmd_eval,
-                "data": cmd_passthrough, "train": cmd_passthrough, "bench": cmd_bench_all}
+                "data": cmd_passthrough, "train": cmd_passthrough, "bench": cmd_bench_all,
+                "publish": cmd_publish, "space": cmd_space, "new-plugin": cmd_new_plugin}
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # `zoo ... | head`: the reader left; not an error worth a traceback

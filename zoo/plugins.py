@@ -6,6 +6,9 @@ Plugins come from three places, in this order:
   3. one-off ``*.py`` files in the folder named by ``ZOO_PLUGINS_DIR``.
 ``ZOO_PLUGINS=a,b`` loads only the plugins with those names. A plugin that fails to import or to
 register is recorded with its error and skipped; ``ZOO_STRICT_PLUGINS=1`` raises instead.
+
+Pins: ``ZOO_PINS=FILE`` (or a ``checkpoint-pins.json`` beside ``app.py``, as a built Space has)
+points registered checkpoints at the repos and revisions ``python -m zoo publish`` printed.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ log = logging.getLogger("zoo.plugins")
 ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_DIR = ROOT / "plugins"
 ENTRY_POINT_GROUP = "lstm_zoo"
+PINS_FILE = ROOT / "checkpoint-pins.json"
 
 
 @dataclasses.dataclass
@@ -57,6 +61,7 @@ class Registry:
     tasks: dict[str, Task]
     checkpoints: dict[str, list[Checkpoint]]
     plugins: list[PluginInfo]
+    pins: list[str] = dataclasses.field(default_factory=list)  # what a pins file changed
 
     @property
     def failures(self) -> list[PluginInfo]:
@@ -257,7 +262,7 @@ class PluginManager:
             defaults = [c for c in ckpts if c.default]
             if ckpts and len(defaults) != 1:
                 log.warning("task %r has %d default checkpoints; using the first listed", name, len(defaults))
-        return Registry(tasks=tasks, checkpoints=checkpoints, plugins=self._infos)
+        return Registry(tasks=tasks, checkpoints=checkpoints, plugins=self._infos, pins=_apply_pins(checkpoints))
 
     def registry(self) -> Registry:
         with self._lock:
@@ -285,6 +290,19 @@ class PluginManager:
             with self._lock:
                 self._extra = [(n, p) for n, p in self._extra if p is not plugin]
                 self.reset()
+
+
+def _apply_pins(checkpoints: dict[str, list[Checkpoint]]) -> list[str]:
+    """A bad pins file is an error, not a silent fallback to other weights."""
+    from .publish import apply_pins, read_pins
+
+    path = os.environ.get("ZOO_PINS") or (str(PINS_FILE) if PINS_FILE.is_file() else "")
+    if not path:
+        return []
+    changed = apply_pins(checkpoints, read_pins(Path(path)))
+    for line in changed:
+        log.info("pinned by %s: %s", path, line)
+    return changed
 
 
 manager = PluginManager()

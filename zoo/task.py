@@ -23,7 +23,10 @@ class Checkpoint:
     """A checkpoint is a Hugging Face model repo at a pinned revision.
 
     ``bundled`` is a folder holding a byte-identical copy of that repo at that revision, used
-    when the Hub cannot be reached (or with ``ZOO_WEIGHTS=bundled``).
+    when the Hub cannot be reached (or with ``ZOO_WEIGHTS=bundled``). ``bundle_digest`` is that
+    folder's ``zoo.checkpoint.content_revision``; it defaults to ``revision``, because a repo not
+    yet published is pinned by its content digest (``python -m zoo publish`` then prints the Hub
+    commit to pin, and the digest stays the bundle's check).
     """
 
     id: str
@@ -32,6 +35,12 @@ class Checkpoint:
     bundled: Path | None = None
     default: bool = False
     description: str = ""
+    bundle_digest: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """The content digest the bundled copy must have."""
+        return self.bundle_digest or self.revision
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +50,7 @@ class Checkpoint:
             "bundled": str(self.bundled) if self.bundled else None,
             "default": self.default,
             "description": self.description,
+            "bundle_digest": self.digest if self.bundled else None,
         }
 
 
