@@ -25,6 +25,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import zoo  # noqa: E402
+
+pytest_plugins = ["zoo.testing.pytest_plugin"]  # the zoo_check parameter, as plugin authors use it
 from zoo.plugins import manager  # noqa: E402
 
 

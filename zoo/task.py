@@ -164,7 +164,7 @@ class Task:
         yield pipe(input, **params)
 
     def examples(self) -> list:
-        """Inputs that show the task off; also used by the conformance suite."""
+        """Inputs that show the task off; the conformance suite needs at least one."""
         return []
 
     def bad_inputs(self) -> list:
@@ -184,9 +184,11 @@ class Task:
 
     # -- data, training, evaluation, benchmarks (CLI subcommands; optional) -----------------------
     def data(self, argv: list[str]) -> dict:
+        """``python -m zoo data TASK [options]``: fetch and prepare the data set; return a summary."""
         raise NotImplementedError(f"task {self.name!r} has no data recipe")
 
     def train(self, argv: list[str]) -> dict:
+        """``python -m zoo train TASK -- [options]``: train (resumably) and export a checkpoint."""
         raise NotImplementedError(f"task {self.name!r} has no training recipe")
 
     def evaluate(self, pipe, split: str, argv: list[str]) -> dict:
@@ -194,6 +196,7 @@ class Task:
         raise NotImplementedError(f"task {self.name!r} has no evaluation")
 
     def bench(self, argv: list[str]) -> dict:
+        """``python -m zoo bench TASK``: speed figures beside a baseline timed in the same run."""
         raise NotImplementedError(f"task {self.name!r} has no benchmark")
 
     # -- helpers for the framework ---------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""Writing a plugin: `zoo new-plugin` writes a package that installs with pip, passes its own
+tests (the zoo's conformance suite among them) and shows up in the app; the examples in
+examples/ install the same way, one adding a task, one only adding a checkpoint.
+
+Packages are pip-installed into a private --target folder put on PYTHONPATH of the processes
+started here, so the test environment itself is never changed."""
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, free_port, run_cli
+
+EXAMPLES = ROOT / "examples"
+pytestmark = pytest.mark.slow
+
+
+def _run(args, cwd, env, timeout=600):
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A generated plugin (trained for a few seconds) and both examples, pip-installed."""
+    tmp = tmp_path_factory.mktemp("plugins")
+    made = run_cli("new-plugin", "demo_split", "--out", str(tmp))
+    assert made.returncode == 0, made.stderr
+    generated = Path(json.loads(made.stdout)["folder"])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    trained = _run([sys.executable, "-m", "lstm_zoo_demo_split.train", "--seconds", "6", "--epochs", "1",
+                    "--limit-files", "150"], generated, env)
+    assert trained.returncode == 0, trained.stderr
+    site = tmp / "site"
+    packages = [generated, EXAMPLES / "lstm-zoo-wordsplit", EXAMPLES / "lstm-zoo-forecasting-log"]
+    pip = _run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index",
+                "--target", str(site), *map(str, packages)], tmp, env)
+    assert pip.returncode == 0, pip.stderr
+    return {"generated": generated, "env": {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}}
+
+
+def test_new_plugin_refuses_bad_and_taken_names(tmp_path):
+    for name, needle in [("Bad-Name", "identifier"), ("sentiment", "already registered")]:
+        out = run_cli("new-plugin", name, "--out", str(tmp_path))
+        assert out.returncode == 2 and needle in out.stderr
+    assert run_cli("new-plugin", "fresh", "--out", str(tmp_path)).returncode == 0
+    again = run_cli("new-plugin", "fresh", "--out", str(tmp_path))
+    assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_the_generated_plugin_passes_its_own_tests_once_installed(installed, tmp_path):
+    # Run from elsewhere, so the package is imported from where pip put it, not from its source folder.
+    tests = installed["generated"] / "tests"
+    out = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)], tmp_path, installed["env"])
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    assert "conformance" in out.stdout or " passed" in out.stdout
+    passed = int(out.stdout.strip().splitlines()[-1].split(" passed")[0].split()[-1])
+    assert passed >= 9 + 9  # the conformance checks on the tiny model and on the bundled checkpoint, and more
+
+
+def test_installed_plugins_are_listed_with_their_tasks_and_checkpoints(installed):
+    listing = {p["name"]: p for p in json.loads(run_cli("plugins", env=installed["env"]).stdout)}
+    for name, tasks in [("demo_split", ["demo_split"]), ("wordsplit", ["wordsplit"]), ("forecasting_log", [])]:
+        assert listing[name]["source"] == "entrypoint" and not listing[name]["error"], listing[name]
+        assert listing[name]["tasks"] == tasks
+    assert listing["forecasting_log"]["checkpoints"] == ["forecasting:m3-monthly-log"]
+    tasks = {t["name"]: t for t in json.loads(run_cli("tasks", env=installed["env"]).stdout)}
+    assert "m3-monthly-log" in [c["id"] for c in tasks["forecasting"]["checkpoints"]]
+
+
+def test_the_app_gets_a_tab_and_an_endpoint_for_each(installed):
+    from gradio_client import Client
+
+    port = free_port()
+    env = {**installed["env"], "GRADIO_SERVER_PORT": str(port)}
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                config = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=1).read())
+                break
+            except OSError:
+                assert proc.poll() is None and time.time() < deadline, "app.py did not start"
+                time.sleep(0.3)
+        tab_labels = {c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"}
+        assert {"Demo split", "Wordsplit"} <= tab_labels, tab_labels
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        for endpoint in ("/demo_split", "/wordsplit"):
+            text, result, notice = client.predict("getuserbyid", 0.5, api_name=endpoint)
+            assert text.replace(" ", "") == "getuserbyid" and result["tokens"], (endpoint, result, notice)
+        text, result, _ = client.predict("getuserbyid", 0.5, api_name="/wordsplit")
+        assert text == "get user by id", result  # the trained example, not the few-second one
+        *_, forecast, notice = client.predict("AirPassengers", None, None, "infer", "", 12, 80, False,
+                                              "m3-monthly-log", api_name="/forecasting")
+        assert len(forecast["forecast"]) == 12, (forecast, notice)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
