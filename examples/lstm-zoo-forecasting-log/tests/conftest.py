@@ -1,0 +1,1 @@
+pytest_plugins = ["zoo.testing.pytest_plugin"]
