@@ -135,9 +135,14 @@ def apply_pins(checkpoints: dict[str, list[Checkpoint]], pins: list[dict]) -> li
 
     from .task import check_checkpoint
 
+    import logging
+
     changed = []
     for pin in pins:
         ckpts = checkpoints.get(pin["task"], [])
+        if not any(c.id == pin["id"] for c in ckpts):
+            logging.getLogger("zoo.publish").warning("pin for %s:%s matches no registered checkpoint; ignored",
+                                                     pin["task"], pin["id"])
         for i, ckpt in enumerate(ckpts):
             if ckpt.id != pin["id"]:
                 continue
