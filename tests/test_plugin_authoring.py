@@ -62,6 +62,13 @@ def test_the_generated_plugin_passes_its_own_tests_once_installed(installed, tmp
     assert passed >= 9 + 9  # the conformance checks on the tiny model and on the bundled checkpoint, and more
 
 
+@pytest.mark.parametrize("example", ["lstm-zoo-wordsplit", "lstm-zoo-forecasting-log"])
+def test_each_example_passes_its_own_tests_once_installed(installed, example, tmp_path):
+    out = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLES / example / "tests")],
+               tmp_path, installed["env"])
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+
+
 def test_installed_plugins_are_listed_with_their_tasks_and_checkpoints(installed):
     listing = {p["name"]: p for p in json.loads(run_cli("plugins", env=installed["env"]).stdout)}
     for name, tasks in [("demo_split", ["demo_split"]), ("wordsplit", ["wordsplit"]), ("forecasting_log", [])]:

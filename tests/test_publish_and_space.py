@@ -140,7 +140,7 @@ def test_publish_build_the_space_preload_and_call_every_endpoint(empty_hub, tmp_
         repo_id, files, revision = entry.split()
         assert repo_id.startswith("zoo-space-test/")
         for name in files.split(","):
-            hf_hub_download(repo_id, name, revision=revision, cache_dir=cache / "hub")
+            hf_hub_download(repo_id, name, revision=revision, cache_dir=cache / "hub", endpoint=empty_hub.url)
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ZOO_PINS")}

@@ -76,7 +76,10 @@ def publish(reg, namespace: str, dry_run: Path | None = None, token: str | None 
     if dry_run is None:
         from huggingface_hub import HfApi
 
-        api = HfApi(token=token)  # HF_ENDPOINT and a saved or HF_TOKEN token, as huggingface_hub reads them
+        import os
+
+        # HF_ENDPOINT read now (huggingface_hub reads it once, at import); the token as it finds it.
+        api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None, token=token)
     pins = []
     with tempfile.TemporaryDirectory(prefix="zoo-publish-") as tmp:
         for task_name, ckpt in chosen:
