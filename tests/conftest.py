@@ -85,6 +85,38 @@ def app_url():
     demo.close()
 
 
+class AppProcess:
+    """``python app.py`` in a fresh process (as a user or a Space starts it), on a free port."""
+
+    def __init__(self, cwd=ROOT, env=None, timeout=120):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        full_env = {**os.environ, **(env or {}), "GRADIO_SERVER_PORT": str(self.port)}
+        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=cwd, env={k: v for k, v in full_env.items() if v is not None},
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.timeout, self.log = timeout, ""
+
+    def __enter__(self) -> "AppProcess":
+        import time
+        import urllib.request
+
+        deadline = time.time() + self.timeout
+        while True:
+            try:
+                self.page = urllib.request.urlopen(self.url, timeout=1).read().decode()
+                return self
+            except OSError:
+                if self.proc.poll() is not None or time.time() > deadline:
+                    self.__exit__()
+                    raise AssertionError(f"app.py did not start:\n{self.log[-3000:]}")
+                time.sleep(0.3)
+
+    def __exit__(self, *exc) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.log = self.proc.communicate(timeout=30)[0]
+
+
 def chromium_path():
     for name in ("chromium", "chromium-browser"):
         path = shutil.which(name)

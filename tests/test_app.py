@@ -85,37 +85,15 @@ def test_a_broken_plugin_shows_a_notice_and_the_rest_works():
 def test_python_app_py_makes_no_outside_request_at_start(hub, tmp_path):
     """Models load on first use: starting the app asks the Hub for nothing. (HF_ENDPOINT points at
     a local counting server; Gradio's analytics are off by default.)"""
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    from conftest import AppProcess
 
-    from conftest import ROOT, free_port
-
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port)}
-    env.pop("GRADIO_ANALYTICS_ENABLED", None)  # the app must turn it off by itself
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read().decode()
-                break
-            except OSError:
-                assert proc.poll() is None and time.time() < deadline, "app.py did not start"
-                time.sleep(0.2)
-        assert "LSTM Zoo" in page
+    # GRADIO_ANALYTICS_ENABLED unset: the app must turn it off by itself.
+    with AppProcess(env={"GRADIO_ANALYTICS_ENABLED": None}, timeout=90) as app:
+        assert "LSTM Zoo" in app.page
         assert not hub.requests, f"the app asked the Hub at start: {dict(hub.requests)}"
-        label, _, result, _ = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
-            "A lovely film.", api_name="/sentiment")
+        label, _, result, _ = Client(app.url, verbose=False).predict("A lovely film.", api_name="/sentiment")
         assert result["label"] == "positive"
         assert hub.requests  # first use: the model came through the Hub protocol
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_importing_the_app_turns_telemetry_off_by_itself():

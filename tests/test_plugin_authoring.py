@@ -8,13 +8,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, free_port, run_cli
+from conftest import ROOT, AppProcess, run_cli
 
 EXAMPLES = ROOT / "examples"
 pytestmark = pytest.mark.slow
@@ -82,22 +81,11 @@ def test_installed_plugins_are_listed_with_their_tasks_and_checkpoints(installed
 def test_the_app_gets_a_tab_and_an_endpoint_for_each(installed):
     from gradio_client import Client
 
-    port = free_port()
-    env = {**installed["env"], "GRADIO_SERVER_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                config = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=1).read())
-                break
-            except OSError:
-                assert proc.poll() is None and time.time() < deadline, "app.py did not start"
-                time.sleep(0.3)
+    with AppProcess(env={"PYTHONPATH": installed["env"]["PYTHONPATH"]}) as app:
+        config = json.loads(urllib.request.urlopen(f"{app.url}config", timeout=10).read())
         tab_labels = {c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"}
         assert {"Demo split", "Wordsplit"} <= tab_labels, tab_labels
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        client = Client(app.url, verbose=False)
         for endpoint in ("/demo_split", "/wordsplit"):
             text, result, notice = client.predict("getuserbyid", 0.5, api_name=endpoint)
             assert text.replace(" ", "") == "getuserbyid" and result["tokens"], (endpoint, result, notice)
@@ -106,6 +94,3 @@ def test_the_app_gets_a_tab_and_an_endpoint_for_each(installed):
         *_, forecast, notice = client.predict("AirPassengers", None, None, "infer", "", 12, 80, False,
                                               "m3-monthly-log", api_name="/forecasting")
         assert len(forecast["forecast"]) == 12, (forecast, notice)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)

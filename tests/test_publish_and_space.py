@@ -4,11 +4,7 @@ Everything goes through the real huggingface_hub client against the local Hub-co
 server (zoo.testing.hub_server), which takes uploads the way the Hub does (create repo,
 preupload, NDJSON commit) and serves what was committed."""
 import json
-import os
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,7 +14,7 @@ import zoo
 from zoo.checkpoint import content_revision
 from zoo.testing.hub_server import HubServer
 
-from conftest import ROOT, free_port, run_cli
+from conftest import ROOT, AppProcess, run_cli
 
 TOKEN = "hf_test_token"
 
@@ -142,24 +138,11 @@ def test_publish_build_the_space_preload_and_call_every_endpoint(empty_hub, tmp_
         for name in files.split(","):
             hf_hub_download(repo_id, name, revision=revision, cache_dir=cache / "hub", endpoint=empty_hub.url)
 
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ZOO_PINS")}
-    env.update(GRADIO_SERVER_PORT=str(port), HF_HOME=str(cache), HF_HUB_OFFLINE="1", ZOO_WEIGHTS="hub",
-               HF_ENDPOINT="http://127.0.0.1:9")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=space, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read()
-                assert time.time() < deadline, "the Space's app.py did not start"
-                time.sleep(0.3)
+    env = {"PYTHONPATH": None, "ZOO_PINS": None, "HF_HOME": str(cache), "HF_HUB_OFFLINE": "1",
+           "ZOO_WEIGHTS": "hub", "HF_ENDPOINT": "http://127.0.0.1:9"}
+    with AppProcess(cwd=space, env=env) as app:
         requests_before = sum(empty_hub.requests.values())
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        client = Client(app.url, verbose=False)
         tasks = zoo.registry().tasks
         assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) >= {f"/{t}" for t in tasks}
         for name, task in tasks.items():
@@ -169,7 +152,5 @@ def test_publish_build_the_space_preload_and_call_every_endpoint(empty_hub, tmp_
             result, notice = outputs[-2], outputs[-1]
             assert isinstance(result, dict) and result and "error" not in result, (name, result, notice)
         assert sum(empty_hub.requests.values()) == requests_before  # offline: the preloaded cache only
-    finally:
-        proc.terminate()
-        log = proc.communicate(timeout=30)[0]
+    log = app.log
     assert "hub cache" in log or "local HF cache" in log, log[-3000:]

@@ -89,6 +89,8 @@ def main(argv=None) -> None:
     p.add_argument("--max-tokens", type=int, default=120, help="longer training pairs are left out")
     p.add_argument("--save-every", type=float, default=5, help="minutes")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init", default=None, help="start a new run from this checkpoint folder's tokenizers and "
+                   "weights (continued training with a fresh schedule); the resume rules apply after that")
     p.add_argument("--export", default=None, help="write the run in --out as a checkpoint repo to this folder, and stop")
     p.add_argument("--ablation", default=None, help="with --export: the attention-free run to evaluate beside it")
     p.add_argument("--limit", type=int, default=None, help="with --export: evaluate on the first N test pairs only")
@@ -107,6 +109,10 @@ def main(argv=None) -> None:
         meta["args"]["epochs"] = epochs
         args = argparse.Namespace(**{**vars(args), **meta["args"], "minutes": args.minutes, "out": args.out})
         pre = TranslationPreprocessor.load(out, {})
+    elif args.init:
+        pre = TranslationPreprocessor.load(Path(args.init), {})
+        args.epochs = args.epochs or 2
+        meta = {"step": 0, "args": vars(args), "history": []}
     else:
         pre = TranslationPreprocessor.train([x["en"] for x in splits["train"]], [x["es"] for x in splits["train"]],
                                             args.vocab_size)
@@ -123,6 +129,16 @@ def main(argv=None) -> None:
         model.load_state_dict(load_file(str(out / "model.safetensors")))
         load_optimizer(optimizer, model, out / "optimizer.safetensors")
         print(f"resumed at step {meta['step']}", file=sys.stderr)
+    elif args.init:
+        from zoo.checkpoint import load_state_dict_strict, read_config
+
+        init_config = read_config(Path(args.init), args.init)
+        if init_config["architecture"] != architecture:
+            raise SystemExit(f"--init {args.init}: its architecture {init_config['architecture']} is not {architecture}")
+        load_state_dict_strict(model, Path(args.init), args.init)  # fp16 on disk -> fp32 here
+        meta["init"] = {"from": args.init, "steps": init_config.get("training", {}).get("steps"),
+                        "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])}
+        print(json.dumps(meta["init"]), file=sys.stderr, flush=True)
     meta["architecture"] = architecture
     per_epoch = len(batches(pairs, args.batch_tokens, 0))
     total = int(per_epoch * args.epochs)
