@@ -181,8 +181,21 @@ def test_a_misspelt_hook_is_reported_not_silently_ignored():
 
     with manager.registered(Misspelt(), name="misspelt") as reg:
         info = plugin_info(reg, "misspelt")
-        assert "register_task" in info.error and "known hooks" in info.error
+        assert "register_task() is not a hook" in info.error and "did you mean 'register_tasks'" in info.error
         assert "sentiment" in reg.tasks
+
+
+def test_a_hook_without_hookimpl_or_a_plugin_with_no_hooks_is_reported(tmp_path, monkeypatch):
+    (tmp_path / "undecorated.py").write_text("def register_tasks(register):\n    pass\n")
+    (tmp_path / "nothing.py").write_text("VALUE = 1\n")
+    monkeypatch.setenv("ZOO_PLUGINS_DIR", str(tmp_path))
+    manager.reset()
+    reg = zoo.registry()
+    undecorated, nothing = plugin_info(reg, "undecorated"), plugin_info(reg, "nothing")
+    assert "register_tasks()" in undecorated.error and "undecorated.py:1" in undecorated.error
+    assert "needs @zoo.hookimpl" in undecorated.error
+    assert "implements no hook" in nothing.error
+    assert "sentiment" in reg.tasks
 
 
 def test_a_task_with_malformed_checkpoints_is_refused_alone():

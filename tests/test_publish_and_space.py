@@ -59,6 +59,8 @@ def test_publish_needs_a_token_and_says_so(empty_hub):
     assert "401" in out.stderr and "HF_TOKEN" in out.stderr
     out = run_cli("publish", "--namespace", "bad name!")
     assert out.returncode == 2 and "namespace" in out.stderr
+    out = run_cli("publish", "--namespace", "someone", "--only", "sentiment:nope", "--dry-run", "x")
+    assert out.returncode == 2 and "has no checkpoint 'nope'" in out.stderr and "rt-bilstm" in out.stderr
 
 
 def test_published_revisions_load_and_publishing_again_changes_nothing(empty_hub, tmp_path):
@@ -81,6 +83,10 @@ def test_published_revisions_load_and_publishing_again_changes_nothing(empty_hub
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["label"] == "positive"
     assert "someone/sentiment-rt-bilstm" in result.stderr and "downloaded from the Hub" in result.stderr
+    # Only the card differs from the bundle, so the bundle stays the fallback for the new pin.
+    offline = run_cli("-v", "predict", "sentiment", "A gripping, funny film.", "--checkpoint", "rt-bilstm",
+                      env={"ZOO_PINS": str(tmp_path / "pins.json"), "ZOO_WEIGHTS": "bundled"})
+    assert offline.returncode == 0 and "bundled copy" in offline.stderr, offline.stderr
 
 
 def test_a_bad_pins_file_is_a_clear_error(tmp_path):
@@ -112,6 +118,22 @@ def test_space_folder_has_the_front_matter_a_space_needs(tmp_path):
     assert (space / "requirements.txt").read_bytes() == (ROOT / "requirements.txt").read_bytes()
     assert not list(space.rglob("*.safetensors")), "weights come from preload_from_hub, not the code"
     assert run_cli("space", "build", str(space)).returncode == 2  # never overwrites
+    (tmp_path / "a-file").write_text("x")
+    assert run_cli("space", "build", str(tmp_path / "a-file")).returncode == 2
+
+
+def test_a_space_carries_only_the_built_in_plugins_and_says_what_it_left_out(tmp_path):
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "extra.py").write_text(
+        "from zoo import Checkpoint, hookimpl\n"
+        "@hookimpl\n"
+        "def register_checkpoints(register):\n"
+        "    register('sentiment', Checkpoint(id='extra', repo_id='else/where', revision='a' * 40))\n")
+    out = run_cli("space", "build", str(tmp_path / "space"), env={"ZOO_PLUGINS_DIR": str(tmp_path / "plugins")})
+    assert out.returncode == 0, out.stderr
+    meta = yaml.safe_load((tmp_path / "space" / "README.md").read_text().split("---")[1])
+    assert "else/where" not in meta["models"] and not any("else/where" in p for p in meta["preload_from_hub"])
+    assert "left out plugin extra" in out.stderr and "no --pins" in out.stderr
 
 
 @pytest.mark.slow

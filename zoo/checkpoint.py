@@ -56,12 +56,13 @@ def hub_cache_dir() -> Path:
     return Path(home) / "hub"
 
 
-def content_revision(folder: Path) -> str:
-    """A 40-hex digest of a repo folder's files (names and bytes), used to pin bundled repos."""
+def content_revision(folder: Path, skip: tuple[str, ...] = ()) -> str:
+    """A 40-hex digest of a repo folder's files (names and bytes), used to pin bundled repos.
+    ``skip``: files left out (``("README.md",)``: everything that loads, without the card)."""
     digest = hashlib.sha1()
     for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
         rel = path.relative_to(folder).as_posix()
-        if rel.startswith(".") or "/." in rel:
+        if rel.startswith(".") or "/." in rel or rel in skip:
             continue
         digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).hexdigest().encode() + b"\n")
     return digest.hexdigest()

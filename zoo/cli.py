@@ -131,8 +131,11 @@ def cmd_space(args) -> int:
 
     from .space import build_space
 
-    _print(build_space(_registry(), Path(args.out), pins=Path(args.pins) if args.pins else None,
-                       hardware=args.hardware, bundle=args.bundle))
+    out = build_space(_registry(), Path(args.out), pins=Path(args.pins) if args.pins else None,
+                      hardware=args.hardware, bundle=args.bundle)
+    _print(out)
+    for line in out["notices"]:
+        print(f"note: {line}", file=sys.stderr)
     return 0
 
 

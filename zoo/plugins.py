@@ -125,13 +125,41 @@ def _load_file(path: Path):
     return module
 
 
+HOOKS = ("register_tasks", "register_checkpoints")
+
+
 def _check_hooks(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
-    """A misspelt hook (``register_task``) would be silently ignored by pluggy: refuse it."""
+    """pluggy silently ignores a misspelt hook (``register_task``) and a hook without
+    ``@hookimpl``: refuse both, naming the function and the hook it probably meant."""
+    import difflib
+    import inspect
+
+    def where(fn) -> str:
+        try:
+            return f" ({inspect.getsourcefile(fn)}:{inspect.getsourcelines(fn)[1]})"
+        except (TypeError, OSError):
+            return ""
+
+    def meant(attr: str) -> str:
+        close = difflib.get_close_matches(attr, HOOKS, n=1, cutoff=0.6)
+        return f"; did you mean {close[0]!r}?" if close else f"; known hooks: {', '.join(HOOKS)}"
+
     try:
         pm.check_pending()
-    except pluggy.PluginValidationError as exc:
+    except pluggy.PluginValidationError:
         pm.unregister(plugin)
-        raise PluginError(f"plugin {name!r}: {exc}; known hooks: register_tasks, register_checkpoints") from None
+        unknown = [a for a in dir(plugin) if hasattr(getattr(plugin, a, None), "lstm_zoo_impl") and a not in HOOKS]
+        fn = getattr(plugin, unknown[0]) if unknown else None
+        raise PluginError(f"@hookimpl {unknown[0] if unknown else '?'}() is not a hook{where(fn) if fn else ''}"
+                          f"{meant(unknown[0]) if unknown else ''}") from None
+    if not pm.get_hookcallers(plugin):
+        pm.unregister(plugin)
+        lookalikes = [a for a in dir(plugin) if callable(getattr(plugin, a, None)) and not a.startswith("_")
+                      and difflib.get_close_matches(a, HOOKS, n=1, cutoff=0.6)]
+        hint = (f"; {lookalikes[0]}(){where(getattr(plugin, lookalikes[0]))} needs @zoo.hookimpl"
+                f"{'' if lookalikes[0] in HOOKS else ' and the name ' + repr(difflib.get_close_matches(lookalikes[0], HOOKS, n=1, cutoff=0.6)[0])}"
+                if lookalikes else f"; decorate {' or '.join(HOOKS)} with @zoo.hookimpl")
+        raise PluginError(f"implements no hook{hint}")
 
 
 def _version(module) -> str | None:

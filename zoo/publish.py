@@ -69,6 +69,13 @@ def publish(reg, namespace: str, dry_run: Path | None = None, token: str | None 
     """Stage every bundled checkpoint (``only``: ``task`` or ``task:id`` names) and push it,
     unless ``dry_run`` names the folder to leave the staged repos in. Returns the pins."""
     _check_namespace(namespace)
+    for name in only or []:
+        task, _, ckpt_id = name.partition(":")
+        ids = [c.id for c in reg.checkpoints.get(task, [])]
+        if task not in reg.checkpoints:
+            raise InputError(f"--only {name}: no task {task!r} here; tasks: {', '.join(sorted(reg.checkpoints))}")
+        if ckpt_id and ckpt_id not in ids:
+            raise InputError(f"--only {name}: task {task!r} has no checkpoint {ckpt_id!r}; it has {', '.join(ids) or 'none'}")
     chosen = [(t, c) for t, c in publishable(reg) if not only or t in only or f"{t}:{c.id}" in only]
     if not chosen:
         raise InputError(f"nothing to publish{' for ' + ', '.join(only) if only else ''}: no bundled checkpoints")
@@ -86,6 +93,7 @@ def publish(reg, namespace: str, dry_run: Path | None = None, token: str | None 
             repo_id = target_repo(ckpt, namespace)
             folder = stage(task_name, ckpt, namespace, (dry_run or Path(tmp)) / repo_id)
             pin = {"task": task_name, "id": ckpt.id, "repo_id": repo_id, "digest": content_revision(folder),
+                   "loaded_digest": content_revision(folder, skip=(CARD,)),
                    "files": sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())}
             if api is None:
                 pin.update(revision=None, staged=str(folder))
@@ -133,7 +141,8 @@ def read_pins(path: Path) -> list[dict]:
 
 def apply_pins(checkpoints: dict[str, list[Checkpoint]], pins: list[dict]) -> list[str]:
     """Point each pinned checkpoint at its published repo and revision, in place. The bundled copy
-    stays the fallback only where it holds exactly the published content. Returns what changed."""
+    stays the fallback where it holds the published content, or the same files but for the card
+    (publishing under another namespace rewrites only the card's repo id). Returns what changed."""
     import dataclasses
 
     from .task import check_checkpoint
@@ -149,7 +158,9 @@ def apply_pins(checkpoints: dict[str, list[Checkpoint]], pins: list[dict]) -> li
         for i, ckpt in enumerate(ckpts):
             if ckpt.id != pin["id"]:
                 continue
-            same = pin.get("digest") == ckpt.digest
+            same = pin.get("digest") == ckpt.digest or (
+                bool(pin.get("loaded_digest")) and ckpt.bundled is not None and Path(ckpt.bundled).is_dir()
+                and content_revision(ckpt.bundled, skip=(CARD,)) == pin["loaded_digest"])
             new = dataclasses.replace(ckpt, repo_id=pin["repo_id"], revision=pin["revision"],
                                       bundled=ckpt.bundled if same else None,
                                       bundle_digest=ckpt.digest if same else None)

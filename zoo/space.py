@@ -73,10 +73,14 @@ def build_space(reg, out: Path, pins: Path | None = None, hardware: str = "cpu-b
     if hardware not in HARDWARE:
         raise InputError(f"--hardware {hardware!r}: one of {', '.join(HARDWARE)}")
     out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise InputError(f"{out} exists and is not empty; choose a new folder")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"{out} exists and is not an empty folder; choose a new folder")
     pin_list = read_pins(pins) if pins else None
-    checkpoints = {t: list(cs) for t, cs in reg.checkpoints.items()}  # the registry stays as it is
+    tasks, checkpoints, left_out = builtin_only(reg)
+    notices = [f"left out plugin {p} ({why}): the Space carries the code in plugins/ only" for p, why in left_out]
+    if not pins:
+        notices.append("no --pins: the Space names the built-in lstm-zoo/* pins, which must exist on the Hub "
+                       "for preload_from_hub (publish first and pass --pins)")
     if pin_list:
         apply_pins(checkpoints, pin_list)
         unpinned = [f"{t}:{c.id}" for t, cs in checkpoints.items() for c in cs
@@ -92,14 +96,28 @@ def build_space(reg, out: Path, pins: Path | None = None, hardware: str = "cpu-b
     shutil.copy2(SPACES_DIR / "gitattributes", out / ".gitattributes")
     if pins:
         shutil.copy2(pins, out / PINS_FILE.name)
-    meta = front_matter(list(reg.tasks), checkpoints, hardware, pin_list)
+    meta = front_matter(list(tasks), checkpoints, hardware, pin_list)
     body = (SPACES_DIR / "card.md").read_text(encoding="utf-8").format(
-        tasks=", ".join(t.title for t in reg.tasks.values()), space_id=space_id, version=__version__)
+        tasks=", ".join(t.title for t in tasks.values()), space_id=space_id, version=__version__)
     card = SpaceCard(f"---\n{json_to_yaml(meta)}---\n\n{body}")
     card.save(out / "README.md")
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     return {"out": str(out), "files": len(files), "bytes": sum((out / f).stat().st_size for f in files),
-            "front_matter": meta, "bundled_weights": bundle, "pins": str(pins) if pins else None}
+            "front_matter": meta, "bundled_weights": bundle, "pins": str(pins) if pins else None,
+            "notices": notices}
+
+
+def builtin_only(reg) -> tuple[dict, dict, list[tuple[str, str]]]:
+    """The tasks and checkpoints the built-in plugins provide (the code a Space carries), and the
+    other plugins, left out with why."""
+    builtin = [p for p in reg.plugins if p.source == "builtin" and not p.error]
+    task_names = {t for p in builtin for t in p.tasks}
+    foreign = {c for p in reg.plugins if p.source != "builtin" for c in p.checkpoints}
+    tasks = {name: task for name, task in reg.tasks.items() if name in task_names}
+    checkpoints = {name: [c for c in cs if f"{name}:{c.id}" not in foreign]
+                   for name, cs in reg.checkpoints.items() if name in task_names}
+    left_out = [(p.name, p.source) for p in reg.plugins if p.source != "builtin" and (p.tasks or p.checkpoints)]
+    return tasks, checkpoints, left_out
 
 
 def json_to_yaml(meta: dict) -> str:

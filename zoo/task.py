@@ -22,8 +22,9 @@ REQUIRED_METHODS = ("build_model", "load_preprocessor", "predict_batch", "build_
 class Checkpoint:
     """A checkpoint is a Hugging Face model repo at a pinned revision.
 
-    ``bundled`` is a folder holding a byte-identical copy of that repo at that revision, used
-    when the Hub cannot be reached (or with ``ZOO_WEIGHTS=bundled``). ``bundle_digest`` is that
+    ``bundled`` is a folder holding a copy of that repo at that revision (byte-identical, or at
+    most with a card naming another repo id, after ``zoo publish --namespace``), used when the
+    Hub cannot be reached (or with ``ZOO_WEIGHTS=bundled``). ``bundle_digest`` is that
     folder's ``zoo.checkpoint.content_revision``; it defaults to ``revision``, because a repo not
     yet published is pinned by its content digest (``python -m zoo publish`` then prints the Hub
     commit to pin, and the digest stays the bundle's check).

@@ -19,7 +19,9 @@ def names(name: str) -> dict[str, str]:
 
 
 def new_plugin(name: str, out: Path, force: bool = False) -> dict[str, Any]:
-    if not (name.isidentifier() and name.islower() and not keyword.iskeyword(name) and not name.startswith("_")):
+    if keyword.iskeyword(name):
+        raise InputError(f"plugin name {name!r} is a Python keyword; choose another")
+    if not (name.isidentifier() and name.islower() and not name.startswith("_")):
         raise InputError(f"plugin name {name!r}: use a lower-case Python identifier (it names the task, the "
                          "API endpoint and the package), e.g. wordsplit")
     from ..plugins import registry

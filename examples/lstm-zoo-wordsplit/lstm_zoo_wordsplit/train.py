@@ -172,6 +172,9 @@ def main(argv=None) -> dict:
                      "description": "character BiLSTM trained on stdlib identifiers"})
         pins_path.write_text(json.dumps(pins, indent=2) + "\n")
     result = {"out": str(out), "revision": digest, "test": metrics, "baseline": baseline, "steps": steps}
+    if metrics["exact_match"] <= baseline["exact_match"]:
+        print(f"note: the model ({metrics['exact_match']}) does not beat the baseline ({baseline['exact_match']}) "
+              "yet: train longer (--seconds) or larger (--hidden)", file=sys.stderr)
     print(json.dumps(result, indent=2))
     return result
 
