@@ -25,7 +25,7 @@ EXAMPLES = [
     "And the king said unto his servants, Go and bring me bread and wine. Then they went out.",
     "The fear of the LORD is the beginning of knowledge: but fools despise wisdom and instruction.",  # Prv 1:7, held out
 ]
-REVISION = "756ae42239cd8a5676b6e83532ce3bf45eefd139"
+REVISION = "5556a54d434cf664ff93e50b85066230c2defeb4"
 ABLATION_REVISION = "f84a4e00e16036d7161511ec2724f6c8222167b4"
 
 

@@ -92,7 +92,8 @@ def main(argv=None) -> None:
     p.add_argument("--init", default=None, help="start a new run from this checkpoint folder's tokenizers and "
                    "weights (continued training with a fresh schedule); the resume rules apply after that")
     p.add_argument("--export", default=None, help="write the run in --out as a checkpoint repo to this folder, and stop")
-    p.add_argument("--ablation", default=None, help="with --export: the attention-free run to evaluate beside it")
+    p.add_argument("--ablation", default=None, help="with --export: the attention-free run (or checkpoint folder) "
+                   "to evaluate beside it")
     p.add_argument("--limit", type=int, default=None, help="with --export: evaluate on the first N test pairs only")
     args = p.parse_args(argv)
     out = Path(args.out)
@@ -197,11 +198,18 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
     config = {"architecture": meta["architecture"], "preprocessor": pre.config(),
               "training": {"data": "KJV -> Reina-Valera 1909 verse pairs, whole books held out",
                            "split_books": {k: sorted({x["book"] for x in v}) for k, v in data.load_splits().items()},
-                           "steps": meta["step"], "args": meta["args"], "history": meta["history"]}}
+                           "steps": meta["step"], "args": meta["args"], "history": meta["history"],
+                           **({"init": meta["init"]} if meta.get("init") else {})}}
     save_checkpoint(out, task, model, pre, config, "# placeholder\n", weights_dtype=torch.float16)
     pipe = load_folder(task, out, torch.device("cpu"))
-    ev = evaluate(pipe.model, pipe.preprocessor, "test", limit=limit,
-                  ablation=load_run(ablation)[:2] if ablation else None)
+    if ablation and (ablation / "state.json").is_file():
+        ablation_pair = load_run(ablation)[:2]
+    elif ablation:  # an exported checkpoint folder (the bundled en-es-noattn)
+        bundled = load_folder(task, ablation, torch.device("cpu"))
+        ablation_pair = (bundled.model, bundled.preprocessor)
+    else:
+        ablation_pair = None
+    ev = evaluate(pipe.model, pipe.preprocessor, "test", limit=limit, ablation=ablation_pair)
     arch = meta["architecture"]
     attends = arch.get("attention", True)
     served = f"beam {ev['beam_size']}"
@@ -226,7 +234,9 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
              "verse by verse; whole books held out for dev and test.",
         training=f"`python -m plugins.translation.train`: label smoothing {meta['args']['smoothing']}, teacher forcing, "
                  f"length-aware batches, Adam with warm-up and cosine decay; {meta['step']} steps "
-                 f"({meta['args']['epochs']:g} epochs of batches of about {meta['args']['batch_tokens']} target subwords).",
+                 f"({meta['args']['epochs']:g} epochs of batches of about {meta['args']['batch_tokens']} target subwords)"
+                 + (f", continued (`--init`, lr {meta['args']['lr']:g}) from a {meta['init']['steps']}-step run of the same "
+                    "recipe (6 epochs, lr 0.002)" if meta.get("init") else "") + ".",
         evaluation=evaluation,
         limitations="It knows 17th-century Bible English and the 1909 Spanish Bible: modern text comes out archaic "
                     "or wrong.",
