@@ -4,9 +4,8 @@ import pytest
 
 import zoo
 from zoo import CheckpointError
-from zoo.checkpoint import content_revision, fetch, find_checkpoint
+from zoo.checkpoint import content_revision, fetch, find_checkpoint, repo_files
 from zoo.plugins import default_checkpoint
-from zoo.testing.hub_server import _files
 
 from conftest import run_cli
 
@@ -18,7 +17,7 @@ def test_bundled_copy_is_the_pinned_content():
     assert ckpts
     for ckpt in ckpts:
         assert content_revision(ckpt.bundled) == ckpt.digest, f"{ckpt.repo_id}: bundle changed; re-pin it"
-        assert {"config.json", "model.safetensors", "README.md"} <= set(_files(ckpt.bundled))
+        assert {"config.json", "model.safetensors", "README.md"} <= set(repo_files(ckpt.bundled))
 
 
 def test_download_into_an_empty_cache_then_reuse_the_cache(hub):
@@ -27,7 +26,7 @@ def test_download_into_an_empty_cache_then_reuse_the_cache(hub):
     assert first.source == "hub"
     assert str(first.folder).startswith(str(zoo.checkpoint.hub_cache_dir()))
     assert any(path.endswith("model.safetensors") for _, path in hub.requests)
-    for name, path in _files(ckpt.bundled).items():
+    for name, path in repo_files(ckpt.bundled).items():
         assert (first.folder / name).read_bytes() == path.read_bytes(), name
     pipe = zoo.pipeline("sentiment", cache=False)
     assert pipe.source.source == "hub cache"

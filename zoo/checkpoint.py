@@ -56,16 +56,31 @@ def hub_cache_dir() -> Path:
     return Path(home) / "hub"
 
 
+def repo_files(folder: Path) -> dict[str, Path]:
+    """A repo folder's files by their path in the repo, in order; hidden ones (.git, .cache) left out."""
+    folder = Path(folder)
+    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of each file of a repo folder, by repo path."""
+    return {rel: hashlib.sha256(path.read_bytes()).hexdigest() for rel, path in repo_files(folder).items()}
+
+
+def digest_of(hashes: dict[str, str], skip: tuple[str, ...] = ()) -> str:
+    """The 40-hex digest of a repo's file hashes (see ``content_revision``)."""
+    digest = hashlib.sha1()
+    for rel, sha256 in hashes.items():
+        if rel not in skip:
+            digest.update(rel.encode() + b"\0" + sha256.encode() + b"\n")
+    return digest.hexdigest()
+
+
 def content_revision(folder: Path, skip: tuple[str, ...] = ()) -> str:
     """A 40-hex digest of a repo folder's files (names and bytes), used to pin bundled repos.
     ``skip``: files left out (``("README.md",)``: everything that loads, without the card)."""
-    digest = hashlib.sha1()
-    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
-        if rel.startswith(".") or "/." in rel or rel in skip:
-            continue
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).hexdigest().encode() + b"\n")
-    return digest.hexdigest()
+    return digest_of(file_hashes(folder), skip)
 
 
 def find_checkpoint(task_name: str, name: str | None, checkpoints: list[Checkpoint]) -> Checkpoint | Path:

@@ -134,32 +134,32 @@ def _check_hooks(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
     import difflib
     import inspect
 
-    def where(fn) -> str:
+    def closest(attr: str) -> str | None:
+        found = difflib.get_close_matches(attr, HOOKS, n=1, cutoff=0.6)
+        return found[0] if found else None
+
+    def where(attr: str) -> str:
         try:
+            fn = getattr(plugin, attr)
             return f" ({inspect.getsourcefile(fn)}:{inspect.getsourcelines(fn)[1]})"
         except (TypeError, OSError):
             return ""
-
-    def meant(attr: str) -> str:
-        close = difflib.get_close_matches(attr, HOOKS, n=1, cutoff=0.6)
-        return f"; did you mean {close[0]!r}?" if close else f"; known hooks: {', '.join(HOOKS)}"
 
     try:
         pm.check_pending()
     except pluggy.PluginValidationError:
         pm.unregister(plugin)
-        unknown = [a for a in dir(plugin) if hasattr(getattr(plugin, a, None), "lstm_zoo_impl") and a not in HOOKS]
-        fn = getattr(plugin, unknown[0]) if unknown else None
-        raise PluginError(f"@hookimpl {unknown[0] if unknown else '?'}() is not a hook{where(fn) if fn else ''}"
-                          f"{meant(unknown[0]) if unknown else ''}") from None
+        attr = next((a for a in dir(plugin) if hasattr(getattr(plugin, a, None), "lstm_zoo_impl") and a not in HOOKS), "?")
+        hint = f"did you mean {closest(attr)!r}?" if closest(attr) else f"known hooks: {', '.join(HOOKS)}"
+        raise PluginError(f"@hookimpl {attr}() is not a hook{where(attr)}; {hint}") from None
     if not pm.get_hookcallers(plugin):
         pm.unregister(plugin)
-        lookalikes = [a for a in dir(plugin) if callable(getattr(plugin, a, None)) and not a.startswith("_")
-                      and difflib.get_close_matches(a, HOOKS, n=1, cutoff=0.6)]
-        hint = (f"; {lookalikes[0]}(){where(getattr(plugin, lookalikes[0]))} needs @zoo.hookimpl"
-                f"{'' if lookalikes[0] in HOOKS else ' and the name ' + repr(difflib.get_close_matches(lookalikes[0], HOOKS, n=1, cutoff=0.6)[0])}"
-                if lookalikes else f"; decorate {' or '.join(HOOKS)} with @zoo.hookimpl")
-        raise PluginError(f"implements no hook{hint}")
+        attr = next((a for a in dir(plugin) if not a.startswith("_") and callable(getattr(plugin, a, None))
+                     and closest(a)), None)
+        if attr is None:
+            raise PluginError(f"implements no hook; decorate {' or '.join(HOOKS)} with @zoo.hookimpl")
+        rename = "" if attr in HOOKS else f" and the name {closest(attr)!r}"
+        raise PluginError(f"implements no hook; {attr}(){where(attr)} needs @zoo.hookimpl{rename}")
 
 
 def _version(module) -> str | None:

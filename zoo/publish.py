@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .checkpoint import CARD, CONFIG, WEIGHTS, content_revision
+from .checkpoint import CARD, CONFIG, WEIGHTS, content_revision, digest_of, file_hashes
 from .errors import CheckpointError, InputError
 from .task import Checkpoint
 
@@ -92,9 +92,9 @@ def publish(reg, namespace: str, dry_run: Path | None = None, token: str | None 
         for task_name, ckpt in chosen:
             repo_id = target_repo(ckpt, namespace)
             folder = stage(task_name, ckpt, namespace, (dry_run or Path(tmp)) / repo_id)
-            pin = {"task": task_name, "id": ckpt.id, "repo_id": repo_id, "digest": content_revision(folder),
-                   "loaded_digest": content_revision(folder, skip=(CARD,)),
-                   "files": sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())}
+            hashes = file_hashes(folder)  # one read of the staged repo serves both digests and the list
+            pin = {"task": task_name, "id": ckpt.id, "repo_id": repo_id, "digest": digest_of(hashes),
+                   "loaded_digest": digest_of(hashes, skip=(CARD,)), "files": sorted(hashes)}
             if api is None:
                 pin.update(revision=None, staged=str(folder))
             else:

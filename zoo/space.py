@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .checkpoint import CARD, CONFIG, WEIGHTS
+from .checkpoint import CARD, CONFIG, WEIGHTS, repo_files
 from .errors import InputError
 from .plugins import PINS_FILE, ROOT
 
@@ -38,8 +38,7 @@ def pinned_version(package: str, requirements: Path = ROOT / "requirements.txt")
 def _repo_files(ckpt) -> list[str]:
     """The files to preload: the bundled copy's (identical to the pinned repo), else the core three."""
     if ckpt.bundled and Path(ckpt.bundled).is_dir():
-        return sorted(p.relative_to(ckpt.bundled).as_posix() for p in Path(ckpt.bundled).rglob("*")
-                      if p.is_file() and not p.name.startswith("."))
+        return sorted(repo_files(ckpt.bundled))
     return [CARD, CONFIG, WEIGHTS]
 
 

@@ -26,13 +26,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-
-def _files(folder: Path) -> dict[str, Path]:
-    return {
-        p.relative_to(folder).as_posix(): p
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    }
+from ..checkpoint import repo_files
 
 
 def _git_blob_id(path: Path) -> str:
@@ -115,7 +109,7 @@ class HubServer:
                     if parts[4] == "preupload":
                         # The oid of what the head holds lets the client skip unchanged files (and an
                         # unchanged repo makes no new commit), as on the Hub.
-                        head = _files(server.repos[repo_id][0])
+                        head = repo_files(server.repos[repo_id][0])
                         files = json.loads(body)["files"]
                         return self._json({"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False,
                                                       "oid": _git_blob_id(head[f["path"]]) if f["path"] in head else None}
@@ -171,7 +165,7 @@ class HubServer:
                             return self._error(400, "BadRequest", f"this test server does not take {item['key']!r}")
                     # A git-like id: the parent, the message and every file's bytes.
                     digest = hashlib.sha1(f"{parent}\n{header.get('summary', '')}\n".encode())
-                    for name, p in _files(staging).items():
+                    for name, p in repo_files(staging).items():
                         digest.update(name.encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
                     sha = digest.hexdigest()
                     final = server.storage / repo_id / sha
@@ -194,7 +188,7 @@ class HubServer:
                     if not found:
                         return
                     folder, sha = found
-                    files = _files(folder)
+                    files = repo_files(folder)
                     if kind == "revision":
                         self._json({"id": repo_id, "modelId": repo_id, "sha": sha, "private": False,
                                     "siblings": [{"rfilename": name} for name in files]})
@@ -208,7 +202,7 @@ class HubServer:
                     if not found:
                         return
                     folder, sha = found
-                    file = _files(folder).get(name)
+                    file = repo_files(folder).get(name)
                     if file is None:
                         self._error(404, "EntryNotFound", f"{name} does not exist at {rev}", head)
                         return
