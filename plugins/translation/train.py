@@ -95,10 +95,20 @@ def main(argv=None) -> None:
     p.add_argument("--ablation", default=None, help="with --export: the attention-free run (or checkpoint folder) "
                    "to evaluate beside it")
     p.add_argument("--limit", type=int, default=None, help="with --export: evaluate on the first N test pairs only")
+    p.add_argument("--snapshots", action="store_true", help="also keep the weights at each epoch's end "
+                   "(snapshots/epoch-N.safetensors in --out) for --average")
+    p.add_argument("--average", type=int, default=None, help="with --export or --score-dev: use the mean of the "
+                   "run's last N epoch snapshots (checkpoint averaging) instead of its final weights")
+    p.add_argument("--score-dev", action="store_true", help="print the run's full-dev BLEU/chrF (greedy, beam 5, "
+                   "several length penalties) and stop: how to pick --average and the served length penalty")
     args = p.parse_args(argv)
     out = Path(args.out)
     if args.export:
-        print(json.dumps(export(out, Path(args.export), args.ablation and Path(args.ablation), args.limit), indent=2))
+        print(json.dumps(export(out, Path(args.export), args.ablation and Path(args.ablation), args.limit,
+                                args.average), indent=2))
+        return
+    if args.score_dev:
+        print(json.dumps(score_dev(out, args.average), indent=2))
         return
     splits = data.load_splits()
     resumed = (out / "state.json").is_file()
@@ -157,6 +167,8 @@ def main(argv=None) -> None:
         loss = loss_on(model, pairs, batch, args.smoothing)
         optimizer_step(model, optimizer, loss, lr)
         meta["step"] = step + 1
+        if args.snapshots and meta["step"] % per_epoch == 0:
+            snapshot(out, model, meta["step"] // per_epoch)
         if step % 50 == 0:
             print(json.dumps({"step": step, "epoch": round(step / per_epoch, 3), "loss": round(loss.item(), 4),
                               "lr": round(lr, 6), "elapsed_s": round(time.time() - started)}), file=sys.stderr, flush=True)
@@ -174,14 +186,63 @@ REPO_ID = "lstm-zoo/translation-en-es-bible-lstm"
 ABLATION_REPO_ID = "lstm-zoo/translation-en-es-bible-lstm-noattn"
 
 
-def load_run(run: Path):
+def snapshot(out: Path, model, epoch: int) -> None:
+    (out / "snapshots").mkdir(parents=True, exist_ok=True)
+    save_file({k: v.detach().clone().contiguous() for k, v in model.state_dict().items()},
+              str(out / "snapshots" / f"epoch-{epoch}.safetensors"))
+
+
+def averaged(run: Path, last: int) -> tuple[dict, list[str]]:
+    """The element-wise mean of the run's last ``last`` epoch snapshots (checkpoint averaging, as
+    fairseq's average_checkpoints: a cheap, usually better, point on the end of the trajectory)."""
+    files = sorted((run / "snapshots").glob("epoch-*.safetensors"), key=lambda f: int(f.stem.split("-")[1]))[-last:]
+    if len(files) < last:
+        raise SystemExit(f"--average {last}: {run / 'snapshots'} holds {len(files)} epoch snapshots "
+                         "(train with --snapshots)")
+    total = None
+    for f in files:
+        weights = load_file(str(f))
+        total = weights if total is None else {k: total[k] + weights[k] for k in total}
+    return {k: v / len(files) for k, v in total.items()}, [f.name for f in files]
+
+
+def load_run(run: Path, average: int | None = None):
     meta = json.loads((run / "state.json").read_text())
     model = Seq2Seq(**meta["architecture"])
-    model.load_state_dict(load_file(str(run / "model.safetensors")))
+    if average:
+        weights, names = averaged(run, average)
+        meta = {**meta, "averaged": names}
+    else:
+        weights = load_file(str(run / "model.safetensors"))
+    model.load_state_dict(weights)
     return model.eval(), TranslationPreprocessor.load(run, {}), meta
 
 
-def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None = None) -> dict:
+def score_dev(run: Path, average: int | None = None, penalties=(0.6, 1.0, 1.4)) -> dict:
+    """Full-dev scores for choosing among runs, averages and length penalties (test stays unseen)."""
+    from .evaluate import scores, translate_all
+
+    if (run / "state.json").is_file():
+        model, pre, meta = load_run(run, average)
+    else:  # a checkpoint folder (what is shipped now), to compare with
+        from zoo.pipelines import load_folder
+
+        from .task import TranslationTask
+
+        pipe = load_folder(TranslationTask(), run, torch.device("cpu"))
+        model, pre, meta = pipe.model, pipe.preprocessor, {}
+    dev = data.load_splits()["dev"]
+    sources, refs = [p["en"] for p in dev], [p["es"] for p in dev]
+    out = {"run": str(run), "averaged": meta.get("averaged"), "n": len(dev), "greedy": scores(translate_all(model, pre, sources, 1), refs)}
+    for lp in penalties:
+        hyps = translate_all(model, pre, sources, 5, length_penalty=lp)
+        ratio = sum(len(h.split()) for h in hyps) / sum(len(r.split()) for r in refs)
+        out[f"beam 5, length penalty {lp}"] = {**scores(hyps, refs), "length_ratio": round(ratio, 3)}
+    return out
+
+
+def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None = None,
+           average: int | None = None) -> dict:
     """A training run as a checkpoint repo: fp16 safetensors, both tokenizers, config.json with
     the test metrics measured on the stored weights (and the ablation's, if given), a card."""
     import datetime
@@ -193,13 +254,14 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
     from .evaluate import evaluate
     from .task import TranslationTask
 
-    model, pre, meta = load_run(run)
+    model, pre, meta = load_run(run, average)
     task = TranslationTask()
     config = {"architecture": meta["architecture"], "preprocessor": pre.config(),
               "training": {"data": "KJV -> Reina-Valera 1909 verse pairs, whole books held out",
                            "split_books": {k: sorted({x["book"] for x in v}) for k, v in data.load_splits().items()},
                            "steps": meta["step"], "args": meta["args"], "history": meta["history"],
-                           **({"init": meta["init"]} if meta.get("init") else {})}}
+                           **({"init": meta["init"]} if meta.get("init") else {}),
+                           **({"averaged": meta["averaged"]} if meta.get("averaged") else {})}}
     save_checkpoint(out, task, model, pre, config, "# placeholder\n", weights_dtype=torch.float16)
     pipe = load_folder(task, out, torch.device("cpu"))
     if ablation and (ablation / "state.json").is_file():

@@ -1,0 +1,51 @@
+"""Translation training's checkpoint averaging: ``--snapshots`` keeps each epoch's weights and
+``--average N`` serves the element-wise mean of the last N (what en-es ships)."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from plugins.translation import train
+from plugins.translation.model import Seq2Seq
+
+BUNDLED = Path(__file__).parents[1] / "plugins" / "translation" / "checkpoints" / "en-es"
+ARCH = {"source_vocab": 40, "target_vocab": 50, "attention": True}
+
+
+def _snapshots(run, epochs):
+    (run / "snapshots").mkdir(parents=True)
+    states = []
+    for epoch in epochs:
+        torch.manual_seed(epoch)
+        state = {k: v.contiguous() for k, v in Seq2Seq(**ARCH).state_dict().items()}
+        save_file(state, str(run / "snapshots" / f"epoch-{epoch}.safetensors"))
+        states.append(state)
+    return states
+
+
+def test_average_is_the_mean_of_the_last_n_epochs_in_epoch_order_not_name_order(tmp_path):
+    states = _snapshots(tmp_path, [2, 9, 10])  # "epoch-10" sorts before "epoch-2" by name
+    mean, names = train.averaged(tmp_path, 2)
+    assert names == ["epoch-9.safetensors", "epoch-10.safetensors"]
+    for key, value in mean.items():
+        torch.testing.assert_close(value, (states[1][key] + states[2][key]) / 2)
+
+
+def test_a_run_loads_averaged_and_says_which_snapshots_it_used(tmp_path):
+    states = _snapshots(tmp_path, [1, 2])
+    for name in ("source_tokenizer.json", "target_tokenizer.json"):
+        shutil.copy(BUNDLED / name, tmp_path / name)
+    (tmp_path / "state.json").write_text(json.dumps({"step": 7, "architecture": ARCH, "args": {}, "history": []}))
+    model, _, meta = train.load_run(tmp_path, average=2)
+    assert meta["averaged"] == ["epoch-1.safetensors", "epoch-2.safetensors"] and meta["step"] == 7
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(value, (states[0][key] + states[1][key]) / 2)
+
+
+def test_asking_for_more_snapshots_than_the_run_kept_is_a_clear_error(tmp_path):
+    _snapshots(tmp_path, [1])
+    with pytest.raises(SystemExit, match=r"--average 3: .* holds 1 epoch snapshots \(train with --snapshots\)"):
+        train.averaged(tmp_path, 3)
