@@ -49,3 +49,19 @@ def test_asking_for_more_snapshots_than_the_run_kept_is_a_clear_error(tmp_path):
     _snapshots(tmp_path, [1])
     with pytest.raises(SystemExit, match=r"--average 3: .* holds 1 epoch snapshots \(train with --snapshots\)"):
         train.averaged(tmp_path, 3)
+
+
+def test_a_continued_run_carries_the_lineage_of_the_run_it_started_from(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    (first / "state.json").write_text(json.dumps({"step": 100, "args": {"epochs": 6, "lr": 2e-3}, "history": []}))
+    meta = {"step": 40, "args": {"epochs": 2, "lr": 5e-4}, "averaged": ["epoch-1.safetensors", "epoch-2.safetensors"],
+            "init": {"from": str(first), "averaged": ["epoch-6.safetensors"]}}
+    stages = train.lineage(meta)
+    assert stages == [{"epochs": 6, "lr": 2e-3, "steps": 100, "averaged": ["epoch-6.safetensors"]},
+                      {"epochs": 2, "lr": 5e-4, "steps": 40, "averaged": ["epoch-1.safetensors", "epoch-2.safetensors"]}]
+    assert train.describe(stages) == ("6 epochs at lr 0.002 from scratch, averaging its last 1 epoch snapshots, then "
+                                      "continued with `--init` (each time a fresh warm-up and cosine decay): 2 epochs "
+                                      "at lr 0.0005, averaging its last 2 epoch snapshots")
+    # Recorded at --init time, the lineage no longer needs the earlier run's folder.
+    assert train.lineage({**meta, "init": {"from": str(second), "lineage": stages[:1]}}) == stages

@@ -89,8 +89,9 @@ def main(argv=None) -> None:
     p.add_argument("--max-tokens", type=int, default=120, help="longer training pairs are left out")
     p.add_argument("--save-every", type=float, default=5, help="minutes")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--init", default=None, help="start a new run from this checkpoint folder's tokenizers and "
-                   "weights (continued training with a fresh schedule); the resume rules apply after that")
+    p.add_argument("--init", default=None, help="start a new run from this checkpoint folder's (or run's, with "
+                   "--average: its averaged) tokenizers and weights (continued training with a fresh schedule); "
+                   "the resume rules apply after that")
     p.add_argument("--export", default=None, help="write the run in --out as a checkpoint repo to this folder, and stop")
     p.add_argument("--ablation", default=None, help="with --export: the attention-free run (or checkpoint folder) "
                    "to evaluate beside it")
@@ -101,6 +102,7 @@ def main(argv=None) -> None:
                    "run's last N epoch snapshots (checkpoint averaging) instead of its final weights")
     p.add_argument("--score-dev", action="store_true", help="print the run's full-dev BLEU/chrF (greedy, beam 5, "
                    "several length penalties) and stop: how to pick --average and the served length penalty")
+    p.add_argument("--penalties", type=float, nargs="+", default=[0.6, 1.0, 1.4], help="with --score-dev")
     args = p.parse_args(argv)
     out = Path(args.out)
     if args.export:
@@ -108,7 +110,7 @@ def main(argv=None) -> None:
                                 args.average), indent=2))
         return
     if args.score_dev:
-        print(json.dumps(score_dev(out, args.average), indent=2))
+        print(json.dumps(score_dev(out, args.average, args.penalties), indent=2))
         return
     splits = data.load_splits()
     resumed = (out / "state.json").is_file()
@@ -140,6 +142,13 @@ def main(argv=None) -> None:
         model.load_state_dict(load_file(str(out / "model.safetensors")))
         load_optimizer(optimizer, model, out / "optimizer.safetensors")
         print(f"resumed at step {meta['step']}", file=sys.stderr)
+    elif args.init and (Path(args.init) / "state.json").is_file():  # another run (with --average: its mean)
+        init_model, _, init_meta = load_run(Path(args.init), args.average)
+        if init_meta["architecture"] != architecture:
+            raise SystemExit(f"--init {args.init}: its architecture {init_meta['architecture']} is not {architecture}")
+        model.load_state_dict(init_model.state_dict())
+        meta["init"] = {"from": args.init, "averaged": init_meta.get("averaged"), "steps": init_meta["step"],
+                        "lineage": lineage(init_meta), "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])}
     elif args.init:
         from zoo.checkpoint import load_state_dict_strict, read_config
 
@@ -148,7 +157,9 @@ def main(argv=None) -> None:
             raise SystemExit(f"--init {args.init}: its architecture {init_config['architecture']} is not {architecture}")
         load_state_dict_strict(model, Path(args.init), args.init)  # fp16 on disk -> fp32 here
         meta["init"] = {"from": args.init, "steps": init_config.get("training", {}).get("steps"),
+                        "lineage": init_config.get("training", {}).get("lineage"),
                         "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])}
+    if meta.get("init") and not resumed:
         print(json.dumps(meta["init"]), file=sys.stderr, flush=True)
     meta["architecture"] = architecture
     per_epoch = len(batches(pairs, args.batch_tokens, 0))
@@ -184,6 +195,42 @@ def main(argv=None) -> None:
 
 REPO_ID = "lstm-zoo/translation-en-es-bible-lstm"
 ABLATION_REPO_ID = "lstm-zoo/translation-en-es-bible-lstm-noattn"
+
+
+def lineage(meta: dict) -> list[dict]:
+    """Every training stage behind a run's weights, oldest first: epochs, peak lr, steps, and which
+    epoch snapshots were averaged. Kept in the checkpoint's config so a later --init carries it on."""
+    stage = {"epochs": meta["args"]["epochs"], "lr": meta["args"]["lr"], "steps": meta["step"],
+             **({"averaged": meta["averaged"]} if meta.get("averaged") else {})}
+    init = meta.get("init")
+    if not init:
+        return [stage]
+    source = Path(init["from"])
+    if init.get("lineage"):
+        before = init["lineage"]
+    elif (source / "state.json").is_file():
+        before = lineage({**json.loads((source / "state.json").read_text()),
+                          **({"averaged": init["averaged"]} if init.get("averaged") else {})})
+    else:
+        from zoo.checkpoint import read_config
+
+        training = read_config(source, str(source))["training"]
+        # Checkpoints exported before lineage was kept: one continued run on top of the from-scratch
+        # recipe of the time (6 epochs at lr 2e-3).
+        before = training.get("lineage") or [{"epochs": 6, "lr": 2e-3, "steps": training["init"]["steps"]},
+                                             {"epochs": training["args"]["epochs"], "lr": training["args"]["lr"],
+                                              "steps": training["steps"]}]
+    return before + [stage]
+
+
+def describe(stages: list[dict]) -> str:
+    """The card's words for a lineage."""
+    words = [f"{st['epochs']:g} epochs at lr {st['lr']:g}" + (" from scratch" if i == 0 and len(stages) > 1 else "")
+             + (f", averaging its last {len(st['averaged'])} epoch snapshots" if st.get("averaged") else "")
+             for i, st in enumerate(stages)]
+    if len(words) == 1:
+        return words[0]
+    return f"{words[0]}, then continued with `--init` (each time a fresh warm-up and cosine decay): " + "; ".join(words[1:])
 
 
 def snapshot(out: Path, model, epoch: int) -> None:
@@ -261,7 +308,8 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
                            "split_books": {k: sorted({x["book"] for x in v}) for k, v in data.load_splits().items()},
                            "steps": meta["step"], "args": meta["args"], "history": meta["history"],
                            **({"init": meta["init"]} if meta.get("init") else {}),
-                           **({"averaged": meta["averaged"]} if meta.get("averaged") else {})}}
+                           **({"averaged": meta["averaged"]} if meta.get("averaged") else {}),
+                           "lineage": lineage(meta)}}
     save_checkpoint(out, task, model, pre, config, "# placeholder\n", weights_dtype=torch.float16)
     pipe = load_folder(task, out, torch.device("cpu"))
     if ablation and (ablation / "state.json").is_file():
@@ -295,10 +343,9 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
         data="King James Bible and Reina-Valera 1909 (public domain, Debian bible-kjv and sword-text-sparv), aligned "
              "verse by verse; whole books held out for dev and test.",
         training=f"`python -m plugins.translation.train`: label smoothing {meta['args']['smoothing']}, teacher forcing, "
-                 f"length-aware batches, Adam with warm-up and cosine decay; {meta['step']} steps "
-                 f"({meta['args']['epochs']:g} epochs of batches of about {meta['args']['batch_tokens']} target subwords)"
-                 + (f", continued (`--init`, lr {meta['args']['lr']:g}) from a {meta['init']['steps']}-step run of the same "
-                    "recipe (6 epochs, lr 0.002)" if meta.get("init") else "") + ".",
+                 f"length-aware batches of about {meta['args']['batch_tokens']} target subwords, Adam with warm-up and "
+                 f"cosine decay; {describe(config['training']['lineage'])} "
+                 f"({sum(st['steps'] for st in config['training']['lineage'])} steps in all).",
         evaluation=evaluation,
         limitations="It knows 17th-century Bible English and the 1909 Spanish Bible: modern text comes out archaic "
                     "or wrong.",
