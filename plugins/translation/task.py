@@ -25,7 +25,7 @@ EXAMPLES = [
     "And the king said unto his servants, Go and bring me bread and wine. Then they went out.",
     "The fear of the LORD is the beginning of knowledge: but fools despise wisdom and instruction.",  # Prv 1:7, held out
 ]
-REVISION = "5556a54d434cf664ff93e50b85066230c2defeb4"
+REVISION = "ba72136e630850367426e3afb26972ea49856a4c"
 ABLATION_REVISION = "f84a4e00e16036d7161511ec2724f6c8222167b4"
 
 
