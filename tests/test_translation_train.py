@@ -65,3 +65,42 @@ def test_a_continued_run_carries_the_lineage_of_the_run_it_started_from(tmp_path
                                       "at lr 0.0005, averaging its last 2 epoch snapshots")
     # Recorded at --init time, the lineage no longer needs the earlier run's folder.
     assert train.lineage({**meta, "init": {"from": str(second), "lineage": stages[:1]}}) == stages
+
+
+def test_an_averaged_run_exports_as_a_checkpoint_that_loads_and_names_its_lineage(tmp_path):
+    """The whole --export path on an untrained full-size model (test scores on 4 pairs): needs the
+    Bible pairs in the cache, as the eval test does."""
+    import os
+
+    from zoo.checkpoint import content_revision, read_config
+    from zoo.datasets import cache_dir
+    from zoo.pipelines import load_folder
+    from plugins.translation.task import TranslationTask
+
+    if not (cache_dir("translation") / "root").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("CI must fetch the data first: python -m zoo data translation")
+        pytest.skip("run `python -m zoo data translation` first")
+    run, out = tmp_path / "run", tmp_path / "out"
+    arch = {"source_vocab": 8000, "target_vocab": 8000, "attention": True}
+    (run / "snapshots").mkdir(parents=True)
+    for epoch in (1, 2):
+        torch.manual_seed(epoch)
+        save_file({k: v.contiguous() for k, v in Seq2Seq(**arch).state_dict().items()},
+                  str(run / "snapshots" / f"epoch-{epoch}.safetensors"))
+    for name in ("source_tokenizer.json", "target_tokenizer.json"):
+        shutil.copy(BUNDLED / name, run / name)
+    args = {"epochs": 2, "lr": 1e-3, "smoothing": 0.1, "batch_tokens": 2500}
+    (run / "state.json").write_text(json.dumps({"step": 10, "architecture": arch, "args": args, "history": []}))
+
+    result = train.export(run, out, ablation=BUNDLED.parent / "en-es-noattn", limit=4, average=2)
+
+    assert result["revision"] == content_revision(out) and result["test"]["n"] == 4
+    training = read_config(out, "exported")["training"]
+    assert training["averaged"] == ["epoch-1.safetensors", "epoch-2.safetensors"]
+    assert training["lineage"] == [{"epochs": 2, "lr": 1e-3, "steps": 10, "averaged": training["averaged"]}]
+    assert "2 epochs at lr 0.001, averaging its last 2 epoch snapshots (10 steps in all)" in (out / "README.md").read_text()
+    assert "ablation: no attention, beam 5" in read_config(out, "exported")["evaluation"]["baselines"]
+    pipe = load_folder(TranslationTask(), out, torch.device("cpu"))
+    mean = train.averaged(run, 2)[0]["out.weight"]
+    torch.testing.assert_close(pipe.model.out.weight.float(), mean, atol=1e-3, rtol=1e-2)  # stored as fp16

@@ -235,7 +235,7 @@ def describe(stages: list[dict]) -> str:
 
 def snapshot(out: Path, model, epoch: int) -> None:
     (out / "snapshots").mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().clone().contiguous() for k, v in model.state_dict().items()},
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()},
               str(out / "snapshots" / f"epoch-{epoch}.safetensors"))
 
 
@@ -265,19 +265,26 @@ def load_run(run: Path, average: int | None = None):
     return model.eval(), TranslationPreprocessor.load(run, {}), meta
 
 
+def load_run_or_checkpoint(folder: Path, average: int | None = None):
+    """A training run (``state.json``; with ``average``, its averaged snapshots) or an exported
+    checkpoint folder such as the bundled ones: (model, preprocessor, the run's meta or {})."""
+    if (folder / "state.json").is_file():
+        return load_run(folder, average)
+    if average:
+        raise SystemExit(f"--average {average}: {folder} is a checkpoint folder, not a run with snapshots")
+    from zoo.pipelines import load_folder
+
+    from .task import TranslationTask
+
+    pipe = load_folder(TranslationTask(), folder, torch.device("cpu"))
+    return pipe.model, pipe.preprocessor, {}
+
+
 def score_dev(run: Path, average: int | None = None, penalties=(0.6, 1.0, 1.4)) -> dict:
     """Full-dev scores for choosing among runs, averages and length penalties (test stays unseen)."""
     from .evaluate import scores, translate_all
 
-    if (run / "state.json").is_file():
-        model, pre, meta = load_run(run, average)
-    else:  # a checkpoint folder (what is shipped now), to compare with
-        from zoo.pipelines import load_folder
-
-        from .task import TranslationTask
-
-        pipe = load_folder(TranslationTask(), run, torch.device("cpu"))
-        model, pre, meta = pipe.model, pipe.preprocessor, {}
+    model, pre, meta = load_run_or_checkpoint(run, average)
     dev = data.load_splits()["dev"]
     sources, refs = [p["en"] for p in dev], [p["es"] for p in dev]
     out = {"run": str(run), "averaged": meta.get("averaged"), "n": len(dev), "greedy": scores(translate_all(model, pre, sources, 1), refs)}
@@ -312,13 +319,7 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
                            "lineage": lineage(meta)}}
     save_checkpoint(out, task, model, pre, config, "# placeholder\n", weights_dtype=torch.float16)
     pipe = load_folder(task, out, torch.device("cpu"))
-    if ablation and (ablation / "state.json").is_file():
-        ablation_pair = load_run(ablation)[:2]
-    elif ablation:  # an exported checkpoint folder (the bundled en-es-noattn)
-        bundled = load_folder(task, ablation, torch.device("cpu"))
-        ablation_pair = (bundled.model, bundled.preprocessor)
-    else:
-        ablation_pair = None
+    ablation_pair = load_run_or_checkpoint(ablation)[:2] if ablation else None
     ev = evaluate(pipe.model, pipe.preprocessor, "test", limit=limit, ablation=ablation_pair)
     arch = meta["architecture"]
     attends = arch.get("attention", True)
