@@ -36,6 +36,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def require_data(task: str, marker: Path) -> None:
+    """Tests never download: a test that reads a data set skips until ``python -m zoo data TASK``
+    has filled the cache (``marker`` exists), except on CI, whose run must have fetched it."""
+    if not marker.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must fetch the data first: python -m zoo data {task}")
+        pytest.skip(f"run `python -m zoo data {task}` first")
+
+
 def run_cli(*args, input=None, env=None, timeout=300):
     """Run ``python -m zoo ARGS`` in a fresh process, as a user would."""
     full_env = {**os.environ, **(env or {})}

@@ -42,23 +42,15 @@ def test_cuda_without_a_gpu_is_an_error_not_a_fallback():
     assert result.returncode == 3 and "no CUDA GPU" in result.stderr
 
 
-def require_data():
-    """Eval needs the data set in the cache (``python -m zoo data sentiment``, part of the README's
-    test command): tests never download."""
-    import os
-
-    import pytest
-
+def require_sentiment_data():
+    from conftest import require_data
     from plugins.sentiment import data
 
-    if not (data.data_dir() / "movieReviewSnippets_GroundTruth.txt").is_file():
-        if os.environ.get("CI"):
-            pytest.fail("CI must fetch the data first: python -m zoo data sentiment")
-        pytest.skip("run `python -m zoo data sentiment` first")
+    require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
 
 
 def test_eval_reports_model_and_baselines_in_one_shape():
-    require_data()
+    require_sentiment_data()
     result = run_cli("eval", "sentiment", "--split", "test")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
@@ -70,7 +62,7 @@ def test_eval_reports_model_and_baselines_in_one_shape():
 
 
 def test_eval_of_a_named_checkpoint_evaluates_that_checkpoint():
-    require_data()
+    require_sentiment_data()
     out = json.loads(run_cli("eval", "sentiment", "--checkpoint", "rt-bilstm", "--split", "dev").stdout)
     assert out["checkpoint"] == "rt-bilstm" and out["split"] == "dev" and out["n"] > 1000
 

@@ -219,14 +219,10 @@ def test_the_api_returns_numbers_and_a_plot(app_url):
 def test_eval_reports_smape_mase_and_coverage_beside_seasonal_naive_and_theta():
     """Needs the M3 data in the cache (``python -m zoo data forecasting``, part of the README's
     test command): tests never download."""
-    import os
-
+    from conftest import require_data
     from plugins.forecasting import data
 
-    if not (data.cache_dir("forecasting") / "m3_data.json").is_file():
-        if os.environ.get("CI"):
-            pytest.fail("CI must fetch the data first: python -m zoo data forecasting")
-        pytest.skip("run `python -m zoo data forecasting` first")
+    require_data("forecasting", data.cache_dir("forecasting") / "m3_data.json")
     result = run_cli("eval", "forecasting", "--split", "test", "--limit", "60")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)

@@ -98,15 +98,11 @@ def test_eval_scores_greedy_and_beam_beside_copying_and_per_held_out_book():
     """Needs the Bible pairs in the cache (``python -m zoo data translation``, part of the README's
     test command): tests never download."""
     import json
-    import os
 
-    from conftest import run_cli
+    from conftest import require_data, run_cli
     from zoo.datasets import cache_dir
 
-    if not (cache_dir("translation") / "root").is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("CI must fetch the data first: python -m zoo data translation")
-        pytest.skip("run `python -m zoo data translation` first")
+    require_data("translation", cache_dir("translation") / "root")
     result = run_cli("eval", "translation", "--split", "test", "--limit", "12", "--beam-size", "2", "--ablation", "")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)

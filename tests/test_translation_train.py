@@ -70,17 +70,13 @@ def test_a_continued_run_carries_the_lineage_of_the_run_it_started_from(tmp_path
 def test_an_averaged_run_exports_as_a_checkpoint_that_loads_and_names_its_lineage(tmp_path):
     """The whole --export path on an untrained full-size model (test scores on 4 pairs): needs the
     Bible pairs in the cache, as the eval test does."""
-    import os
-
+    from conftest import require_data
+    from plugins.translation.task import TranslationTask
     from zoo.checkpoint import content_revision, read_config
     from zoo.datasets import cache_dir
     from zoo.pipelines import load_folder
-    from plugins.translation.task import TranslationTask
 
-    if not (cache_dir("translation") / "root").is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("CI must fetch the data first: python -m zoo data translation")
-        pytest.skip("run `python -m zoo data translation` first")
+    require_data("translation", cache_dir("translation") / "root")
     run, out = tmp_path / "run", tmp_path / "out"
     arch = {"source_vocab": 8000, "target_vocab": 8000, "attention": True}
     (run / "snapshots").mkdir(parents=True)
