@@ -142,24 +142,28 @@ def main(argv=None) -> None:
         model.load_state_dict(load_file(str(out / "model.safetensors")))
         load_optimizer(optimizer, model, out / "optimizer.safetensors")
         print(f"resumed at step {meta['step']}", file=sys.stderr)
-    elif args.init and (Path(args.init) / "state.json").is_file():  # another run (with --average: its mean)
-        init_model, _, init_meta = load_run(Path(args.init), args.average)
-        if init_meta["architecture"] != architecture:
-            raise SystemExit(f"--init {args.init}: its architecture {init_meta['architecture']} is not {architecture}")
-        model.load_state_dict(init_model.state_dict())
-        meta["init"] = {"from": args.init, "averaged": init_meta.get("averaged"), "steps": init_meta["step"],
-                        "lineage": lineage(init_meta), "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])}
     elif args.init:
-        from zoo.checkpoint import load_state_dict_strict, read_config
+        source, weights = Path(args.init), None
+        if (source / "state.json").is_file():  # another run (with --average: its mean)
+            init_model, _, init_meta = load_run(source, args.average)
+            init_architecture, weights = init_meta["architecture"], init_model.state_dict()
+            init = {"averaged": init_meta.get("averaged"), "steps": init_meta["step"], "lineage": lineage(init_meta)}
+        else:  # an exported checkpoint folder
+            from zoo.checkpoint import read_config
 
-        init_config = read_config(Path(args.init), args.init)
-        if init_config["architecture"] != architecture:
-            raise SystemExit(f"--init {args.init}: its architecture {init_config['architecture']} is not {architecture}")
-        load_state_dict_strict(model, Path(args.init), args.init)  # fp16 on disk -> fp32 here
-        meta["init"] = {"from": args.init, "steps": init_config.get("training", {}).get("steps"),
-                        "lineage": init_config.get("training", {}).get("lineage"),
-                        "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])}
-    if meta.get("init") and not resumed:
+            init_config = read_config(source, args.init)
+            training = init_config.get("training", {})
+            init_architecture = init_config["architecture"]
+            init = {"steps": training.get("steps"), "lineage": training.get("lineage")}
+        if init_architecture != architecture:
+            raise SystemExit(f"--init {args.init}: its architecture {init_architecture} is not {architecture}")
+        if weights is None:
+            from zoo.checkpoint import load_state_dict_strict
+
+            load_state_dict_strict(model, source, args.init)  # fp16 on disk -> fp32 here
+        else:
+            model.load_state_dict(weights)
+        meta["init"] = {"from": args.init, **init, "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])}
         print(json.dumps(meta["init"]), file=sys.stderr, flush=True)
     meta["architecture"] = architecture
     per_epoch = len(batches(pairs, args.batch_tokens, 0))
