@@ -85,11 +85,12 @@ def hub(bundled_repos, tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def app_url():
     """The full app, launched in this process on a free port."""
-    from zoo.app import build_app
+    from zoo.app import build_app, launch_options
 
     demo = build_app()
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True)
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, ssr_mode=False, quiet=True,
+                **launch_options())
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 

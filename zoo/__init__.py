@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 from .errors import CheckpointError, DeviceError, InputError, PluginError, ZooError  # noqa: E402
 from .hookspecs import hookimpl  # noqa: E402
-from .task import Checkpoint, Param, Tab, Task, View  # noqa: E402
+from .task import Checkpoint, Param, StreamSequence, Tab, Task, View  # noqa: E402
 
 
 def pipeline(task, checkpoint=None, device="auto", dtype=None, cache=True):
@@ -28,5 +28,5 @@ def registry():
 
 __all__ = [
     "Checkpoint", "CheckpointError", "DeviceError", "InputError", "Param", "PluginError", "Tab", "View",
-    "Task", "ZooError", "hookimpl", "pipeline", "registry", "__version__",
+    "StreamSequence", "Task", "ZooError", "hookimpl", "pipeline", "registry", "__version__",
 ]

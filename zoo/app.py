@@ -8,39 +8,18 @@ the components of its tab (``Task.build_tab``). Models load on first use, or all
 from __future__ import annotations
 
 import logging
-import os
+import re
+import signal
 import threading
+import time
 from typing import Any
 
-from . import __version__
-from .errors import InputError, ZooError
+from . import __version__, settings
+from .errors import ZooError
 from .plugins import Registry, registry as load_registry
 from .task import Task
 
 log = logging.getLogger("zoo.app")
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    try:
-        value = int(raw) if raw else default
-    except ValueError:
-        raise SystemExit(f"{name}={raw!r}: expected a whole number >= 1") from None
-    if value < 1:
-        raise SystemExit(f"{name}={raw!r}: expected a whole number >= 1")
-    return value
-
-
-MAX_BATCH_SIZE = _env_int("ZOO_MAX_BATCH_SIZE", 32)
-# One model device: requests of all tasks queue for it together (CPU threads or one GPU).
-CONCURRENCY_ID = "model-device"
-CONCURRENCY_LIMIT = _env_int("ZOO_CONCURRENCY", 1)
-
-
-def _pipeline(task: Task, checkpoint: str | None):
-    from .pipelines import pipeline
-
-    return pipeline(task, checkpoint=checkpoint or None, device=None)
-
 
 def _notice_md(result: dict) -> str:
     notes = result.get("notices") or []
@@ -49,93 +28,70 @@ def _notice_md(result: dict) -> str:
     return "\n".join(f"- {n}" for n in notes)
 
 
+_PATHS = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.@+-]+){2,}/?")
+
+
+def public(text: str) -> str:
+    """A message as a visitor may see it: server file paths reduced to their last part."""
+    return _PATHS.sub(lambda m: "\u2026/" + m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+
+
 def _request(task: Task, tab, values: tuple) -> tuple[Any, dict, str | None]:
     *component_values, checkpoint = values
     input, params = tab.to_request(*component_values)
-    return input, task.coerce_params(params), checkpoint
+    return input, params, checkpoint
 
 
-def make_batch_fn(task: Task, tab):
-    """A Gradio ``batch=True`` function: groups requests by (checkpoint, params) and runs each
-    group as one ``Pipeline.batch`` call. A bad request gets its own result ``{"error": msg}``
-    (shown as a notice; empty component outputs), so it never fails the others in its batch."""
+def _outputs(tab, result: dict) -> tuple:
+    if result.get("error"):
+        result = {**result, "error": public(str(result["error"]))}
+        values = (None,) * len(tab.outputs)
+    else:
+        values = tuple(tab.to_outputs(result))
+    return (*values, result, _notice_md(result))
 
-    def run(*columns):
-        rows = list(zip(*columns))
-        results: list[dict | None] = [None] * len(rows)
-        groups: dict[tuple, list[int]] = {}
-        requests = []
-        for i, row in enumerate(rows):
-            try:
-                requests.append(_request(task, tab, row))
-                key = (requests[-1][2], tuple(sorted(requests[-1][1].items())))
-                groups.setdefault(key, []).append(i)
-            except InputError as exc:
-                requests.append(None)
-                results[i] = {"error": str(exc)}
-        for (checkpoint, params), idx in groups.items():
-            try:
-                pipe = _pipeline(task, checkpoint)
-            except ZooError as exc:  # e.g. a checkpoint that fails to load: say so in each answer
-                for i in idx:
-                    results[i] = {"error": str(exc)}
-                continue
-            inputs = [requests[i][0] for i in idx]
-            try:
-                outs = pipe.batch(inputs, **dict(params))
-            except InputError:
-                outs = []
-                for x in inputs:
-                    try:
-                        outs.append(pipe(x, **dict(params)))
-                    except InputError as exc:
-                        outs.append({"error": str(exc)})
-            for i, out in zip(idx, outs):
-                results[i] = out
-        n_out = len(tab.outputs)
-        columns_out: list[list] = [[] for _ in range(n_out + 2)]
-        for result in results:
-            values = (None,) * n_out if "error" in result else tuple(tab.to_outputs(result))
-            for col, value in zip(columns_out, (*values, result, _notice_md(result))):
-                col.append(value)
-        return columns_out
+
+def make_request_fn(task: Task, tab):
+    """One request: checked alone, then answered by the scheduler in a batch with whatever else is
+    waiting for the same model (``zoo.scheduler``). A bad or failing request gets its own
+    ``{"error": message}`` result (a notice in the tab; empty outputs); nobody else sees it."""
+    from .scheduler import error_message, scheduler
+
+    def run(*values):
+        try:
+            input, params, checkpoint = _request(task, tab, values)
+            result = scheduler().submit(task, checkpoint, input, params).result()
+        except Exception as exc:  # InputError, BusyError, or a bug in to_request: this request's alone
+            if not isinstance(exc, ZooError):
+                log.error("%s: request failed before the model", task.name, exc_info=exc)
+            result = {"error": error_message(exc)}
+        return _outputs(tab, result)
 
     return run
 
 
 def make_stream_fn(task: Task, tab):
+    """A stream: growing results from the scheduler's stream engine (continuous batching for tasks
+    that batch streams). Closing the generator (Stop, a disconnect) frees the stream at once."""
     import gradio as gr
+
+    from .scheduler import error_message, scheduler
 
     def run(*values):
         try:
             input, params, checkpoint = _request(task, tab, values)
-            pipe = _pipeline(task, checkpoint)
-            for result in pipe.stream(input, **params):
-                yield (*tab.to_outputs(result), result, _notice_md(result))
-        except ZooError as exc:  # bad input, or a checkpoint or device problem: say what
-            raise gr.Error(str(exc)) from None
+            stream = scheduler().stream(task, checkpoint, input, params)
+            try:
+                for result in stream:
+                    yield _outputs(tab, result)
+            finally:
+                stream.close()
+        except Exception as exc:  # bad input, or a checkpoint or device problem: say what
+            if not isinstance(exc, ZooError):
+                log.error("%s: stream failed", task.name, exc_info=exc)
+            raise gr.Error(public(error_message(exc))) from None
 
     return run
-
-
-def make_validator(task: Task, tab):
-    """Runs before queueing, for the browser and API clients alike: bad input gets a clear
-    error at once and never occupies the model device. (Streaming events only: Gradio 6.31
-    passes a batched event's validator malformed inputs, so batched events report bad input
-    per request in their results instead.)"""
-    import gradio as gr
-
-    def validate(*values):
-        # Gradio wants one gr.validate() per input component; the message goes on the first.
-        verdicts = [gr.validate(True, "") for _ in values]
-        try:
-            input, _, _ = _request(task, tab, values)
-            task.validate(input)
-        except InputError as exc:
-            verdicts[0] = gr.validate(False, str(exc))
-        return verdicts
-
-    return validate
 
 
 def _api_names(components: list, taken: set[str]) -> list[str]:
@@ -170,7 +126,12 @@ def _named(fn, names: list[str]):
     return wrapper
 
 
-def _build_task_tab(gr, task: Task, reg: Registry, max_batch_size: int) -> None:
+# Gradio hands each request to the zoo at once (batch=False) and the scheduler batches; this is how
+# many requests of one event Gradio runs at a time (each mostly waits for its answer).
+EVENT_CONCURRENCY = 64
+
+
+def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     checkpoints = reg.checkpoints.get(task.name, [])
     default = next((c for c in checkpoints if c.default), checkpoints[0] if checkpoints else None)
     gr.Markdown(task.description)
@@ -192,47 +153,60 @@ def _build_task_tab(gr, task: Task, reg: Registry, max_batch_size: int) -> None:
         triggers.append(tab.submit.click)
     if tab.inputs and isinstance(tab.inputs[0], gr.Textbox):
         triggers.append(tab.inputs[0].submit)
-    batched = not task.streaming
     names = _api_names(inputs, set())
-    fn = _named(make_batch_fn(task, tab) if batched else make_stream_fn(task, tab), names)
-    common = dict(fn=fn, inputs=inputs, outputs=outputs, batch=batched,
-                  max_batch_size=max_batch_size if batched else 4,
-                  concurrency_id=CONCURRENCY_ID, concurrency_limit=CONCURRENCY_LIMIT)
-    events = [gr.on(triggers=triggers, api_name=task.name,
-                    validator=None if batched else _named(make_validator(task, tab), names), **common)]
+    fn = _named(make_stream_fn(task, tab) if task.streaming else make_request_fn(task, tab), names)
+    # Not Gradio's batch=True: it checks the values of a whole batch before the zoo sees them, so
+    # one bad request would fail all (zoo.scheduler batches per model instead).
+    common = dict(fn=fn, inputs=inputs, outputs=outputs, concurrency_id=f"task-{task.name}",
+                  concurrency_limit=EVENT_CONCURRENCY)
+    events = [gr.on(triggers=triggers, api_name=task.name, **common)]
     if tab.examples:
         examples = gr.Examples(examples=tab.examples, inputs=tab.inputs, label="Examples (click one to run it)")
         events.append(examples.load_input_event.then(api_visibility="private", **common))
     for view in tab.views:
-        _wire_view(view, raw)
+        _wire_view(view, raw, task.name)
     if tab.stop is not None:
         # Cancelling closes the running generator on the server: the work stops, not just the display.
         tab.stop.click(fn=None, cancels=events, queue=False)
 
 
-def _wire_view(view, raw) -> None:
-    """A View redraws from the JSON result already on the page: no queue, no model, no API."""
+MAX_VIEW_RESULT_BYTES = 2_000_000  # a result the page shows is far smaller; anything bigger was made up
+
+
+def _wire_view(view, raw, task_name: str) -> None:
+    """A View redraws from the JSON result already on the page, without the model. It runs in the
+    queue under a small limit of its own, and a result too large to have come from the app is
+    refused: the result comes from the client, which may send anything."""
+    import json
+
     def redraw(result, *values):
-        if not isinstance(result, dict) or "error" in result:
+        try:
+            if not isinstance(result, dict) or "error" in result:
+                out = tuple(None for _ in view.outputs)
+            elif len(json.dumps(result, default=str)) > MAX_VIEW_RESULT_BYTES:
+                raise ZooError("this result is too large to draw")
+            else:
+                out = tuple(view.render(result, *values))
+        except Exception as exc:
             out = tuple(None for _ in view.outputs)
-        else:
-            out = tuple(view.render(result, *values))
+            log.info("%s: view not drawn: %s", task_name, exc)
         return out[0] if len(out) == 1 else out  # Gradio takes one output's value bare
 
     for control in view.controls:
-        control.input(redraw, inputs=[raw, *view.controls], outputs=view.outputs, queue=False,
-                      api_visibility="private")
+        control.input(redraw, inputs=[raw, *view.controls], outputs=view.outputs, api_visibility="private",
+                      concurrency_id="views", concurrency_limit=2)
 
 
-def build_app(reg: Registry | None = None, max_batch_size: int = MAX_BATCH_SIZE):
-    """The Blocks app; ``max_batch_size=1`` turns dynamic batching off (benchmarks compare)."""
+def build_app(reg: Registry | None = None):
+    """The Blocks app: one tab and one endpoint per task; requests go through ``zoo.scheduler``."""
     import gradio as gr
 
+    serve_settings()
     reg = reg or load_registry()
-    with gr.Blocks(title="LSTM Zoo") as demo:
+    with gr.Blocks(title="LSTM Zoo", delete_cache=(600, 1800)) as demo:
         gr.Markdown(f"# LSTM Zoo\nTry LSTM models for {len(reg.tasks)} task(s). v{__version__}.")
         if reg.failures:
-            lines = [f"- plugin `{p.name}` ({p.source}): {p.error}" for p in reg.failures]
+            lines = [f"- plugin `{p.name}` ({p.source}): {public(str(p.error))}" for p in reg.failures]
             gr.Markdown("**Some plugins could not be loaded; everything else works.**\n" + "\n".join(lines),
                         elem_id="plugin-notices")
         if not reg.tasks:
@@ -241,32 +215,69 @@ def build_app(reg: Registry | None = None, max_batch_size: int = MAX_BATCH_SIZE)
             for task in reg.tasks.values():
                 with gr.Tab(task.title, id=task.name, elem_id=f"tab-{task.name}"):
                     try:
-                        _build_task_tab(gr, task, reg, max_batch_size)
+                        _build_task_tab(gr, task, reg)
                     except Exception as exc:  # a broken tab must not take the app down
-                        if os.environ.get("ZOO_STRICT_PLUGINS", "").lower() in ("1", "true", "yes"):
+                        if settings.strict_plugins():
                             raise
                         log.exception("tab for task %r failed to build", task.name)
-                        gr.Markdown(f"**This tab failed to build:** `{type(exc).__name__}: {exc}`")
-    demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT)
+                        gr.Markdown(f"**This tab failed to build:** `{type(exc).__name__}: {public(str(exc))}`")
+    demo.queue(default_concurrency_limit=EVENT_CONCURRENCY)
     return demo
 
 
 def preload(reg: Registry) -> None:
     """Load every task's default checkpoint (ZOO_PRELOAD=1), reporting failures, not raising."""
+    from .pipelines import pipeline
+
     for task in reg.tasks.values():
         try:
-            _pipeline(task, None)
+            pipeline(task, None, device=None)
         except ZooError as exc:
             log.error("preloading %s failed: %s", task.name, exc)
 
 
+def serve_settings() -> None:
+    """Process-wide settings for serving, applied once at start (``python app.py``, a Space, tests)."""
+    import torch
+
+    torch.set_num_threads(settings.torch_threads())
+
+
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("ZOO_LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=settings.log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpx2", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     reg = load_registry()
     demo = build_app(reg)
-    if os.environ.get("ZOO_PRELOAD", "").lower() in ("1", "true", "yes"):
+    if settings.preload():
         threading.Thread(target=preload, args=(reg,), daemon=True).start()
-    demo.launch(ssr_mode=False)
+    _drain_on_sigterm(demo)
+    demo.launch(ssr_mode=False, **launch_options())
+
+
+def launch_options() -> dict:
+    """What every launch of the app passes: bounded uploads and threads."""
+    return dict(max_file_size=f"{settings.max_upload_mb()}mb", max_threads=4 * EVENT_CONCURRENCY)
+
+
+def _drain_on_sigterm(demo) -> None:
+    """SIGTERM (a Space restarting, ``docker stop``): take no new requests, let those in flight
+    finish (at most ZOO_DRAIN_SECONDS), then exit."""
+    import sys
+
+    from .scheduler import scheduler
+
+    def handle(signum, frame):
+        sched = scheduler()
+        n, limit = sched.inflight.count, settings.drain_seconds()
+        log.warning("SIGTERM: taking no new requests; waiting up to %.0f s for %d in flight", limit, n)
+        finished = sched.drain(limit)
+        time.sleep(0.5)  # the last answers are still on their way to the clients
+        log.warning("SIGTERM: %s; exiting", "all requests finished" if finished
+                    else f"{sched.inflight.count} request(s) still running after {limit:.0f} s")
+        try:
+            demo.close()
+        finally:
+            sys.exit(0)
+
+    signal.signal(signal.SIGTERM, handle)

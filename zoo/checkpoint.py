@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from . import settings
 from .errors import CheckpointError
 from .task import Checkpoint, Task
 
@@ -147,6 +148,27 @@ def _probe_hub(ckpt: Checkpoint, timeout: float = 3.0) -> str | None:
         return f"unreachable ({getattr(exc, 'reason', exc)})"
 
 
+_hub_failures: dict[tuple[str, str, str], tuple[float, str]] = {}  # (endpoint, repo, rev) -> (until, why)
+
+
+def _remembered_failure(ckpt: Checkpoint) -> str | None:
+    """Why the Hub failed for this checkpoint a moment ago, if it did: a Hub that hangs or refuses
+    is asked again only after ZOO_HUB_RETRY_SECONDS, not by every request."""
+    import time
+
+    key = (os.environ.get("HF_ENDPOINT") or "", ckpt.repo_id, ckpt.revision)
+    until, why = _hub_failures.get(key, (0.0, ""))
+    return f"{why} (seen {settings.hub_retry_seconds() - (until - time.time()):.0f} s ago; not asked again yet)" \
+        if time.time() < until else None
+
+
+def _remember_failure(ckpt: Checkpoint, why: str) -> None:
+    import time
+
+    key = (os.environ.get("HF_ENDPOINT") or "", ckpt.repo_id, ckpt.revision)
+    _hub_failures[key] = (time.time() + settings.hub_retry_seconds(), why)
+
+
 def fetch(ckpt: Checkpoint) -> Resolved:
     """Get a registered checkpoint's folder according to ZOO_WEIGHTS, logging the source."""
     mode = (os.environ.get("ZOO_WEIGHTS") or "auto").strip().lower()
@@ -163,19 +185,35 @@ def fetch(ckpt: Checkpoint) -> Resolved:
         return Resolved(folder, "hub cache", ckpt.id, ckpt)
     except Exception as exc:
         errors.append(f"cache: {type(exc).__name__}")
-    problem = "HF_HUB_OFFLINE=1" if offline else _probe_hub(ckpt)
+    problem = "HF_HUB_OFFLINE=1" if offline else _remembered_failure(ckpt) or _probe_hub(ckpt)
     if problem is None:
         try:
             folder = _snapshot(ckpt, local_only=False)
             log.info("checkpoint %s: downloaded from the Hub (%s)", where, os.environ.get("HF_ENDPOINT") or "huggingface.co")
             return Resolved(folder, "hub", ckpt.id, ckpt)
         except Exception as exc:  # offline, unreachable, missing repo or revision
-            errors.append(f"hub: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            _remember_failure(ckpt, problem)
+            errors.append(f"hub: {problem}")
     else:
+        if not offline and "not asked again" not in problem:
+            _remember_failure(ckpt, problem)
         errors.append(f"hub: {problem}")
     if mode == "hub":
         raise CheckpointError(f"checkpoint {where}: not available from the Hub ({'; '.join(errors)}) and ZOO_WEIGHTS=hub forbids the bundled copy")
     return _bundled(ckpt, why="; ".join(errors))
+
+
+def bundled_fallback(resolved: Resolved) -> Resolved | None:
+    """The bundled copy to serve instead of a Hub or cache copy that failed to load (auto mode
+    only), or None."""
+    ckpt = resolved.checkpoint
+    mode = (os.environ.get("ZOO_WEIGHTS") or "auto").strip().lower()
+    if mode != "auto" or ckpt is None or resolved.source not in ("hub", "hub cache"):
+        return None
+    if ckpt.bundled is None or not Path(ckpt.bundled).is_dir():
+        return None
+    return Resolved(Path(ckpt.bundled), "bundled", ckpt.id, ckpt)
 
 
 def _bundled(ckpt: Checkpoint, why: str) -> Resolved:
@@ -198,7 +236,7 @@ def resolve(found: Checkpoint | Path) -> Resolved:
 def read_config(folder: Path, label: str) -> dict[str, Any]:
     path = Path(folder) / CONFIG
     if not path.is_file():
-        raise CheckpointError(f"{label}: no {CONFIG} in {folder}; a checkpoint needs its config to build the model")
+        raise CheckpointError(f"{label}: no {CONFIG}; a checkpoint needs its config to build the model")
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -208,26 +246,12 @@ def read_config(folder: Path, label: str) -> dict[str, Any]:
     return config
 
 
-def load_state_dict_strict(model, folder: Path, label: str) -> None:
-    """Copy safetensors weights into ``model``; any mismatch is an error naming the checkpoint."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    path = Path(folder) / WEIGHTS
-    if not path.is_file():
-        raise CheckpointError(f"{label}: no {WEIGHTS} in {folder} (weights are read from safetensors only)")
-    try:
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{label}: {WEIGHTS} is unreadable: {exc}") from None
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    extra = sorted(set(state) - set(expected))
-    shapes = [
-        f"{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(expected[k].shape)}"
-        for k in sorted(set(state) & set(expected))
-        if state[k].shape != expected[k].shape
-    ]
+def _mismatches(expected: dict, found: dict) -> list[str]:
+    """What differs between the model's tensors and the checkpoint's, by name and shape."""
+    missing = sorted(set(expected) - set(found))
+    extra = sorted(set(found) - set(expected))
+    shapes = [f"{k}: checkpoint {tuple(found[k])} vs model {tuple(expected[k])}"
+              for k in sorted(set(found) & set(expected)) if tuple(found[k]) != tuple(expected[k])]
     problems = []
     if missing:
         problems.append(f"missing tensors {missing[:5]}{' ...' if len(missing) > 5 else ''}")
@@ -235,8 +259,47 @@ def load_state_dict_strict(model, folder: Path, label: str) -> None:
         problems.append(f"unexpected tensors {extra[:5]}{' ...' if len(extra) > 5 else ''}")
     if shapes:
         problems.append("shape mismatch " + "; ".join(shapes[:5]))
+    return problems
+
+
+def check_weights_header(model, folder: Path, label: str) -> None:
+    """Compare the weights file's header (names and shapes; no tensor is read) with ``model``
+    (which may live on the meta device), so a wrong config fails before anything is allocated."""
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(folder) / WEIGHTS
+    if not path.is_file():
+        raise CheckpointError(f"{label}: no {WEIGHTS} (weights are read from safetensors only)")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            found = {k: f.get_slice(k).get_shape() for k in f.keys()}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{label}: {WEIGHTS} is unreadable: {exc}") from None
+    problems = _mismatches({k: v.shape for k, v in model.state_dict().items()}, found)
+    if problems:
+        raise CheckpointError(f"{label}: {WEIGHTS} does not match the model {CONFIG} describes: " + "; ".join(problems))
+
+
+def load_state_dict_strict(model, folder: Path, label: str) -> None:
+    """Copy safetensors weights into ``model``; any mismatch is an error naming the checkpoint."""
+    import torch
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(folder) / WEIGHTS
+    if not path.is_file():
+        raise CheckpointError(f"{label}: no {WEIGHTS} (weights are read from safetensors only)")
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{label}: {WEIGHTS} is unreadable: {exc}") from None
+    expected = model.state_dict()
+    problems = _mismatches({k: v.shape for k, v in expected.items()}, {k: v.shape for k, v in state.items()})
     if problems:
         raise CheckpointError(f"{label}: weights do not match the model built from {CONFIG}: " + "; ".join(problems))
+    bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise CheckpointError(f"{label}: {WEIGHTS} holds NaN or infinite values in {bad[:5]}; refusing to load it")
     # Stored dtype may be narrower (fp16 to keep repos small); the model's dtype wins.
     model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=True)
 

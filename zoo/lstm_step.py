@@ -9,9 +9,12 @@ the weights once, plus Python's per-op overhead, so this module:
   layer is one matrix-vector product plus the gate nonlinearities;
 - with ``embedding=``, folds the embedding into the first layer: ``E @ W_ih0^T + b`` is a table
   with one row per token, so the first layer reads only ``W_hh0`` and takes token ids;
-- orders the gates ``[i, f, o, g]`` so one sigmoid covers three gates;
+- orders the gates ``[i, f, o, g]`` and stores the cell gate doubled, so one sigmoid covers all
+  four (``tanh(x) = 2 sigmoid(2x) - 1``);
 - with ``int8=True`` (CPU), stores weights as int8 with one scale per output row and multiplies
-  with fbgemm's dynamic-quantized linear: a quarter of the bytes read per step;
+  with fbgemm's dynamic-quantized linear: a quarter of the bytes read per step. Inputs are
+  quantized over the fixed range [-1, 1] (every input is an LSTM output), so a row's result does
+  not depend on the other rows of its batch: continuous batching changes no stream's text;
 - runs the whole step as one TorchScript function: at batch 1 Python's per-op overhead is as
   large as the arithmetic, and the script runs the same ops without it (about 1.4x faster
   here). ``torch.jit`` is deprecated but works in the pinned torch; if scripting ever fails, the
@@ -38,9 +41,11 @@ log = logging.getLogger(__name__)
 
 
 def _gates_to_state(g: torch.Tensor, c: torch.Tensor, H: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    s = torch.sigmoid(g[:, : 3 * H])
-    c = s[:, H: 2 * H] * c + s[:, :H] * torch.tanh(g[:, 3 * H:])
-    return s[:, 2 * H:] * torch.tanh(c), c
+    # The cell gate's rows are stored doubled, so one sigmoid covers all four gates:
+    # tanh(x) = 2 * sigmoid(2x) - 1 (tanh costs twice a sigmoid here, and a batch pays it per row).
+    s = torch.sigmoid(g)
+    c = torch.addcmul(s[:, H: 2 * H] * c, s[:, :H], s[:, 3 * H:] * 2.0 - 1.0)
+    return s[:, 2 * H: 3 * H] * torch.tanh(c), c
 
 
 def _step_float(x: torch.Tensor, hs: List[torch.Tensor], cs: List[torch.Tensor], table: Optional[torch.Tensor],
@@ -62,17 +67,22 @@ def _step_float(x: torch.Tensor, hs: List[torch.Tensor], cs: List[torch.Tensor],
 
 
 def _step_int8(x: torch.Tensor, hs: List[torch.Tensor], cs: List[torch.Tensor], table: Optional[torch.Tensor],
-               packed: List[torch.classes.quantized.LinearPackedParamsBase]
+               packed: List[torch.classes.quantized.LinearPackedParamsBase], anchor: torch.Tensor
                ) -> Tuple[torch.Tensor, List[torch.Tensor], List[torch.Tensor]]:
+    # fbgemm quantizes the whole input with one scale taken from its min and max, so a row's result
+    # would depend on the rows batched with it. Every input here is an LSTM output, in [-1, 1]; two
+    # more columns holding -1 and 1 (their weights are zero) fix the range, and with it each row's
+    # result (integer products are exact): a stream gets the same numbers alone or batched.
     H = hs[0].shape[1]
+    ends = anchor.expand(hs[0].shape[0], 2)
     new_h: List[torch.Tensor] = []
     new_c: List[torch.Tensor] = []
     inp = x
     for i, p in enumerate(packed):
         if i == 0 and table is not None:
-            g = torch.ops.quantized.linear_dynamic(hs[0], p, True) + table.index_select(0, x)
+            g = torch.ops.quantized.linear_dynamic(torch.cat([hs[0], ends], 1), p, True) + table.index_select(0, x)
         else:
-            g = torch.ops.quantized.linear_dynamic(torch.cat([inp, hs[i]], 1), p, True)
+            g = torch.ops.quantized.linear_dynamic(torch.cat([inp, hs[i], ends], 1), p, True)
         inp, c = _gates_to_state(g, cs[i], H)
         new_h.append(inp)
         new_c.append(c)
@@ -144,18 +154,24 @@ class LSTMStep(nn.Module):
                     bias = (getattr(lstm, f"bias_ih_l{layer}") + getattr(lstm, f"bias_hh_l{layer}"))[order].float()
                 else:
                     bias = torch.zeros(4 * H, device=w_ih.device)
+                # The cell gate doubled (see _gates_to_state); exact: a power of two.
+                w_ih, w_hh, bias = (t.clone() for t in (w_ih, w_hh, bias))
+                for t in (w_ih, w_hh, bias):
+                    t[3 * H:] *= 2
                 if layer == 0 and embedding is not None:
                     self.table = F.linear(embedding.weight.float(), w_ih, bias)  # (vocab, 4H)
                     weight, bias = w_hh, None
                 else:
                     weight = torch.cat([w_ih, w_hh], dim=1)  # (4H, in + H)
+                if int8:  # two zero columns for the range-fixing inputs (see _step_int8)
+                    weight = torch.cat([weight, weight.new_zeros(weight.shape[0], 2)], dim=1)
                 self.linears.append((_Int8Linear if int8 else _Linear)(weight, bias))
         # One step function, scripted where TorchScript works, else the same Python function.
         eager = _step_int8 if int8 else _step_float
         self._step = (_scripted("int8" if int8 else "float") if script else None) or eager
         self.scripted = self._step is not eager
         if int8:
-            self._weights = ([lin.packed for lin in self.linears],)
+            self._weights = ([lin.packed for lin in self.linears], torch.tensor([[-1.0, 1.0]]))
         else:
             self._weights = ([lin.weight for lin in self.linears], [lin.bias for lin in self.linears])
 

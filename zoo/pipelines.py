@@ -34,6 +34,7 @@ class Pipeline:
         self.device = device
         self.dtype = dtype
         self.source = source
+        self.notices: list[str] = []  # said with every result (e.g. which copy of the weights serves)
 
     def __repr__(self) -> str:
         where = f"{self.source.name} ({self.source.source})" if self.source else "unsaved"
@@ -51,7 +52,12 @@ class Pipeline:
             self.task.validate(item)
         if not inputs:
             return []
-        return self.task.predict_batch(self, list(inputs), **params)
+        return [self._noted(r) for r in self.task.predict_batch(self, list(inputs), **params)]
+
+    def _noted(self, result: dict) -> dict:
+        if self.notices and isinstance(result, dict):
+            result = {**result, "notices": [*result.get("notices", []), *self.notices]}
+        return result
 
     def stream(self, input: Any, **params) -> Iterator[dict]:
         params = self.task.coerce_params(params)
@@ -65,7 +71,7 @@ class Pipeline:
                     result = next(steps)
                 except StopIteration:
                     return
-            yield result
+            yield self._noted(result)
 
     def save(self, folder: Path | str, card: str | None = None) -> Path:
         """Write this pipeline as a checkpoint folder (same files as the repo it came from)."""
@@ -75,18 +81,45 @@ class Pipeline:
                                         self.config, card or f"# {self.task.title}\n")
 
 
+MAX_PARAMETERS = 500_000_000  # far above any LSTM here: a config that asks for more is a mistake
+
+
+def _build(task: Task, config: dict, label: str):
+    """The model for ``config``, first on the meta device: shapes are checked against the weights'
+    header before a byte is allocated (a config asking for ``hidden_size: 1e7`` is refused, not a
+    61 GB allocation)."""
+    try:
+        with torch.device("meta"):
+            shell = task.build_model(config)
+    except Exception as exc:
+        raise CheckpointError(f"{label}: {ckpt_mod.CONFIG} does not describe a valid {task.name} model: "
+                              f"{type(exc).__name__}: {exc}") from None
+    n = sum(p.numel() for p in shell.state_dict().values())
+    if n > MAX_PARAMETERS:
+        raise CheckpointError(f"{label}: {ckpt_mod.CONFIG} describes a model of {n:,} parameters "
+                              f"(more than {MAX_PARAMETERS:,}); refusing to allocate it")
+    return shell
+
+
 def load_folder(task: Task, folder: Path, device: torch.device, dtype: torch.dtype = torch.float32,
                 label: str | None = None, source: ckpt_mod.Resolved | None = None) -> Pipeline:
-    label = label or str(folder)
+    label = label or Path(folder).name
     config = ckpt_mod.read_config(folder, label)
     if config["task"] != task.name:
         raise CheckpointError(f"{label} is a {config['task']!r} checkpoint, not {task.name!r}")
-    try:
-        model = task.build_model(config)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"{label}: config.json does not describe a valid {task.name} model: {exc}") from None
+    shell = _build(task, config, label)
+    ckpt_mod.check_weights_header(shell, folder, label)
+    model = task.build_model(config)
     ckpt_mod.load_state_dict_strict(model, folder, label)
-    preprocessor = task.load_preprocessor(Path(folder), config)
+    try:
+        preprocessor = task.load_preprocessor(Path(folder), config)
+    except CheckpointError:
+        raise
+    except Exception as exc:  # a corrupt tokenizer or vocabulary file: say which checkpoint and files
+        files = ", ".join(f for f in ckpt_mod.repo_files(folder) if f not in (ckpt_mod.CONFIG, ckpt_mod.WEIGHTS,
+                                                                               ckpt_mod.CARD)) or "none"
+        raise CheckpointError(f"{label}: the preprocessor files ({files}) could not be read: "
+                              f"{type(exc).__name__}: {str(exc)[:200]}") from None
     model = model.to(device=device, dtype=dtype).eval()
     return Pipeline(task, model, preprocessor, config, device, dtype, source)
 
@@ -122,8 +155,19 @@ def pipeline(task: str | Task, checkpoint: str | None = None, device: str | None
             return _cache[key]
         started = time.perf_counter()
         resolved = ckpt_mod.resolve(found)
-        label = resolved.checkpoint.repo_id if resolved.checkpoint else str(resolved.folder)
-        pipe = load_folder(task_obj, resolved.folder, dev, dt, label=label, source=resolved)
+        label = resolved.checkpoint.repo_id if resolved.checkpoint else resolved.folder.name
+        try:
+            pipe = load_folder(task_obj, resolved.folder, dev, dt, label=label, source=resolved)
+        except CheckpointError as exc:
+            fallback = ckpt_mod.bundled_fallback(resolved)
+            if fallback is None:
+                raise
+            # A corrupt cache entry (or a bad upload) must not fail the task while a good copy is here.
+            log.warning("%s (%s) failed to load: %s; serving the bundled copy", label, resolved.source, exc)
+            pipe = load_folder(task_obj, fallback.folder, dev, dt, label=label, source=fallback)
+            pipe.notices.append(f"the {resolved.source} copy of {label} could not be loaded ({exc}); "
+                                "the bundled copy answers instead")
+            resolved = fallback
         log.info("loaded %s checkpoint %s from %s in %.2fs on %s", task_obj.name, resolved.name,
                  resolved.source, time.perf_counter() - started, dev)
         if cache:

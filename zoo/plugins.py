@@ -199,7 +199,7 @@ class PluginManager:
                 module = loader()
                 pm.register(module, name=name)
                 _check_hooks(pm, module, name)
-            except Exception as exc:
+            except BaseException as exc:  # a plugin's sys.exit() or KeyboardInterrupt too
                 if _strict():
                     raise PluginError(f"plugin {name!r} ({source}) failed to load: {exc}") from exc
                 log.error("plugin %r (%s) failed to load: %s", name, source, exc)
@@ -211,7 +211,7 @@ class PluginManager:
             try:
                 pm.register(obj, name=name)
                 _check_hooks(pm, obj, name)
-            except Exception as exc:
+            except BaseException as exc:  # a plugin's sys.exit() or KeyboardInterrupt too
                 if _strict():
                     raise PluginError(f"plugin {name!r} failed to register: {exc}") from exc
                 infos.append(PluginInfo(name, "test", module_name, error=_error_text(exc)))
@@ -235,7 +235,7 @@ class PluginManager:
             info.hooks.append(hook_name)
             try:
                 impl.function(register=register)
-            except Exception as exc:
+            except BaseException as exc:  # a plugin's sys.exit() or KeyboardInterrupt too
                 if _strict():
                     raise PluginError(f"plugin {impl.plugin_name!r} failed in {hook_name}: {exc}") from exc
                 log.error("plugin %r failed in %s: %s", impl.plugin_name, hook_name, exc)

@@ -133,6 +133,23 @@ class View:
     render: Callable[..., tuple]
 
 
+class StreamSequence:
+    """One stream of a task that batches streams (``Task.start_sequence``): its own state, advanced
+    by ``Task.step_sequences`` together with other streams of the same model."""
+
+    ready: bool = False  # its own preparation (e.g. reading the prompt) is over: it can be stepped
+    done: bool = False  # nothing more to generate
+
+    def prefill(self) -> bool:
+        """Do one bounded chunk of this stream's own work; return ``ready``."""
+        self.ready = True
+        return True
+
+    def result(self) -> dict:
+        """The result so far (the last one, once ``done``), as ``predict_batch`` would give it."""
+        raise NotImplementedError
+
+
 class Task:
     """Base class for tasks. Subclasses set the attributes and implement the methods below."""
 
@@ -140,6 +157,9 @@ class Task:
     title: str = ""
     description: str = ""
     streaming: bool = False  # True: ``stream`` yields growing results and the app streams them
+    # True: the task implements start_sequence/step_sequences, and the app advances concurrent
+    # streams of one model together, one batched step for all (continuous batching).
+    batches_streams: bool = False
     params: Sequence[Param] = ()
     checkpoints: Sequence[Checkpoint] = ()
 
@@ -163,6 +183,16 @@ class Task:
     def stream(self, pipe, input: Any, **params) -> Iterator[dict]:
         """Streaming tasks yield growing results; the last one equals ``predict_batch``'s."""
         yield pipe(input, **params)
+
+    def start_sequence(self, pipe, input: Any, **params) -> StreamSequence:
+        """(``batches_streams`` tasks) A new stream for ``input``; cheap: heavy work goes in ``prefill``."""
+        raise NotImplementedError
+
+    def step_sequences(self, pipe, seqs: list) -> None:
+        """(``batches_streams`` tasks) Advance every ready, unfinished sequence by one step, in one
+        batched step. A sequence's numbers must not depend on the others in the batch (a seed
+        gives the same text alone or batched); an exception must leave every sequence unchanged."""
+        raise NotImplementedError
 
     def examples(self) -> list:
         """Inputs that show the task off; the conformance suite needs at least one."""
@@ -210,6 +240,23 @@ class Task:
             names = ", ".join(known) or "none"
             raise InputError(f"unknown parameter(s) {unknown} for task {self.name!r}; known: {names}")
         return {name: p.coerce(params.get(name)) for name, p in known.items()}
+
+
+def stream_sequence(task: Task, pipe, input: Any, params: dict, every_s: float = 0.05) -> Iterator[dict]:
+    """A ``batches_streams`` task's ``stream`` for one caller (Python, the CLI): the same prefill
+    and steps the app runs batched with other streams, with a batch of one."""
+    import time
+
+    seq = task.start_sequence(pipe, input, **params)
+    while not seq.prefill():
+        pass
+    last = time.perf_counter()
+    while not seq.done:
+        task.step_sequences(pipe, [seq])
+        if not seq.done and time.perf_counter() - last >= every_s:
+            last = time.perf_counter()
+            yield seq.result()
+    yield seq.result()
 
 
 def check_task(task: Any) -> None:

@@ -5,8 +5,9 @@ import random
 from pathlib import Path
 
 from zoo import Checkpoint, InputError, Param, Tab, Task
+from zoo.task import StreamSequence, stream_sequence
 
-from .generate import sample
+from . import generate
 from .model import CharLSTM
 from .preprocess import CharVocab
 
@@ -20,6 +21,27 @@ MAX_PRIME_CHARS = 20_000
 EXAMPLES = ["In the beginning", "And the LORD said unto Moses,", "def read_config(path):\n    "]
 
 
+class _Stream(StreamSequence):
+    """A generation as the framework's ``StreamSequence``."""
+
+    def __init__(self, gen: generate.Generation, to_result):
+        self.gen, self._to_result = gen, to_result
+
+    @property
+    def ready(self) -> bool:
+        return self.gen.ready
+
+    @property
+    def done(self) -> bool:
+        return self.gen.done
+
+    def prefill(self) -> bool:
+        return self.gen.prefill()
+
+    def result(self) -> dict:
+        return self._to_result(list(self.gen.texts))
+
+
 class ChargenTask(Task):
     name = "chargen"
     title = "Text generation"
@@ -28,6 +50,7 @@ class ChargenTask(Task):
                    "checkpoint). Streams as it writes; Stop ends the work on the server.")
     pipeline_tag = "text-generation"
     streaming = True
+    batches_streams = True
     params = [
         Param("max_new_chars", int, 400, "characters to generate", min=1, max=MAX_NEW_CHARS),
         Param("temperature", float, 0.8, "0 = always the likeliest character; higher = more surprising",
@@ -78,10 +101,16 @@ class ChargenTask(Task):
             out["notices"] = notices
         return out
 
-    def stream(self, pipe, input: str, **params):
+    def start_sequence(self, pipe, input: str, **params) -> "_Stream":
         ids, params, notices = self._prepare(pipe, input, params)
-        for texts in sample(pipe.model, pipe.preprocessor, ids, **params):
-            yield self._result(input, texts, params, notices)
+        gen = generate.Generation(pipe.model, pipe.preprocessor, ids, **params)
+        return _Stream(gen, lambda texts: self._result(input, texts, params, notices))
+
+    def step_sequences(self, pipe, seqs: list) -> None:
+        generate.advance([s.gen for s in seqs])
+
+    def stream(self, pipe, input: str, **params):
+        return stream_sequence(self, pipe, input, params)
 
     def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
         return [list(self.stream(pipe, x, **params))[-1] for x in inputs]

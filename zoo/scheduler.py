@@ -1,0 +1,415 @@
+"""The serving core: it owns the model device and decides what runs on it, and when.
+
+- Every model (task + checkpoint) has its own queue and its own worker thread, so a long job of
+  one model never stalls another's; all workers share ``DeviceSlots`` (FIFO: waiting is bounded).
+- ``ModelQueue`` answers plain requests in dynamic batches: whatever is waiting when the worker
+  is free (up to ``max_batch_size``), grouped by parameters. Each request is checked alone before
+  it is queued; if a batch fails, its requests are answered one by one, so one request's input can
+  never change another's result or error.
+- ``StreamEngine`` batches streams continuously (as text-generation-inference and vLLM do): the
+  streams of one model advance together, one step for all of them; a stream joins or leaves at a
+  step boundary, and a closed stream (Stop, a disconnect) is dropped at the next one. Tasks that
+  stream provide ``start_sequence``/``step_sequences`` (see ``zoo.task``); a seed gives the same
+  text alone or batched because every step a task batches is row-independent.
+
+The same code serves one CUDA device: there the slots default to one, so the models take turns
+batch by batch (or step by step) instead of queueing kernels behind each other.
+
+Why not Gradio's ``batch=True``: Gradio checks every component value of a batch before the
+function runs, so one bad value fails all requests in it; it batches per event, not per model; and
+it cannot batch generators. Gradio only hands each request over; this module batches.
+"""
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import logging
+import threading
+import time
+from typing import Any, Callable, Iterator
+
+from . import settings
+from .errors import InputError, ZooError
+
+log = logging.getLogger("zoo.scheduler")
+
+
+class BusyError(ZooError):
+    """Too many requests are waiting for this model; the client should try again shortly."""
+
+
+class ClosingError(ZooError):
+    """The server is shutting down and takes no new work."""
+
+
+def error_message(exc: BaseException) -> str:
+    """What a visitor is told: the zoo's own message, or (for a bug) what happened without internals."""
+    if isinstance(exc, ZooError):
+        return str(exc)
+    return (f"the server failed on this input ({type(exc).__name__}); nothing else was affected. "
+            "Try a different input; if it keeps happening, please report it")
+
+
+class DeviceSlots:
+    """A first-come first-served semaphore: at most ``n`` holders, waiters served in arrival order."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self._free = n
+        self._waiters: collections.deque[threading.Event] = collections.deque()
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> "DeviceSlots":
+        with self._lock:
+            if self._free and not self._waiters:
+                self._free -= 1
+                return self
+            ticket = threading.Event()
+            self._waiters.append(ticket)
+        ticket.wait()  # the releaser handed its slot straight to us
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            if self._waiters:
+                self._waiters.popleft().set()
+            else:
+                self._free += 1
+
+
+class _Inflight:
+    """Counts requests and streams being served, so shutdown can wait for them."""
+
+    def __init__(self):
+        self._n = 0
+        self._cond = threading.Condition()
+        self.closing = False
+
+    def enter(self) -> None:
+        with self._cond:
+            if self.closing:
+                raise ClosingError("the server is restarting and takes no new requests; try again in a minute")
+            self._n += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._n -= 1
+            self._cond.notify_all()
+
+    @property
+    def count(self) -> int:
+        return self._n
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._n == 0, timeout)
+
+
+class _Request:
+    __slots__ = ("input", "params", "future")
+
+    def __init__(self, input, params):
+        self.input, self.params = input, params
+        self.future: concurrent.futures.Future = concurrent.futures.Future()
+
+
+class ModelQueue:
+    """One model's plain (non-streaming) requests, answered in dynamic batches by one worker."""
+
+    def __init__(self, name: str, task, load: Callable[[], Any], slots: DeviceSlots, inflight: _Inflight):
+        self.name, self.task, self._load = name, task, load
+        self._slots, self._inflight = slots, inflight
+        self._queue: collections.deque[_Request] = collections.deque()
+        self._cond = threading.Condition()
+        self.batch_sizes: collections.Counter = collections.Counter()  # what the worker ran (benchmarks)
+        threading.Thread(target=self._work, name=f"zoo-{name}", daemon=True).start()
+
+    def submit(self, input: Any, params: dict) -> concurrent.futures.Future:
+        """Check the request alone (a bad one never reaches a batch) and queue it."""
+        params = self.task.coerce_params(params)
+        self.task.validate(input)
+        req = _Request(input, params)
+        with self._cond:
+            if len(self._queue) >= settings.max_waiting():
+                raise BusyError(f"{len(self._queue)} requests are already waiting for this model; try again shortly")
+            self._inflight.enter()
+            self._queue.append(req)
+            self._cond.notify()
+        return req.future
+
+    def _take(self) -> list[_Request]:
+        with self._cond:
+            self._cond.wait_for(lambda: self._queue)
+            n = min(len(self._queue), settings.max_batch_size())
+            return [self._queue.popleft() for _ in range(n)]
+
+    def _work(self) -> None:
+        while True:
+            batch = self._take()
+            try:
+                groups: dict[tuple, list[_Request]] = {}
+                for req in batch:
+                    groups.setdefault(tuple(sorted(req.params.items(), key=lambda kv: kv[0])), []).append(req)
+                for group in groups.values():
+                    self._answer(group)
+            finally:
+                for req in batch:
+                    if not req.future.done():  # never leave a caller hanging
+                        req.future.set_result({"error": "the request was not answered; try again"})
+                    self._inflight.leave()
+
+    def _answer(self, group: list[_Request]) -> None:
+        try:
+            pipe = self._load()
+        except Exception as exc:  # e.g. a checkpoint that fails to load: each caller is told why
+            for req in group:
+                req.future.set_result({"error": error_message(exc)})
+            return
+        params = group[0].params
+        self.batch_sizes[len(group)] += 1
+        try:
+            with self._slots:
+                outs = pipe.batch([r.input for r in group], **params)
+            if len(outs) != len(group):
+                raise RuntimeError(f"predict_batch returned {len(outs)} results for {len(group)} inputs")
+        except Exception as exc:
+            if len(group) == 1:
+                self._fail(group[0], exc)
+                return
+            # Someone's input broke the batch: answer each alone, so only that request fails.
+            for req in group:
+                try:
+                    with self._slots:
+                        req.future.set_result(pipe(req.input, **params))
+                except Exception as one:
+                    self._fail(req, one)
+            return
+        for req, out in zip(group, outs):
+            req.future.set_result(out)
+
+    def _fail(self, req: _Request, exc: Exception) -> None:
+        if not isinstance(exc, ZooError):
+            log.error("%s: request failed", self.name, exc_info=exc)
+        req.future.set_result({"error": error_message(exc)})
+
+
+class _Stream:
+    """One client's stream: the engine publishes results into it; the client iterates."""
+
+    def __init__(self, input, params):
+        self.input, self.params = input, params
+        self.seq = None
+        self.sent = 0.0  # when the engine last published to it
+        self.closed = False  # set by the client: Stop or a disconnect
+        self._latest: dict | None = None
+        self._final = False
+        self._error: str | None = None
+        self._cond = threading.Condition()
+
+    def publish(self, result: dict | None = None, final: bool = False, error: str | None = None) -> None:
+        with self._cond:
+            if result is not None:
+                self._latest = result
+            self._final = self._final or final or error is not None
+            self._error = error
+            self._cond.notify_all()
+
+    def __iter__(self) -> Iterator[dict]:
+        try:
+            while True:
+                with self._cond:
+                    self._cond.wait_for(lambda: self._latest is not None or self._final)
+                    result, final, error = self._latest, self._final, self._error
+                    self._latest = None
+                if error is not None:
+                    raise _StreamFailed(error)
+                if result is not None:
+                    yield result
+                if final:
+                    return
+        finally:
+            self.closed = True  # the client stopped reading: free the stream at the next step
+
+
+class _StreamFailed(ZooError):
+    pass
+
+
+class StreamEngine:
+    """Continuous batching of one model's streams (see the module docstring)."""
+
+    def __init__(self, name: str, task, load: Callable[[], Any], slots: DeviceSlots, inflight: _Inflight,
+                 every_s: float = 0.05):
+        self.name, self.task, self._load = name, task, load
+        self._slots, self._inflight, self.every_s = slots, inflight, every_s
+        self._joining: collections.deque[_Stream] = collections.deque()
+        self._cond = threading.Condition()
+        self.step_sizes: collections.Counter = collections.Counter()  # streams per step (benchmarks)
+        threading.Thread(target=self._work, name=f"zoo-{name}", daemon=True).start()
+
+    def open(self, input: Any, params: dict) -> Iterator[dict]:
+        params = self.task.coerce_params(params)
+        self.task.validate(input)
+        stream = _Stream(input, params)
+        with self._cond:
+            if len(self._joining) >= settings.max_waiting():
+                raise BusyError(f"{len(self._joining)} streams are already waiting for this model; try again shortly")
+            self._inflight.enter()
+            self._joining.append(stream)
+            self._cond.notify()
+        return iter(stream)
+
+    def _work(self) -> None:
+        active: list[_Stream] = []  # streams being prefilled or stepped, in arrival order
+        pipe, last_look = None, 0.0
+        while True:
+            if self._joining or not active:
+                with self._cond:
+                    self._cond.wait_for(lambda: self._joining or active)
+                    while self._joining and len(active) < settings.max_streams():
+                        active.append(self._joining.popleft())
+            if pipe is None:
+                try:
+                    pipe = self._load()
+                except Exception as exc:
+                    for s in active:
+                        self._end(s, error=error_message(exc))
+                    active = []
+                    continue
+            # Newcomers are prepared one bounded chunk at a time, between steps of the others.
+            for s in [s for s in active if s.seq is None or not s.seq.ready]:
+                try:
+                    with self._slots:
+                        if s.seq is None:
+                            s.seq = self.task.start_sequence(pipe, s.input, **s.params)
+                        s.seq.prefill()
+                except Exception as exc:
+                    self._end(s, error=error_message(exc), exc=exc)
+                    active.remove(s)
+            ready = [s for s in active if s.seq.ready and not s.seq.done]
+            if ready:
+                self._step(pipe, ready, active)
+            for s in [s for s in active if s.seq is not None and s.seq.done]:
+                s.publish(s.seq.result(), final=True)
+                self._end(s)
+                active.remove(s)
+            now = time.perf_counter()
+            if now - last_look >= 0.01:  # a few times per update interval, not every step
+                last_look = now
+                for s in [s for s in active if s.closed]:  # Stop or disconnect: gone at this boundary
+                    self._end(s)
+                    active.remove(s)
+                for s in active:
+                    if s.seq is not None and s.seq.ready and now - s.sent >= self.every_s:
+                        s.sent = now
+                        s.publish(pipe._noted(s.seq.result()))
+
+    def _step(self, pipe, ready: list[_Stream], active: list[_Stream]) -> None:
+        self.step_sizes[len(ready)] += 1
+        try:
+            with self._slots:
+                self.task.step_sequences(pipe, [s.seq for s in ready])
+            return
+        except Exception as exc:
+            if len(ready) == 1:
+                self._end(ready[0], error=error_message(exc), exc=exc)
+                active.remove(ready[0])
+                return
+        # A batched step failed: step each alone, so only the stream at fault ends.
+        for s in ready:
+            try:
+                with self._slots:
+                    self.task.step_sequences(pipe, [s.seq])
+            except Exception as exc:
+                self._end(s, error=error_message(exc), exc=exc)
+                active.remove(s)
+
+    def _end(self, s: _Stream, error: str | None = None, exc: BaseException | None = None) -> None:
+        if exc is not None and not isinstance(exc, ZooError):
+            log.error("%s: stream failed", self.name, exc_info=exc)
+        s.publish(final=True, error=error)
+        self._inflight.leave()
+
+
+class Scheduler:
+    """All models' queues and stream engines of one process (``scheduler()`` is the shared one)."""
+
+    def __init__(self, load: Callable[[Any, str | None], Any], device_type: str = "cpu"):
+        self._load = load  # (task, checkpoint) -> Pipeline
+        self.slots = DeviceSlots(settings.device_slots(device_type))
+        self.inflight = _Inflight()
+        self._queues: dict[tuple, ModelQueue | StreamEngine] = {}
+        self._lock = threading.Lock()
+
+    def _for(self, task, checkpoint: str | None, kind):
+        key = (task.name, checkpoint or "", kind.__name__)
+        with self._lock:
+            if key not in self._queues:
+                name = f"{task.name}:{checkpoint or 'default'}"
+                self._queues[key] = kind(name, task, lambda: self._load(task, checkpoint), self.slots, self.inflight)
+            return self._queues[key]
+
+    def submit(self, task, checkpoint: str | None, input: Any, params: dict) -> concurrent.futures.Future:
+        """A future of the result dict (``{"error": message}`` when the request failed); raises
+        ``InputError`` at once when the request itself is unusable."""
+        if self.inflight.closing:
+            raise ClosingError("the server is restarting and takes no new requests; try again in a minute")
+        return self._for(task, checkpoint, ModelQueue).submit(input, params)
+
+    def predict(self, task, checkpoint: str | None, input: Any, params: dict) -> dict:
+        try:
+            return self.submit(task, checkpoint, input, params).result()
+        except ZooError as exc:
+            return {"error": str(exc)}
+
+    def stream(self, task, checkpoint: str | None, input: Any, params: dict) -> Iterator[dict]:
+        """Growing results; raises ``ZooError`` for a bad request or a failure (closing the
+        iterator frees the stream at the next step)."""
+        if self.inflight.closing:
+            raise ClosingError("the server is restarting and takes no new requests; try again in a minute")
+        if not getattr(task, "batches_streams", False):
+            return self._stream_alone(task, checkpoint, input, params)
+        return self._for(task, checkpoint, StreamEngine).open(input, params)
+
+    def _stream_alone(self, task, checkpoint, input, params) -> Iterator[dict]:
+        """A streaming task without sequences: its generator runs in the caller's thread, one
+        slot held per update."""
+        params = task.coerce_params(params)
+        task.validate(input)
+        self.inflight.enter()
+        try:
+            steps = self._load(task, checkpoint).stream(input, **params)
+            while True:
+                with self.slots:
+                    result = next(steps, None)
+                if result is None:
+                    return
+                yield result
+        finally:
+            self.inflight.leave()
+
+    def drain(self, timeout: float) -> bool:
+        """Refuse new work and wait (at most ``timeout`` s) for what is in flight; True if all finished."""
+        self.inflight.closing = True
+        return self.inflight.wait_idle(timeout)
+
+
+_shared: Scheduler | None = None
+_shared_lock = threading.Lock()
+
+
+def scheduler() -> Scheduler:
+    """The process's scheduler, loading pipelines with ``zoo.pipelines.pipeline``."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            from .devices import resolve_device
+            from .pipelines import pipeline
+
+            _shared = Scheduler(lambda task, ckpt: pipeline(task, checkpoint=ckpt or None, device=None),
+                                resolve_device(None).type)
+        return _shared
+
+
+__all__ = ["BusyError", "ClosingError", "DeviceSlots", "InputError", "ModelQueue", "Scheduler", "StreamEngine",
+           "error_message", "scheduler"]

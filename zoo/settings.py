@@ -1,0 +1,117 @@
+"""Settings read from the environment, at call time (tests and a Space change them between calls).
+
+One parser per kind: ``flag`` (1/0, true/false, yes/no), ``whole`` (an integer with a floor) and
+``seconds``. A bad value is a ``SettingsError`` naming the variable and what would work; nothing
+here raises ``SystemExit``.
+"""
+from __future__ import annotations
+
+import os
+
+from .errors import ZooError
+
+
+class SettingsError(ZooError):
+    """An environment variable holds a value the zoo cannot use."""
+
+
+_TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no", "")
+
+
+def flag(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    low = raw.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise SettingsError(f"{name}={raw!r}: use 1/0, true/false or yes/no")
+
+
+def whole(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise SettingsError(f"{name}={raw!r}: expected a whole number >= {minimum}")
+    return value
+
+
+def seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise SettingsError(f"{name}={raw!r}: expected a number of seconds >= 0")
+    return value
+
+
+# -- serving (see zoo.scheduler and zoo.app) -------------------------------------------------------
+
+def max_batch_size() -> int:
+    """Requests of one model answered together in one forward pass."""
+    return whole("ZOO_MAX_BATCH_SIZE", 32)
+
+
+def max_streams() -> int:
+    """Streams of one model advanced together, one step for all (more wait to join)."""
+    return whole("ZOO_MAX_STREAMS", 16)
+
+
+def max_waiting() -> int:
+    """Requests waiting for one model beyond which new ones are refused as busy (bounded memory)."""
+    return whole("ZOO_MAX_WAITING", 256)
+
+
+def torch_threads() -> int:
+    """Intra-op threads for torch. One by measurement (BENCHMARKS.md, serving): with two, every op
+    waits for the slower thread, and one busy process beside the app cuts speed to a quarter;
+    requests of different models use the other cores."""
+    return whole("ZOO_TORCH_THREADS", 1)
+
+
+def device_slots(device_type: str) -> int:
+    """Batches (or stream steps) running on the model device at once, across all models: the
+    CPU cores, or one on a GPU (kernels of two models would only queue behind each other)."""
+    return whole("ZOO_DEVICE_SLOTS", (os.cpu_count() or 1) if device_type == "cpu" else 1)
+
+
+def max_upload_mb() -> int:
+    return whole("ZOO_MAX_UPLOAD_MB", 20)
+
+
+def max_sessions() -> int:
+    """Browser sessions whose state Gradio keeps (each holds its last inputs and outputs)."""
+    return whole("ZOO_MAX_SESSIONS", 200)
+
+
+def drain_seconds() -> float:
+    """On SIGTERM, how long requests in flight may take to finish before the app exits."""
+    return seconds("ZOO_DRAIN_SECONDS", 20.0)
+
+
+def hub_retry_seconds() -> float:
+    """After a Hub failure, how long the zoo answers from what it has without asking again."""
+    return seconds("ZOO_HUB_RETRY_SECONDS", 300.0)
+
+
+def preload() -> bool:
+    return flag("ZOO_PRELOAD")
+
+
+def strict_plugins() -> bool:
+    return flag("ZOO_STRICT_PLUGINS")
+
+
+def log_level(default: str = "INFO") -> str:
+    return (os.environ.get("ZOO_LOG_LEVEL") or default).strip().upper()
