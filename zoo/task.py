@@ -18,6 +18,20 @@ REQUIRED_ATTRIBUTES = ("name", "title", "description")
 REQUIRED_METHODS = ("build_model", "load_preprocessor", "predict_batch", "build_tab")
 
 
+def check_text(value: Any, what: str = "the text") -> str:
+    """``value`` if it is text every component can read, else an ``InputError`` saying why: a
+    number, list or dict is refused (never silently turned into its ``str()``), and so is text
+    that is not valid Unicode (a lone surrogate such as ``"\\ud800"``: tokenizers and JSON fail on it)."""
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be text (a string), got {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"{what} holds an invalid character at position {exc.start} "
+                         f"(U+{ord(value[exc.start]):04X}, half of a UTF-16 pair); send valid UTF-8 text") from None
+    return value
+
+
 @dataclasses.dataclass(frozen=True)
 class Checkpoint:
     """A checkpoint is a Hugging Face model repo at a pinned revision.

@@ -5,7 +5,7 @@ import random
 from pathlib import Path
 
 from zoo import Checkpoint, InputError, Param, Tab, Task
-from zoo.task import StreamSequence, stream_sequence
+from zoo.task import StreamSequence, check_text, stream_sequence
 
 from . import generate
 from .model import CharLSTM
@@ -75,8 +75,7 @@ class ChargenTask(Task):
         return CharVocab.load(folder)
 
     def validate(self, input) -> None:
-        if not isinstance(input, str):
-            raise InputError(f"the prime must be text (str), got {type(input).__name__}")
+        check_text(input, "the prime")
 
     def _prepare(self, pipe, prime: str, params: dict) -> tuple[list[int], dict, list[str]]:
         notices = []

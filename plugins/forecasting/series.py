@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from zoo import InputError
+from zoo.task import check_text
 
 MAX_VALUES = 1_000_000
 MAX_CSV_BYTES = 64 * 1024 * 1024
@@ -76,6 +77,7 @@ def parse_text(text: str) -> list[float]:
 def check_type(x) -> None:
     """Cheap checks before any parsing (the app runs them before queueing)."""
     if isinstance(x, str):
+        check_text(x, "the series text")
         if not x.strip():
             raise InputError("the series is empty: paste numbers, give a list, or upload a CSV")
         if len(x) > MAX_CSV_BYTES:
@@ -87,6 +89,10 @@ def check_type(x) -> None:
         if "csv" in x:
             if not isinstance(x["csv"], (str, bytes)):
                 raise InputError(f"'csv' must be CSV text, got {type(x['csv']).__name__}")
+            if isinstance(x["csv"], str):
+                check_text(x["csv"], "the CSV")
+            if x.get("column") is not None and not isinstance(x["column"], str):
+                raise InputError(f"'column' must be a column name (a string), got {type(x['column']).__name__}")
             if len(x["csv"]) > MAX_CSV_BYTES:
                 raise InputError(f"the CSV is {len(x['csv']):,} bytes; at most {MAX_CSV_BYTES:,} are read")
         elif "values" in x:
@@ -167,9 +173,14 @@ def _parse_dates(col, whole: bool = True):
     text = col.astype(str)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parsed = pd.to_datetime(text, errors="coerce")
-        if parsed.isna().mean() > 0.1 and (len(text) <= 100_000 or not whole):
-            parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        try:
+            parsed = pd.to_datetime(text, errors="coerce")
+            if parsed.isna().mean() > 0.1 and (len(text) <= 100_000 or not whole):
+                parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        except ValueError:  # mixed UTC offsets (an hourly export across a daylight saving change)
+            parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(None)  # UTC wall time: evenly spaced across the change
     return parsed
 
 

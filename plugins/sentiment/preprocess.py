@@ -9,6 +9,7 @@ from pathlib import Path
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 
 from zoo.errors import InputError
+from zoo.task import check_text
 
 PAD, UNK = "[PAD]", "[UNK]"
 TOKENIZER_FILE = "tokenizer.json"
@@ -85,8 +86,7 @@ class SentimentPreprocessor:
 
     @staticmethod
     def validate(text) -> None:
-        if not isinstance(text, str):
-            raise InputError(f"sentiment input must be text (str), got {type(text).__name__}")
+        check_text(text, "sentiment input")
         if not text.strip():
             raise InputError("the text is empty: type a sentence, e.g. 'A moving, beautifully acted film.'")
         if not clean_text(text).strip():

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from zoo import Checkpoint, InputError, Param, Tab, Task, View
+from zoo.task import check_text
 
 from .decode import beam_search
 from .model import Seq2Seq
@@ -57,8 +58,7 @@ class TranslationTask(Task):
         return TranslationPreprocessor.load(folder, config.get("preprocessor", {}))
 
     def validate(self, input) -> None:
-        if not isinstance(input, str):
-            raise InputError(f"the text must be a string, got {type(input).__name__}")
+        check_text(input, "the text")
         if not input.strip():
             raise InputError("the text is empty: type an English sentence to translate")
         if not _WORD.search(input[:MAX_CHARS]):
