@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from zoo import Checkpoint, InputError, Param, Tab, Task
+from zoo import Checkpoint, Param, Tab, Task
 from zoo.task import StreamSequence, check_text, stream_sequence
 
 from . import generate
