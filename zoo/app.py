@@ -82,8 +82,15 @@ def make_stream_fn(task: Task, tab):
             input, params, checkpoint = _request(task, tab, values)
             stream = scheduler().stream(task, checkpoint, input, params)
             try:
+                last = None
                 for result in stream:
-                    yield _outputs(tab, result)
+                    if last is not None:
+                        # Gradio sends a growing text as appended pieces, but a JSON value whole
+                        # every time: the result and notices come with the last update only.
+                        yield (*_outputs(tab, last)[:-2], gr.skip(), gr.skip())
+                    last = result
+                if last is not None:
+                    yield _outputs(tab, last)
             finally:
                 stream.close()
         except Exception as exc:  # bad input, or a checkpoint or device problem: say what
@@ -92,6 +99,31 @@ def make_stream_fn(task: Task, tab):
             raise gr.Error(public(error_message(exc))) from None
 
     return run
+
+
+def _guard_inputs(gr, components: list) -> None:
+    """Refuse a value of the wrong type with a message naming the input, before the zoo sees it:
+    Gradio turns a number sent to a text box into its ``str()``, and reports a string sent to a
+    slider only as an unnamed server error."""
+    for comp in components:
+        label = str(getattr(comp, "label", None) or type(comp).__name__.lower())
+        kind = "text" if isinstance(comp, gr.Textbox) else "number" if isinstance(comp, (gr.Number, gr.Slider)) else None
+        original = comp.preprocess
+
+        def preprocess(payload, _orig=original, _label=label, _kind=kind):
+            if payload is not None and _kind == "text" and not isinstance(payload, str):
+                raise gr.Error(f"{_label!r} must be text (a string), got {type(payload).__name__}")
+            if payload is not None and _kind == "number" and (
+                    isinstance(payload, bool) or not isinstance(payload, (int, float))):
+                raise gr.Error(f"{_label!r} must be a number, got {type(payload).__name__} {str(payload)[:40]!r}")
+            try:
+                return _orig(payload)
+            except gr.Error:
+                raise
+            except Exception as exc:
+                raise gr.Error(f"{_label!r}: this value cannot be used ({type(exc).__name__})") from None
+
+        comp.preprocess = preprocess
 
 
 def _api_names(components: list, taken: set[str]) -> list[str]:
@@ -146,6 +178,7 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
         raw = gr.JSON(label="result", elem_id=f"{task.name}-json")
     inputs = [*tab.inputs, checkpoint]
     outputs = [*tab.outputs, raw, notice]
+    _guard_inputs(gr, inputs)
     # Button, Enter in a one-line box or Shift+Enter in a multi-line one, and a new checkpoint
     # all run the model, so what is shown always answers what is in the inputs.
     triggers = [checkpoint.change]
@@ -170,6 +203,7 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
         tab.stop.click(fn=None, cancels=events, queue=False)
 
 
+_VIEW_SLOTS = threading.BoundedSemaphore(2)  # redraws at once, across all views and sessions
 MAX_VIEW_RESULT_BYTES = 2_000_000  # a result the page shows is far smaller; anything bigger was made up
 
 
@@ -180,6 +214,8 @@ def _wire_view(view, raw, task_name: str) -> None:
     import json
 
     def redraw(result, *values):
+        if not _VIEW_SLOTS.acquire(timeout=5):  # Gradio's limits do not cover /run calls: ours do
+            return (None,) * len(view.outputs) if len(view.outputs) > 1 else None
         try:
             if not isinstance(result, dict) or "error" in result:
                 out = tuple(None for _ in view.outputs)
@@ -190,6 +226,8 @@ def _wire_view(view, raw, task_name: str) -> None:
         except Exception as exc:
             out = tuple(None for _ in view.outputs)
             log.info("%s: view not drawn: %s", task_name, exc)
+        finally:
+            _VIEW_SLOTS.release()
         return out[0] if len(out) == 1 else out  # Gradio takes one output's value bare
 
     for control in view.controls:
@@ -257,7 +295,9 @@ def main() -> None:
 
 def launch_options() -> dict:
     """What every launch of the app passes: bounded uploads and threads."""
-    return dict(max_file_size=f"{settings.max_upload_mb()}mb", max_threads=4 * EVENT_CONCURRENCY)
+    return dict(max_file_size=f"{settings.max_upload_mb()}mb", max_threads=4 * EVENT_CONCURRENCY,
+                # Gradio keeps each session's last inputs and outputs; bound how many sessions.
+                state_session_capacity=settings.max_sessions(), show_error=False)
 
 
 def _drain_on_sigterm(demo) -> None:
@@ -268,13 +308,20 @@ def _drain_on_sigterm(demo) -> None:
     from .scheduler import scheduler
 
     def handle(signum, frame):
-        sched = scheduler()
-        n, limit = sched.inflight.count, settings.drain_seconds()
-        log.warning("SIGTERM: taking no new requests; waiting up to %.0f s for %d in flight", limit, n)
-        finished = sched.drain(limit)
+        sched, limit = scheduler(), settings.drain_seconds()
+        queue = getattr(demo, "_queue", None)  # Gradio has no drain: a full queue refuses new jobs
+        waiting = lambda: (len(queue) + queue.get_active_worker_count()) if queue is not None else 0  # noqa: E731
+        log.warning("SIGTERM: taking no new requests; waiting up to %.0f s for %d in flight", limit,
+                    max(waiting(), sched.inflight.count))
+        if queue is not None:
+            queue.max_size = 0
+        deadline = time.monotonic() + limit
+        while waiting() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        finished = sched.drain(max(0.0, deadline - time.monotonic())) and not waiting()
         time.sleep(0.5)  # the last answers are still on their way to the clients
         log.warning("SIGTERM: %s; exiting", "all requests finished" if finished
-                    else f"{sched.inflight.count} request(s) still running after {limit:.0f} s")
+                    else f"{max(waiting(), sched.inflight.count)} request(s) still running after {limit:.0f} s")
         try:
             demo.close()
         finally:

@@ -92,8 +92,8 @@ def cmd_eval(args) -> int:
 
 
 def cmd_bench_all(args) -> int:
-    """``zoo bench [TASK ...|app]``: each task's benchmark; ``app`` (or no names) adds the
-    app's cold start."""
+    """``zoo bench [TASK ...|app|serve]``: each task's benchmark; ``app`` (or no names) adds the
+    app's cold start; ``serve`` runs the app under many clients (``zoo.servebench``)."""
     reg = _registry()
     names = args.tasks or [*reg.tasks, "app"]
     results = {}
@@ -102,6 +102,11 @@ def cmd_bench_all(args) -> int:
             from .coldstart import measure
 
             results["app_cold_start"] = measure({t.name: (t.examples()[0],) for t in reg.tasks.values() if t.examples()})
+            continue
+        if name == "serve":  # the app under many clients (zoo/servebench.py); only when named
+            from .servebench import main as serve_bench
+
+            results["serve"] = serve_bench(args.rest)
             continue
         task = _task(name)
         try:

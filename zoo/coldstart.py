@@ -26,6 +26,13 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def start_app(env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[str]:
     """Run ``python app.py`` on a free port; yield its URL once it answers; stop it after."""
+    with app_process(env, timeout) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def app_process(env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``start_app``, yielding the URL and the process (to read its memory, or signal it)."""
     port = _free_port()
     full_env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1",
                 "GRADIO_SERVER_PORT": str(port), **(env or {})}
@@ -42,7 +49,7 @@ def start_app(env: dict[str, str] | None = None, timeout: float = 120) -> Iterat
                 if proc.poll() is not None or time.perf_counter() - started > timeout:
                     raise RuntimeError(f"app.py did not start within {timeout} s")
                 time.sleep(0.05)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 
-from zoo import InputError, Tab
+from zoo import InputError, Tab, settings
 
 from . import series as S
 
 NONE = "(none)"
 FREQUENCY_CHOICES = ["infer", *S.FREQUENCIES, "none"]
+HEAD_BYTES = 256 * 1024  # what the column list reads of an upload
 
 
 def sample_names() -> list[str]:
@@ -60,7 +61,7 @@ def build(gr, task) -> Tab:
             gr.Markdown("The series: pasted numbers when there are some, else the uploaded CSV, else the sample.")
             sample = gr.Dropdown([NONE, *sample_names()], value="AirPassengers", label="sample",
                                  elem_id="forecasting-sample")
-            upload = gr.File(label="CSV file (a date column and value columns)",
+            upload = gr.File(label=f"CSV file (a date column and value columns; at most {settings.max_upload_mb()} MB)",
                              file_types=[".csv", ".tsv", ".txt"], elem_id="forecasting-upload")
             column = gr.Dropdown([], value=None, label="column", info="which value column of the CSV",
                                  allow_custom_value=True, elem_id="forecasting-column")
@@ -83,9 +84,11 @@ def build(gr, task) -> Tab:
     def columns_of(path):
         if not path:
             return gr.update(choices=[], value=None)
-        try:
-            names = S.value_columns(read_upload(path))
-        except InputError:
+        try:  # the first rows name the columns: a bounded read, however large the file
+            with open(path, "rb") as f:
+                head = f.read(HEAD_BYTES)
+            names = S.value_columns(head[: head.rfind(b"\n") + 1] or head)
+        except Exception:  # unreadable: the forecast itself says why
             names = []
         return gr.update(choices=names, value=names[0] if names else None)
 

@@ -1,0 +1,376 @@
+"""``python -m zoo bench serve [-- options]``: the app under many visitors, through its HTTP API.
+
+Each scenario starts ``python app.py`` in a child process and drives it with ``gradio_client``
+clients in threads; every answer is checked against the same request answered alone (first, on
+the idle app), and every figure is printed beside its baseline from the same run:
+
+- ``mixed``: N clients over all four tasks for S seconds: p50/p99 per task, errors, mix-ups, and
+  the app's resident memory over time (growth after the first minute);
+- ``poison``: good requests beside a client sending bad ones, for each kind of bad request
+  (a value not in a dropdown, a slider out of range, a wrong type, a file never uploaded, a lone
+  surrogate, CSV dates with mixed UTC offsets, a list as a column name): how many good ones failed;
+- ``stall``: a sentiment request's p50 on the idle app, and while one client generates 10,000
+  characters;
+- ``streams``: one chargen stream alone, then 8 at once (same seeds): speed per stream and texts;
+- ``threads``: each task's speed in a fresh process with 1 and with 2 torch threads, quiet, beside
+  one busy process, and beside three (``--busy``), as ratios to its quiet speed.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import datetime
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .coldstart import app_process
+
+SCENARIOS = ("poison", "stall", "streams", "mixed", "threads")
+
+
+# -- requests ----------------------------------------------------------------------------------------
+
+def _requests() -> dict[str, list[tuple]]:
+    """Good requests per task, as positional API arguments (the last is the checkpoint)."""
+    forecast = lambda sample, horizon, holdout: (sample, None, None, "infer", "", horizon, 80, holdout, "m3-monthly")  # noqa: E731
+    return {
+        "sentiment": [(t, "rt-bilstm-minilm") for t in (
+            "A joyous, beautifully made film.", "A boring, clumsy mess that wastes its cast.",
+            "Not the best, but the actors carry it.", "I wanted to like it; I did not.")],
+        "translation": [(t, 5, 1.0, 200, "en-es") for t in (
+            "In the beginning God created the heaven and the earth.",
+            "And the king said unto his servants, Go and bring me bread.",
+            "The fear of the LORD is the beginning of knowledge.")],
+        "forecasting": [forecast("AirPassengers", 12, False), forecast("AirPassengers", 6, True),
+                        forecast("co2", 12, False)],
+        "chargen": [(p, 200, 0.8, 0, 1.0, seed, "", "kjv") for p, seed in (
+            ("In the beginning", 1), ("And the LORD said unto Moses,", 2), ("Blessed are", 3))],
+    }
+
+
+def _call(client, task: str, args: tuple) -> dict:
+    """The JSON result of one request (the second-to-last output); a failure as {"error": ...}."""
+    try:
+        if task == "chargen":
+            out = client.submit(*args, api_name="/chargen").result()
+        else:
+            out = client.predict(*args, api_name=f"/{task}")
+        return out[-2] if isinstance(out[-2], dict) else {"error": f"unexpected output {out[-2]!r}"}
+    except Exception as exc:  # gradio_client raises the app's gr.Error and Gradio's own checks
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def raw_call(url: str, task: str, args: tuple, timeout: float = 60) -> dict:
+    """One request over plain HTTP (``/gradio_api/call``), for what gradio_client cannot send (a
+    lone surrogate: JSON escapes it, httpx would refuse to encode it)."""
+    import json
+    import urllib.request
+
+    body = json.dumps({"data": list(args)}).encode()
+    req = urllib.request.Request(f"{url}gradio_api/call/{task}", data=body, headers={"content-type": "application/json"})
+    try:
+        event_id = json.loads(urllib.request.urlopen(req, timeout=timeout).read())["event_id"]
+        stream = urllib.request.urlopen(f"{url}gradio_api/call/{task}/{event_id}", timeout=timeout).read().decode()
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    event, data = None, None
+    for line in stream.splitlines():
+        if line.startswith("event:"):
+            event = line.split(":", 1)[1].strip()
+        elif line.startswith("data:"):
+            data = line.split(":", 1)[1].strip()
+    if event != "complete":
+        return {"error": f"{event}: {data}"}
+    out = json.loads(data)
+    return out[-2] if isinstance(out, list) and len(out) >= 2 and isinstance(out[-2], dict) else {"error": repr(out)[:200]}
+
+
+def same(a, b, tol: float = 1e-4) -> bool:
+    """Equal results, floats within ``tol`` (relative; batching may change the last bits)."""
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return math.isclose(float(a), float(b), rel_tol=tol, abs_tol=tol)
+        except (TypeError, ValueError):
+            return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k], tol) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y, tol) for x, y in zip(a, b))
+    return a == b
+
+
+def _client(url: str):
+    from gradio_client import Client
+
+    return Client(url, verbose=False)
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p / 100 * len(values)))] if values else float("nan")
+
+
+@contextlib.contextmanager
+def busy(n: int):
+    """``n`` processes that only burn CPU (``python -c "while True: pass"``)."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
+def _references(url: str) -> dict[tuple, dict]:
+    client = _client(url)
+    return {(task, args): _call(client, task, args) for task, rows in _requests().items() for args in rows}
+
+
+# -- scenarios -----------------------------------------------------------------------------------------
+
+def mixed(url: str, pid: int, clients: int, seconds: float) -> dict:
+    """N clients, each cycling through every task's requests, for ``seconds``."""
+    refs = _references(url)
+    jobs = [(task, args) for task, rows in _requests().items() for args in rows]
+    lat: dict[str, list[float]] = {t: [] for t in _requests()}
+    errors: dict[str, int] = {t: 0 for t in _requests()}
+    mixups: dict[str, int] = {t: 0 for t in _requests()}
+    rss: list[tuple[float, float]] = []
+    stop = threading.Event()
+    started = time.perf_counter()
+
+    def sample_rss():
+        while not stop.is_set():
+            rss.append((round(time.perf_counter() - started, 1), round(_rss_mb(pid), 1)))
+            stop.wait(1.0)
+
+    def client_loop(k: int):
+        client = _client(url)
+        i = k
+        while time.perf_counter() - started < seconds:
+            task, args = jobs[i % len(jobs)]
+            i += 1
+            t0 = time.perf_counter()
+            result = _call(client, task, args)
+            lat[task].append(time.perf_counter() - t0)
+            if "error" in result:
+                errors[task] += 1
+            elif not same(result, refs[(task, args)]):
+                mixups[task] += 1
+
+    sampler = threading.Thread(target=sample_rss, daemon=True)
+    sampler.start()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client_loop, range(clients)))
+    stop.set()
+    sampler.join()
+    after_minute = [m for t, m in rss if t >= 60] or [m for _, m in rss]
+    return {
+        "clients": clients, "seconds": seconds,
+        "requests": {t: len(v) for t, v in lat.items()}, "errors": errors, "mixups": mixups,
+        "p50_s": {t: round(_pct(v, 50), 3) for t, v in lat.items()},
+        "p99_s": {t: round(_pct(v, 99), 3) for t, v in lat.items()},
+        "rss_mb": {"start": rss[0][1] if rss else None, "at_60s": after_minute[0] if after_minute else None,
+                   "end": rss[-1][1] if rss else None, "max": max(m for _, m in rss) if rss else None,
+                   "growth_after_60s": round(after_minute[-1] - after_minute[0], 1) if after_minute else None,
+                   "every_30s": [m for t, m in rss][::30]},
+    }
+
+
+def _bad_requests(tmp: Path) -> dict[str, tuple[str, tuple]]:
+    from gradio_client import handle_file
+
+    mixed_tz = tmp / "dst.csv"
+    hours = [f"2024-03-31 0{h}:00:00+01:00" for h in range(0, 2)] + [f"2024-03-31 {h:02d}:00:00+02:00" for h in range(3, 40 % 24)]
+    mixed_tz.write_text("time,load\n" + "\n".join(f"{d},{100 + i % 7}" for i, d in enumerate(hours * 3)) + "\n")
+    return {
+        "checkpoint not in the dropdown": ("sentiment", ("good film", "nope")),
+        "slider out of range": ("translation", ("Go now.", 50, 1.0, 200, "en-es")),
+        "wrong type for a number": ("translation", ("Go now.", "five", 1.0, 200, "en-es")),
+        "number sent as text": ("sentiment", (12345, "rt-bilstm-minilm")),
+        "lone surrogate in text": ("translation", ("Go \ud800 now.", 5, 1.0, 200, "en-es")),
+        "file never uploaded": ("forecasting", ("(none)", {"path": "/tmp/never-uploaded.csv", "meta": {"_type": "gradio.FileData"}},
+                                                None, "infer", "", 12, 80, False, "m3-monthly")),
+        "CSV dates with mixed UTC offsets": ("forecasting", ("(none)", handle_file(str(mixed_tz)), None, "infer", "", 6,
+                                                             80, False, "m3-monthly")),
+        "column sent as a list": ("forecasting", ("(none)", handle_file(str(mixed_tz)), ["load"], "infer", "", 6, 80,
+                                                  False, "m3-monthly")),
+        "stream with top_k out of range": ("chargen", ("In the", 50, 0.8, 5000, 1.0, 1, "", "kjv")),
+    }
+
+
+def poison(url: str, seconds: float = 5.0, good_clients: int = 8) -> dict:
+    """For each kind of bad request: good requests of the same task from ``good_clients`` clients
+    while one client keeps sending the bad one."""
+    refs = _references(url)
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (task, bad_args) in _bad_requests(Path(tmp)).items():
+            raw = "surrogate" in name
+            good_args = _requests()[task][0]
+            counts = {"good": 0, "good_failed": 0, "good_mixed_up": 0, "bad": 0, "bad_refused": 0}
+            messages = set()
+            lock = threading.Lock()
+            until = time.perf_counter() + seconds
+
+            def good_loop(_):
+                client = _client(url)
+                while time.perf_counter() < until:
+                    r = _call(client, task, good_args)
+                    with lock:
+                        counts["good"] += 1
+                        counts["good_failed"] += "error" in r
+                        counts["good_mixed_up"] += "error" not in r and not same(r, refs[(task, good_args)])
+
+            def bad_loop(_):
+                client = _client(url)
+                while time.perf_counter() < until:
+                    r = raw_call(url, task, bad_args) if raw else _call(client, task, bad_args)
+                    with lock:
+                        counts["bad"] += 1
+                        counts["bad_refused"] += "error" in r
+                        messages.add(str(r.get("error", "answered"))[:160])
+
+            with concurrent.futures.ThreadPoolExecutor(good_clients + 1) as pool:
+                list(pool.map(lambda k: bad_loop(k) if k == 0 else good_loop(k), range(good_clients + 1)))
+            out[name] = {**counts, "bad_answers": sorted(messages)[:3]}
+    return out
+
+
+def stall(url: str, samples: int = 40) -> dict:
+    """Sentiment latency on the idle app, then while another client generates 10,000 characters."""
+    client = _client(url)
+    args = _requests()["sentiment"][0]
+    _call(client, "sentiment", args)
+
+    def run(n):
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            _call(client, "sentiment", args)
+            times.append(time.perf_counter() - t0)
+            time.sleep(0.05)
+        return times
+
+    idle = run(samples)
+    long_client = _client(url)
+    job = long_client.submit("In the beginning", 10_000, 0.8, 0, 1.0, 7, "", "kjv", api_name="/chargen")
+    time.sleep(1.0)
+    loaded = run(samples)
+    still_running = not job.done()
+    job.result()
+    return {"sentiment_p50_idle_s": round(statistics.median(idle), 4),
+            "sentiment_p50_during_10k_generation_s": round(statistics.median(loaded), 4),
+            "ratio": round(statistics.median(loaded) / statistics.median(idle), 2),
+            "generation_still_running_at_end": still_running}
+
+
+def streams(url: str, n: int = 8, chars: int = 3000) -> dict:
+    """One stream alone, then ``n`` at once: speed per stream and whether each text is the lone one."""
+    def one(k: int) -> tuple[str, float]:
+        client = _client(url)
+        t0 = time.perf_counter()
+        out = client.submit(f"Verse {k}: And it came to pass", chars, 0.8, 0, 1.0, 100 + k, "", "kjv",
+                            api_name="/chargen").result()
+        return out[-2]["text"], time.perf_counter() - t0
+
+    one(99)  # load the model
+    alone = [one(k) for k in range(n)]
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        together = list(pool.map(one, range(n)))
+    alone_rate = chars / statistics.median(t for _, t in alone)
+    together_rate = chars / statistics.median(t for _, t in together)
+    return {"streams": n, "chars": chars, "alone_chars_per_s": round(alone_rate),
+            "each_of_n_chars_per_s": round(together_rate),
+            "per_stream_ratio": round(together_rate / alone_rate, 2),
+            "throughput_ratio": round(n * together_rate / alone_rate, 2),
+            "same_texts": sum(a == b for (a, _), (b, _) in zip(alone, together))}
+
+
+_SPEED = r"""
+import json, sys, time, torch
+torch.set_num_threads(int(sys.argv[1]))
+import zoo
+from zoo.scheduler import Scheduler
+seconds = float(sys.argv[2])
+def rate(fn, unit):
+    fn(); n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        n += fn()
+    return n / (time.perf_counter() - t0)
+out = {}
+chargen = zoo.pipeline("chargen", device="cpu")
+out["chargen_chars_per_s"] = rate(lambda: len(chargen("In the beginning", max_new_chars=500, seed=1)["text"]) - 16, 1)
+sent = zoo.pipeline("sentiment", device="cpu")
+out["sentiment_requests_per_s"] = rate(lambda: (sent("A joyous, beautifully made film."), 1)[1], 1)
+tr = zoo.pipeline("translation", device="cpu")
+out["translation_requests_per_s"] = rate(lambda: (tr("And the king said unto his servants, Go and bring me bread."), 1)[1], 1)
+fc = zoo.pipeline("forecasting", device="cpu")
+air = fc.task.examples()[1]
+out["forecasting_requests_per_s"] = rate(lambda: (fc(air, compare=True), 1)[1], 1)
+print(json.dumps(out))
+"""
+
+
+def threads(seconds: float = 4.0, busy_counts=(0, 1, 3)) -> dict:
+    """Each task's speed in a fresh process per thread setting and load."""
+    import json
+
+    out = {}
+    for n_threads in (1, 2):
+        runs = {}
+        for n_busy in busy_counts:
+            with busy(n_busy):
+                proc = subprocess.run([sys.executable, "-c", _SPEED, str(n_threads), str(seconds)], capture_output=True,
+                                      text=True, check=True, env={**os.environ, "ZOO_DEVICE": "cpu"})
+            runs[n_busy] = json.loads(proc.stdout.strip().splitlines()[-1])
+        quiet = runs[busy_counts[0]]
+        out[f"{n_threads}_thread{'s' if n_threads > 1 else ''}"] = {
+            f"busy_{b}": {k: {"rate": round(v, 1), "of_quiet": round(v / quiet[k], 2)} for k, v in r.items()}
+            for b, r in runs.items()}
+    return out
+
+
+def main(argv: list[str]) -> dict:
+    p = argparse.ArgumentParser(prog="python -m zoo bench serve --")
+    p.add_argument("--scenario", action="append", choices=SCENARIOS,
+                   help="run only these (repeatable); default: all")
+    p.add_argument("--clients", type=int, default=8, help="clients in the mixed scenario")
+    p.add_argument("--seconds", type=float, default=90, help="length of the mixed scenario")
+    p.add_argument("--busy", type=int, default=0, help="busy processes beside the app during the mixed scenario")
+    args = p.parse_args(argv)
+    chosen = args.scenario or list(SCENARIOS)
+    out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+           "date": datetime.date.today().isoformat()}
+    needs_app = [s for s in chosen if s != "threads"]
+    if needs_app:
+        with app_process({"ZOO_DEVICE": os.environ.get("ZOO_DEVICE", "cpu")}) as (url, proc):
+            for name in needs_app:
+                t0 = time.perf_counter()
+                if name == "mixed":
+                    with busy(args.busy):
+                        out["mixed"] = {**mixed(url, proc.pid, args.clients, args.seconds), "busy_processes": args.busy}
+                else:
+                    out[name] = {"poison": poison, "stall": stall, "streams": streams}[name](url)
+                print(f"{name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if "threads" in chosen:
+        out["threads"] = threads()
+    return out
