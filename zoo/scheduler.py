@@ -235,6 +235,9 @@ class _StreamFailed(ZooError):
     pass
 
 
+UPDATES_PER_S = 40  # stream updates an engine sends per second, across its streams
+
+
 class StreamEngine:
     """Continuous batching of one model's streams (see the module docstring)."""
 
@@ -299,8 +302,10 @@ class StreamEngine:
                 for s in [s for s in active if s.closed]:  # Stop or disconnect: gone at this boundary
                     self._end(s)
                     active.remove(s)
+                # Updates cost the server as much as steps: at most about UPDATES_PER_S in all.
+                every = max(self.every_s, len(active) / UPDATES_PER_S)
                 for s in active:
-                    if s.seq is not None and s.seq.ready and now - s.sent >= self.every_s:
+                    if s.seq is not None and s.seq.ready and now - s.sent >= every:
                         s.sent = now
                         s.publish(pipe._noted(s.seq.result()))
 

@@ -271,19 +271,35 @@ def stall(url: str, samples: int = 40) -> dict:
         return times
 
     idle = run(samples)
-    long_client = _client(url)
-    job = long_client.submit("In the beginning", 10_000, 0.8, 0, 1.0, 7, "", "kjv", api_name="/chargen")
+    done, generations = threading.Event(), []
+
+    def generate():  # one client generating 10,000 characters, again and again until sampled
+        long_client = _client(url)
+        while not done.is_set():
+            t0 = time.perf_counter()
+            long_client.submit("In the beginning", 10_000, 0.8, 0, 1.0, 7, "", "kjv", api_name="/chargen").result()
+            generations.append(time.perf_counter() - t0)
+
+    worker = threading.Thread(target=generate)
+    worker.start()
     time.sleep(1.0)
     loaded = run(samples)
-    still_running = not job.done()
-    job.result()
+    done.set()
+    worker.join()
     return {"sentiment_p50_idle_s": round(statistics.median(idle), 4),
             "sentiment_p50_during_10k_generation_s": round(statistics.median(loaded), 4),
             "ratio": round(statistics.median(loaded) / statistics.median(idle), 2),
-            "generation_still_running_at_end": still_running}
+            "generations_of_10k_chars": len(generations),
+            "generation_s": round(statistics.median(generations), 2) if generations else None}
 
 
-def streams(url: str, n: int = 8, chars: int = 3000) -> dict:
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def streams(url: str, pid: int, n: int = 8, chars: int = 3000, rounds: int = 3) -> dict:
     """One stream alone, then ``n`` at once: speed per stream and whether each text is the lone one."""
     def one(k: int) -> tuple[str, float]:
         client = _client(url)
@@ -293,16 +309,30 @@ def streams(url: str, n: int = 8, chars: int = 3000) -> dict:
         return out[-2]["text"], time.perf_counter() - t0
 
     one(99)  # load the model
-    alone = [one(k) for k in range(n)]
-    with concurrent.futures.ThreadPoolExecutor(n) as pool:
-        together = list(pool.map(one, range(n)))
-    alone_rate = chars / statistics.median(t for _, t in alone)
-    together_rate = chars / statistics.median(t for _, t in together)
-    return {"streams": n, "chars": chars, "alone_chars_per_s": round(alone_rate),
-            "each_of_n_chars_per_s": round(together_rate),
-            "per_stream_ratio": round(together_rate / alone_rate, 2),
-            "throughput_ratio": round(n * together_rate / alone_rate, 2),
-            "same_texts": sum(a == b for (a, _), (b, _) in zip(alone, together))}
+    ratios, alone_rates, together_rates, same_texts = [], [], [], 0
+    cpu = {"alone": [0.0, 0.0, 0.0], "together": [0.0, 0.0, 0.0]}  # app CPU s, client CPU s, wall s
+    for _ in range(rounds):  # interleaved: both see the same machine (speed drifts within minutes)
+        c0, s0, w0 = time.process_time(), _cpu_s(pid), time.perf_counter()
+        alone = [one(k) for k in range(n)]
+        c1, s1, w1 = time.process_time(), _cpu_s(pid), time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(n) as pool:
+            together = list(pool.map(one, range(n)))
+        c2, s2, w2 = time.process_time(), _cpu_s(pid), time.perf_counter()
+        for phase, (a, b, c) in (("alone", (s1 - s0, c1 - c0, w1 - w0)), ("together", (s2 - s1, c2 - c1, w2 - w1))):
+            cpu[phase] = [x + y for x, y in zip(cpu[phase], (a, b, c))]
+        alone_rates.append(chars / statistics.median(t for _, t in alone))
+        together_rates.append(chars / statistics.median(t for _, t in together))
+        ratios.append(together_rates[-1] / alone_rates[-1])
+        same_texts += sum(a == b for (a, _), (b, _) in zip(alone, together))
+    return {"streams": n, "chars": chars, "rounds": rounds,
+            # cores busy in the app and in these clients (on the same machine) during each phase
+            "cores": {k: {"app": round(v[0] / v[2], 2), "clients": round(v[1] / v[2], 2)} for k, v in cpu.items()},
+            "alone_chars_per_s": [round(r) for r in alone_rates],
+            "each_of_n_chars_per_s": [round(r) for r in together_rates],
+            "per_stream_ratio": round(statistics.median(ratios), 2),
+            "per_stream_ratio_each_round": [round(r, 2) for r in ratios],
+            "throughput_ratio": round(n * statistics.median(ratios), 2),
+            "same_texts": f"{same_texts} of {n * rounds}"}
 
 
 _SPEED = r"""
@@ -369,7 +399,7 @@ def main(argv: list[str]) -> dict:
                     with busy(args.busy):
                         out["mixed"] = {**mixed(url, proc.pid, args.clients, args.seconds), "busy_processes": args.busy}
                 else:
-                    out[name] = {"poison": poison, "stall": stall, "streams": streams}[name](url)
+                    out[name] = streams(url, proc.pid) if name == "streams" else {"poison": poison, "stall": stall}[name](url)
                 print(f"{name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     if "threads" in chosen:
         out["threads"] = threads()
