@@ -52,9 +52,10 @@ class Pipeline:
             self.task.validate(item)
         if not inputs:
             return []
-        return [self._noted(r) for r in self.task.predict_batch(self, list(inputs), **params)]
+        return [self.with_notices(r) for r in self.task.predict_batch(self, list(inputs), **params)]
 
-    def _noted(self, result: dict) -> dict:
+    def with_notices(self, result: dict) -> dict:
+        """``result`` with this pipeline's own notices added (e.g. which copy of the weights serves)."""
         if self.notices and isinstance(result, dict):
             result = {**result, "notices": [*result.get("notices", []), *self.notices]}
         return result
@@ -71,7 +72,7 @@ class Pipeline:
                     result = next(steps)
                 except StopIteration:
                     return
-            yield self._noted(result)
+            yield self.with_notices(result)
 
     def save(self, folder: Path | str, card: str | None = None) -> Path:
         """Write this pipeline as a checkpoint folder (same files as the repo it came from)."""

@@ -147,16 +147,21 @@ class ModelQueue:
         while True:
             batch = self._take()
             try:
-                groups: dict[tuple, list[_Request]] = {}
-                for req in batch:
-                    groups.setdefault(tuple(sorted(req.params.items(), key=lambda kv: kv[0])), []).append(req)
-                for group in groups.values():
-                    self._answer(group)
+                self._run(batch)
+            except Exception:  # a bug here must not stop this model's worker (callers get an error below)
+                log.exception("%s: worker error", self.name)
             finally:
                 for req in batch:
                     if not req.future.done():  # never leave a caller hanging
                         req.future.set_result({"error": "the request was not answered; try again"})
                     self._inflight.leave()
+
+    def _run(self, batch: list[_Request]) -> None:
+        groups: dict[tuple, list[_Request]] = {}
+        for req in batch:
+            groups.setdefault(tuple(sorted(req.params.items(), key=lambda kv: kv[0])), []).append(req)
+        for group in groups.values():
+            self._answer(group)
 
     def _answer(self, group: list[_Request]) -> None:
         try:
@@ -191,6 +196,11 @@ class ModelQueue:
         if not isinstance(exc, ZooError):
             log.error("%s: request failed", self.name, exc_info=exc)
         req.future.set_result({"error": error_message(exc)})
+
+
+def _noted(pipe, result: dict) -> dict:
+    add = getattr(pipe, "with_notices", None)
+    return add(result) if add else result
 
 
 class _Stream:
@@ -264,50 +274,62 @@ class StreamEngine:
 
     def _work(self) -> None:
         active: list[_Stream] = []  # streams being prefilled or stepped, in arrival order
-        pipe, last_look = None, 0.0
+        state = {"pipe": None, "last_look": 0.0}
         while True:
-            if self._joining or not active:
-                with self._cond:
-                    self._cond.wait_for(lambda: self._joining or active)
-                    while self._joining and len(active) < settings.max_streams():
-                        active.append(self._joining.popleft())
-            if pipe is None:
-                try:
-                    pipe = self._load()
-                except Exception as exc:
-                    for s in active:
-                        self._end(s, error=error_message(exc))
-                    active = []
-                    continue
-            # Newcomers are prepared one bounded chunk at a time, between steps of the others.
-            for s in [s for s in active if s.seq is None or not s.seq.ready]:
-                try:
-                    with self._slots:
-                        if s.seq is None:
-                            s.seq = self.task.start_sequence(pipe, s.input, **s.params)
+            try:
+                self._turn(active, state)
+            except Exception as exc:  # a bug in the loop itself: end these streams, keep serving
+                log.exception("%s: stream engine error", self.name)
+                for s in list(active):
+                    self._end(s, error=error_message(exc))
+                active.clear()
+
+    def _turn(self, active: list[_Stream], state: dict) -> None:
+        """One step boundary: admit newcomers, prepare them, step the ready ones, publish."""
+        if self._joining or not active:
+            with self._cond:
+                self._cond.wait_for(lambda: self._joining or active)
+                while self._joining and len(active) < settings.max_streams():
+                    active.append(self._joining.popleft())
+        if state["pipe"] is None:
+            try:
+                state["pipe"] = self._load()
+            except Exception as exc:
+                for s in active:
+                    self._end(s, error=error_message(exc))
+                active.clear()
+                return
+        pipe = state["pipe"]
+        # Newcomers are prepared one bounded chunk at a time, between steps of the others.
+        for s in [s for s in active if s.seq is None or not s.seq.ready]:
+            try:
+                with self._slots:
+                    if s.seq is None:
+                        s.seq = self.task.start_sequence(pipe, s.input, **s.params)
+                    if not s.seq.ready:
                         s.seq.prefill()
-                except Exception as exc:
-                    self._end(s, error=error_message(exc), exc=exc)
-                    active.remove(s)
-            ready = [s for s in active if s.seq.ready and not s.seq.done]
-            if ready:
-                self._step(pipe, ready, active)
-            for s in [s for s in active if s.seq is not None and s.seq.done]:
-                s.publish(s.seq.result(), final=True)
+            except Exception as exc:
+                self._end(s, error=error_message(exc), exc=exc)
+                active.remove(s)
+        ready = [s for s in active if s.seq.ready and not s.seq.done]
+        if ready:
+            self._step(pipe, ready, active)
+        for s in [s for s in active if s.seq is not None and s.seq.done]:
+            s.publish(_noted(pipe, s.seq.result()), final=True)
+            self._end(s)
+            active.remove(s)
+        now = time.perf_counter()
+        if now - state["last_look"] >= 0.01:  # a few times per update interval, not every step
+            state["last_look"] = now
+            for s in [s for s in active if s.closed]:  # Stop or disconnect: gone at this boundary
                 self._end(s)
                 active.remove(s)
-            now = time.perf_counter()
-            if now - last_look >= 0.01:  # a few times per update interval, not every step
-                last_look = now
-                for s in [s for s in active if s.closed]:  # Stop or disconnect: gone at this boundary
-                    self._end(s)
-                    active.remove(s)
-                # Updates cost the server as much as steps: at most about UPDATES_PER_S in all.
-                every = max(self.every_s, len(active) / UPDATES_PER_S)
-                for s in active:
-                    if s.seq is not None and s.seq.ready and now - s.sent >= every:
-                        s.sent = now
-                        s.publish(pipe._noted(s.seq.result()))
+            # Updates cost the server as much as steps: at most about UPDATES_PER_S in all.
+            every = max(self.every_s, len(active) / UPDATES_PER_S)
+            for s in active:
+                if s.seq is not None and s.seq.ready and now - s.sent >= every:
+                    s.sent = now
+                    s.publish(_noted(pipe, s.seq.result()))
 
     def _step(self, pipe, ready: list[_Stream], active: list[_Stream]) -> None:
         self.step_sizes[len(ready)] += 1

@@ -51,7 +51,7 @@ def _requests() -> dict[str, list[tuple]]:
             "And the king said unto his servants, Go and bring me bread.",
             "The fear of the LORD is the beginning of knowledge.")],
         "forecasting": [forecast("AirPassengers", 12, False), forecast("AirPassengers", 6, True),
-                        forecast("co2", 12, False)],
+                        forecast("MaunaLoaCO2", 12, False)],
         "chargen": [(p, 200, 0.8, 0, 1.0, seed, "", "kjv") for p, seed in (
             ("In the beginning", 1), ("And the LORD said unto Moses,", 2), ("Blessed are", 3))],
     }
