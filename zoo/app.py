@@ -276,9 +276,39 @@ def preload(reg: Registry) -> None:
 
 def serve_settings() -> None:
     """Process-wide settings for serving, applied once at start (``python app.py``, a Space, tests)."""
+    import os
+
     import torch
 
     torch.set_num_threads(settings.torch_threads())
+    # Gradio keeps timing records of the last N events for its monitoring page (10,000 by default).
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "500")
+    _bound_malloc()
+
+
+_trimmer: threading.Thread | None = None
+
+
+def _bound_malloc() -> None:
+    """glibc gives every thread that allocates its own arena (up to 8 per core) and keeps freed
+    memory in them: many request threads make RSS creep. Fewer arenas, and freed memory handed back
+    to the system once a minute. Linux/glibc only; elsewhere nothing happens."""
+    global _trimmer
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        return
+    if _trimmer is None:
+        def trim():
+            while True:
+                time.sleep(60)
+                libc.malloc_trim(0)
+
+        _trimmer = threading.Thread(target=trim, name="zoo-malloc-trim", daemon=True)
+        _trimmer.start()
 
 
 def main() -> None:
