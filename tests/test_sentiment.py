@@ -72,3 +72,12 @@ def test_shipped_checkpoint_meets_the_quality_bar(sentiment):
     assert ev["split"] == "test" and ev["n"] > 1000
     assert ev["metrics"]["accuracy"] >= 0.78
     assert ev["metrics"]["accuracy"] > ev["baselines"]["vader"]["accuracy"] + 0.1
+
+
+def test_text_that_is_not_valid_unicode_or_not_text_is_refused_with_a_message(sentiment):
+    from zoo import InputError
+
+    with pytest.raises(InputError, match="invalid character at position 3 .U\\+D800"):
+        sentiment("Go \ud800 now.")
+    with pytest.raises(InputError, match="must be text .a string., got int"):
+        sentiment(12345)

@@ -289,3 +289,16 @@ def test_streams_send_the_result_json_with_the_last_update_only(app_url):
     assert len(updates) >= 2
     final = job.outputs()[-1]
     assert final[1]["text"] == final[0] and len(final[0]) == len("In the beginning") + 400
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU")
+def test_streams_on_one_cuda_device_are_batched_and_all_finish():
+    """The same engine serves a GPU: one device slot, streams stepped together (float step; texts
+    may differ in the last bits from a lone run there, so only lengths and batching are checked)."""
+    pipe = zoo.pipeline("chargen", device="cuda")
+    sched = Scheduler(lambda t, c: pipe, device_type="cuda")
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        outs = list(pool.map(lambda k: list(sched.stream(pipe.task, None, "And", dict(max_new_chars=200, seed=k)))[-1],
+                             range(6)))
+    assert all(len(o["text"]) == 203 for o in outs)
+    assert max(next(iter(sched._queues.values())).step_sizes) >= 2
