@@ -17,6 +17,7 @@ from typing import Iterator
 import torch
 
 from zoo.lstm_step import LSTMStep
+from zoo.task import StreamSequence
 
 NOISE_BLOCK = 256
 PREFILL_CHUNK = 512
@@ -59,11 +60,14 @@ class _Head:
                              self.weight_t.expand(rows, -1, -1)).squeeze(1)
 
 
-class Generation:
-    """One stream: ``num_samples`` continuations of one prime (rows of the batch)."""
+class Generation(StreamSequence):
+    """One stream: ``num_samples`` continuations of one prime (rows of the batch). ``result()``
+    is ``to_result(texts)`` (the task's result dict), or the texts themselves."""
 
     def __init__(self, model, vocab, prime_ids: list[int], *, max_new_chars: int, temperature: float, top_k: int,
-                 top_p: float, seed: int, num_samples: int, stop: str, step: LSTMStep | None = None):
+                 top_p: float, seed: int, num_samples: int, stop: str, step: LSTMStep | None = None,
+                 to_result=None):
+        self.to_result = to_result or (lambda texts: texts)
         self.model, self.vocab, self.stepper = model, vocab, step or model.stepper()
         self.device = model.head.weight.device
         self.max_new_chars, self.temperature, self.top_k, self.top_p = max_new_chars, temperature, top_k, top_p
@@ -71,6 +75,7 @@ class Generation:
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
         self.prime = torch.tensor(prime_ids, device=self.device).repeat(num_samples, 1)
         self.filtering = temperature > 0 and (0 < top_k < model.head.out_features or top_p < 1.0)
+        self.plain = temperature > 0 and not self.filtering  # the common case, sampled in one op for all
         self.read = 0  # prime characters read so far
         self.lstm_state = None
         self.hidden: torch.Tensor | None = None  # (rows, H): the top layer's last output
@@ -83,6 +88,9 @@ class Generation:
         self.ready = self.done = False
         self.batch: _Batch | None = None  # set while its state lives in a batch, at rows offset:offset+rows
         self.offset = 0
+
+    def result(self):
+        return self.to_result(list(self.texts))
 
     def unbatch(self) -> None:
         """Take this stream's rows out of the batch it was last stepped in (views, no copy)."""
@@ -118,9 +126,7 @@ class Generation:
         self.t += 1
         if len(self.pending) == DECODE_EVERY or self.t == self.max_new_chars:
             self._decode()
-        if self.t == self.max_new_chars or all(self.finished):
-            self._decode()
-            self.done = True
+            self.done = self.t == self.max_new_chars or all(self.finished)
 
     def _decode(self) -> None:
         for i, row in enumerate(zip(*self.pending)):
@@ -164,15 +170,15 @@ def advance(gens: list[Generation]) -> None:
     # Each stream picks its characters with its own temperature and filters (row-wise ops only).
     picks, plain, noise, start = [], [], [], 0
     for g in gens:
-        if g.temperature == 0:
-            picks.append(logits[start: start + g.rows].argmax(-1))
-        elif g.filtering:
-            part = filter_logits(logits[start: start + g.rows] / g.temperature, g.top_k, g.top_p)
-            picks.append((part + g._noise_row()).argmax(-1))
-        else:
+        if g.plain:
             picks.append(None)
             plain.append((g, start))
-            noise.append(g._noise_row())
+            noise.append(g.noise[g.t % NOISE_BLOCK] if g.t % NOISE_BLOCK else g._noise_row())
+        elif g.temperature == 0:
+            picks.append(logits[start: start + g.rows].argmax(-1))
+        else:
+            part = filter_logits(logits[start: start + g.rows] / g.temperature, g.top_k, g.top_p)
+            picks.append((part + g._noise_row()).argmax(-1))
         start += g.rows
     if plain:  # the common case: all such streams in one add and one argmax
         base = logits if len(plain) == len(gens) else torch.cat([logits[s: s + g.rows] for g, s in plain])

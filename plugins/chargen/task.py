@@ -5,7 +5,7 @@ import random
 from pathlib import Path
 
 from zoo import Checkpoint, Param, Tab, Task
-from zoo.task import StreamSequence, check_text, stream_sequence
+from zoo.task import check_text, stream_sequence
 
 from . import generate
 from .model import CharLSTM
@@ -19,27 +19,6 @@ MAX_NEW_CHARS = 10_000
 MAX_PRIME_CHARS = 20_000
 
 EXAMPLES = ["In the beginning", "And the LORD said unto Moses,", "def read_config(path):\n    "]
-
-
-class _Stream(StreamSequence):
-    """A generation as the framework's ``StreamSequence``."""
-
-    def __init__(self, gen: generate.Generation, to_result):
-        self.gen, self._to_result = gen, to_result
-
-    @property
-    def ready(self) -> bool:
-        return self.gen.ready
-
-    @property
-    def done(self) -> bool:
-        return self.gen.done
-
-    def prefill(self) -> bool:
-        return self.gen.prefill()
-
-    def result(self) -> dict:
-        return self._to_result(list(self.gen.texts))
 
 
 class ChargenTask(Task):
@@ -100,13 +79,13 @@ class ChargenTask(Task):
             out["notices"] = notices
         return out
 
-    def start_sequence(self, pipe, input: str, **params) -> "_Stream":
+    def start_sequence(self, pipe, input: str, **params) -> generate.Generation:
         ids, params, notices = self._prepare(pipe, input, params)
-        gen = generate.Generation(pipe.model, pipe.preprocessor, ids, **params)
-        return _Stream(gen, lambda texts: self._result(input, texts, params, notices))
+        return generate.Generation(pipe.model, pipe.preprocessor, ids,
+                                   to_result=lambda texts: self._result(input, texts, params, notices), **params)
 
     def step_sequences(self, pipe, seqs: list) -> None:
-        generate.advance([s.gen for s in seqs])
+        generate.advance(seqs)
 
     def stream(self, pipe, input: str, **params):
         return stream_sequence(self, pipe, input, params)
