@@ -279,8 +279,15 @@ def serve_settings() -> None:
     import os
 
     import torch
+    from threadpoolctl import threadpool_limits
 
+    # One thread per op, for torch and for numpy/scipy's BLAS alike (statsmodels' baselines): with
+    # two, every op waits for its slower thread, and one busy process beside the app cut the speed
+    # of each to a quarter or less (BENCHMARKS.md, serving). Requests of different models use the
+    # other cores. OpenBLAS libraries loaded later read the variable.
     torch.set_num_threads(settings.torch_threads())
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(settings.torch_threads()))
+    threadpool_limits(limits=settings.torch_threads(), user_api="blas")
     # Gradio keeps timing records of the last N events for its monitoring page (10,000 by default).
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "500")
     _bound_malloc()

@@ -12,6 +12,8 @@ the idle app), and every figure is printed beside its baseline from the same run
 - ``stall``: a sentiment request's p50 on the idle app, and while one client generates 10,000
   characters;
 - ``streams``: one chargen stream alone, then 8 at once (same seeds): speed per stream and texts;
+- ``engine``: the same in this process through ``zoo.scheduler`` alone (no HTTP, no clients
+  competing for the two cores);
 - ``threads``: each task's speed in a fresh process with 1 and with 2 torch threads, quiet, beside
   one busy process, and beside three (``--busy``), as ratios to its quiet speed.
 """
@@ -34,7 +36,7 @@ from pathlib import Path
 
 from .coldstart import app_process
 
-SCENARIOS = ("poison", "stall", "streams", "mixed", "threads")
+SCENARIOS = ("poison", "stall", "streams", "engine", "mixed", "threads")
 
 
 # -- requests ----------------------------------------------------------------------------------------
@@ -335,10 +337,45 @@ def streams(url: str, pid: int, n: int = 8, chars: int = 3000, rounds: int = 3) 
             "same_texts": f"{same_texts} of {n * rounds}"}
 
 
+def engine(n: int = 8, chars: int = 3000, rounds: int = 3) -> dict:
+    """The stream engine in this process, without HTTP or clients: one chargen stream alone, then
+    ``n`` at once (same seeds), interleaved over rounds."""
+    import torch
+
+    import zoo
+    from zoo.scheduler import Scheduler
+
+    torch.set_num_threads(1)  # as the app runs
+    pipe = zoo.pipeline("chargen", device="cpu")
+    sched = Scheduler(lambda t, c: pipe)
+
+    def one(k: int) -> tuple[str, float]:
+        t0 = time.perf_counter()
+        text = list(sched.stream(pipe.task, None, f"Verse {k}: And it came to pass",
+                                 dict(max_new_chars=chars, seed=100 + k)))[-1]["text"]
+        return text, time.perf_counter() - t0
+
+    one(99)
+    ratios, same_texts = [], 0
+    for _ in range(rounds):
+        alone = [one(k) for k in range(n)]
+        with concurrent.futures.ThreadPoolExecutor(n) as pool:
+            together = list(pool.map(one, range(n)))
+        ratios.append(statistics.median(t for _, t in alone) / statistics.median(t for _, t in together))
+        same_texts += sum(a == b for (a, _), (b, _) in zip(alone, together))
+    return {"streams": n, "chars": chars, "rounds": rounds,
+            "per_stream_ratio": round(statistics.median(ratios), 2),
+            "per_stream_ratio_each_round": [round(r, 2) for r in ratios],
+            "throughput_ratio": round(n * statistics.median(ratios), 2), "same_texts": f"{same_texts} of {n * rounds}"}
+
+
 _SPEED = r"""
 import json, sys, time, torch
-torch.set_num_threads(int(sys.argv[1]))
+from threadpoolctl import threadpool_limits
+torch.set_num_threads(int(sys.argv[1]))  # as zoo.app.serve_settings does, with this many threads
 import zoo
+import scipy.linalg, statsmodels.api  # load every BLAS before limiting it
+threadpool_limits(limits=int(sys.argv[1]), user_api="blas")
 from zoo.scheduler import Scheduler
 seconds = float(sys.argv[2])
 def rate(fn, unit):
@@ -360,22 +397,28 @@ print(json.dumps(out))
 """
 
 
-def threads(seconds: float = 4.0, busy_counts=(0, 1, 3)) -> dict:
-    """Each task's speed in a fresh process per thread setting and load."""
+def threads(seconds: float = 2.5, busy_counts=(0, 1, 3), rounds: int = 3) -> dict:
+    """Each task's speed in a fresh process per thread setting and load, the settings interleaved
+    within each round; a ratio is to the quiet speed of the same setting in the same round."""
     import json
 
+    runs: dict[tuple[int, int], list[dict]] = {}
+    for _ in range(rounds):
+        for n_threads in (1, 2):
+            for n_busy in busy_counts:
+                env = {**os.environ, "ZOO_DEVICE": "cpu", "OPENBLAS_NUM_THREADS": str(n_threads)}
+                with busy(n_busy):
+                    proc = subprocess.run([sys.executable, "-c", _SPEED, str(n_threads), str(seconds)],
+                                          capture_output=True, text=True, check=True, env=env)
+                runs.setdefault((n_threads, n_busy), []).append(json.loads(proc.stdout.strip().splitlines()[-1]))
     out = {}
     for n_threads in (1, 2):
-        runs = {}
-        for n_busy in busy_counts:
-            with busy(n_busy):
-                proc = subprocess.run([sys.executable, "-c", _SPEED, str(n_threads), str(seconds)], capture_output=True,
-                                      text=True, check=True, env={**os.environ, "ZOO_DEVICE": "cpu"})
-            runs[n_busy] = json.loads(proc.stdout.strip().splitlines()[-1])
-        quiet = runs[busy_counts[0]]
+        quiet = runs[(n_threads, busy_counts[0])]
         out[f"{n_threads}_thread{'s' if n_threads > 1 else ''}"] = {
-            f"busy_{b}": {k: {"rate": round(v, 1), "of_quiet": round(v / quiet[k], 2)} for k, v in r.items()}
-            for b, r in runs.items()}
+            f"busy_{b}": {k: {"rate": round(statistics.median(r[k] for r in runs[(n_threads, b)]), 1),
+                              "of_quiet": round(statistics.median(r[k] / q[k] for r, q in zip(runs[(n_threads, b)], quiet)), 2)}
+                          for k in quiet[0]}
+            for b in busy_counts}
     return out
 
 
@@ -390,7 +433,7 @@ def main(argv: list[str]) -> dict:
     chosen = args.scenario or list(SCENARIOS)
     out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
            "date": datetime.date.today().isoformat()}
-    needs_app = [s for s in chosen if s != "threads"]
+    needs_app = [s for s in chosen if s not in ("threads", "engine")]
     if needs_app:
         with app_process({"ZOO_DEVICE": os.environ.get("ZOO_DEVICE", "cpu")}) as (url, proc):
             for name in needs_app:
@@ -401,6 +444,8 @@ def main(argv: list[str]) -> dict:
                 else:
                     out[name] = streams(url, proc.pid) if name == "streams" else {"poison": poison, "stall": stall}[name](url)
                 print(f"{name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if "engine" in chosen:
+        out["engine"] = engine()
     if "threads" in chosen:
         out["threads"] = threads()
     return out

@@ -74,9 +74,7 @@ def max_waiting() -> int:
 
 
 def torch_threads() -> int:
-    """Intra-op threads for torch. One by measurement (BENCHMARKS.md, serving): with two, every op
-    waits for the slower thread, and one busy process beside the app cuts speed to a quarter;
-    requests of different models use the other cores."""
+    """Threads per op in the app, for torch and for BLAS (see zoo.app.serve_settings)."""
     return whole("ZOO_TORCH_THREADS", 1)
 
 
