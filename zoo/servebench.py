@@ -11,6 +11,8 @@ the idle app), and every figure is printed beside its baseline from the same run
   surrogate, CSV dates with mixed UTC offsets, a list as a column name): how many good ones failed;
 - ``stall``: a sentiment request's p50 on the idle app, and while one client generates 10,000
   characters;
+- ``huge``: a forecast of 999,990 pasted numbers: its time, the app's memory, and a sentiment
+  request's latency meanwhile;
 - ``streams``: one chargen stream alone, then 8 at once (same seeds): speed per stream and texts;
 - ``engine``: the same in this process through ``zoo.scheduler`` alone (no HTTP, no clients
   competing for the two cores);
@@ -36,7 +38,7 @@ from pathlib import Path
 
 from .coldstart import app_process
 
-SCENARIOS = ("poison", "stall", "streams", "engine", "mixed", "threads")
+SCENARIOS = ("poison", "stall", "huge", "streams", "engine", "mixed", "threads")
 
 
 # -- requests ----------------------------------------------------------------------------------------
@@ -301,6 +303,42 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def huge(url: str, pid: int, n: int = 999_990) -> dict:
+    """A forecast of ``n`` pasted numbers (the largest the task takes is 1,000,000): its time, the
+    app's memory, and a sentiment request's latency meanwhile, beside its idle latency."""
+    import random
+
+    rnd = random.Random(0)
+    numbers = ", ".join(f"{100 + 10 * math.sin(i / 6) + rnd.gauss(0, 1):.2f}" for i in range(n))
+    client = _client(url)
+    args = _requests()["sentiment"][0]
+    _call(client, "forecasting", _requests()["forecasting"][0])  # models loaded before timing
+    idle = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        _call(client, "sentiment", args)
+        idle.append(time.perf_counter() - t0)
+    rss_before, result, meanwhile = _rss_mb(pid), {}, []
+
+    def forecast():
+        t0 = time.perf_counter()
+        result.update(_call(_client(url), "forecasting", ("(none)", None, None, "infer", numbers, 12, 80, False,
+                                                          "m3-monthly")))
+        result["seconds"] = time.perf_counter() - t0
+
+    worker = threading.Thread(target=forecast)
+    worker.start()
+    while worker.is_alive():
+        t0 = time.perf_counter()
+        _call(client, "sentiment", args)
+        meanwhile.append(time.perf_counter() - t0)
+    worker.join()
+    return {"values": n, "forecast_s": round(result["seconds"], 2), "error": result.get("error"),
+            "notices": result.get("notices"), "app_rss_mb_before": rss_before, "app_rss_mb_after": _rss_mb(pid),
+            "sentiment_p50_idle_s": round(statistics.median(idle), 4),
+            "sentiment_p50_meanwhile_s": round(statistics.median(meanwhile), 4), "sentiment_requests_meanwhile": len(meanwhile)}
+
+
 def streams(url: str, pid: int, n: int = 8, chars: int = 3000, rounds: int = 3) -> dict:
     """One stream alone, then ``n`` at once: speed per stream and whether each text is the lone one."""
     def one(k: int) -> tuple[str, float]:
@@ -442,7 +480,8 @@ def main(argv: list[str]) -> dict:
                     with busy(args.busy):
                         out["mixed"] = {**mixed(url, proc.pid, args.clients, args.seconds), "busy_processes": args.busy}
                 else:
-                    out[name] = streams(url, proc.pid) if name == "streams" else {"poison": poison, "stall": stall}[name](url)
+                    out[name] = {"streams": streams, "huge": huge}[name](url, proc.pid) if name in ("streams", "huge") \
+                        else {"poison": poison, "stall": stall}[name](url)
                 print(f"{name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     if "engine" in chosen:
         out["engine"] = engine()
