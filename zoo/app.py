@@ -70,6 +70,30 @@ def make_request_fn(task: Task, tab):
     return run
 
 
+def make_batch_fn(task: Task, tab):
+    """Gradio's batch of requests (``batch=True``), each handed to the scheduler on its own: a
+    ``Refused`` value or a bad request is that request's error, and no one else's."""
+    from .scheduler import error_message, scheduler
+
+    def run(*columns):
+        pending = []
+        for row in zip(*columns):
+            refused = next((v for v in row if isinstance(v, Refused)), None)
+            try:
+                if refused is not None:
+                    raise ZooError(refused.message)
+                input, params, checkpoint = _request(task, tab, row)
+                pending.append(scheduler().submit(task, checkpoint, input, params))
+            except Exception as exc:
+                if not isinstance(exc, ZooError):
+                    log.error("%s: request failed before the model", task.name, exc_info=exc)
+                pending.append({"error": error_message(exc)})
+        rows = [_outputs(tab, p if isinstance(p, dict) else p.result()) for p in pending]
+        return [list(col) for col in zip(*rows)]
+
+    return run
+
+
 def make_stream_fn(task: Task, tab):
     """A stream: growing results from the scheduler's stream engine (continuous batching for tasks
     that batch streams). Closing the generator (Stop, a disconnect) frees the stream at once."""
@@ -101,16 +125,25 @@ def make_stream_fn(task: Task, tab):
     return run
 
 
-def _guard_inputs(gr, components: list) -> None:
-    """Refuse a value of the wrong type with a message naming the input, before the zoo sees it:
-    Gradio turns a number sent to a text box into its ``str()``, and reports a string sent to a
-    slider only as an unnamed server error."""
+class Refused:
+    """A component value that cannot be used, in place of the value (batched events): the
+    request it belongs to gets ``message`` as its error, and the others in its batch go on."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _guard_inputs(gr, components: list, soft: bool) -> None:
+    """Check each value before the zoo sees it, with a message naming the input: Gradio turns a
+    number sent to a text box into its ``str()`` and reports a string sent to a slider only as an
+    unnamed server error. ``soft``: a bad value becomes a ``Refused`` (Gradio preprocesses a
+    batch row by row and one raise would fail every request in it); else it raises ``gr.Error``."""
     for comp in components:
         label = str(getattr(comp, "label", None) or type(comp).__name__.lower())
         kind = "text" if isinstance(comp, gr.Textbox) else "number" if isinstance(comp, (gr.Number, gr.Slider)) else None
         original = comp.preprocess
 
-        def preprocess(payload, _orig=original, _label=label, _kind=kind):
+        def check(payload, _orig=original, _label=label, _kind=kind):
             if payload is not None and _kind == "text" and not isinstance(payload, str):
                 raise gr.Error(f"{_label!r} must be text (a string), got {type(payload).__name__}")
             if payload is not None and _kind == "number" and (
@@ -123,7 +156,22 @@ def _guard_inputs(gr, components: list) -> None:
             except Exception as exc:
                 raise gr.Error(f"{_label!r}: this value cannot be used ({type(exc).__name__})") from None
 
+        def preprocess(payload, _check=check):
+            try:
+                return _check(payload)
+            except gr.Error as exc:
+                if soft:
+                    return Refused(str(exc.message))
+                raise
+
         comp.preprocess = preprocess
+
+
+def _takes_files(comp) -> bool:
+    from gradio.data_classes import FileData, ListFiles
+
+    model = getattr(comp, "data_model", None)
+    return isinstance(model, type) and issubclass(model, (FileData, ListFiles))
 
 
 def _api_names(components: list, taken: set[str]) -> list[str]:
@@ -161,6 +209,7 @@ def _named(fn, names: list[str]):
 # Gradio hands each request to the zoo at once (batch=False) and the scheduler batches; this is how
 # many requests of one event Gradio runs at a time (each mostly waits for its answer).
 EVENT_CONCURRENCY = 64
+GRADIO_BATCH = 32  # requests Gradio hands over in one call (batched events)
 
 
 def _build_task_tab(gr, task: Task, reg: Registry) -> None:
@@ -178,7 +227,6 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
         raw = gr.JSON(label="result", elem_id=f"{task.name}-json")
     inputs = [*tab.inputs, checkpoint]
     outputs = [*tab.outputs, raw, notice]
-    _guard_inputs(gr, inputs)
     # Button, Enter in a one-line box or Shift+Enter in a multi-line one, and a new checkpoint
     # all run the model, so what is shown always answers what is in the inputs.
     triggers = [checkpoint.change]
@@ -187,11 +235,22 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     if tab.inputs and isinstance(tab.inputs[0], gr.Textbox):
         triggers.append(tab.inputs[0].submit)
     names = _api_names(inputs, set())
-    fn = _named(make_stream_fn(task, tab) if task.streaming else make_request_fn(task, tab), names)
-    # Not Gradio's batch=True: it checks the values of a whole batch before the zoo sees them, so
-    # one bad request would fail all (zoo.scheduler batches per model instead).
-    common = dict(fn=fn, inputs=inputs, outputs=outputs, concurrency_id=f"task-{task.name}",
-                  concurrency_limit=EVENT_CONCURRENCY)
+    # Gradio's batch=True hands over the requests waiting for an event in one call, which saves
+    # most of Gradio's cost per request (2.3x the sentiment throughput; BENCHMARKS.md). It is safe
+    # only because no value check raises (soft guards: a bad value is that request's error) and
+    # the scheduler answers each request on its own. Not for streams (generators) and not for
+    # file inputs: Gradio checks an upload's path for the whole batch before any hook of ours.
+    batched = not task.streaming and not any(_takes_files(c) for c in inputs)
+    _guard_inputs(gr, inputs, soft=batched)
+    if task.streaming:
+        fn = make_stream_fn(task, tab)
+    else:
+        fn = make_batch_fn(task, tab) if batched else make_request_fn(task, tab)
+    # A batched event runs one Gradio batch at a time: whatever arrives meanwhile forms the next
+    # (more at once measured 1.6x slower: small batches, each paying Gradio's overhead).
+    common = dict(fn=_named(fn, names), inputs=inputs, outputs=outputs, concurrency_id=f"task-{task.name}",
+                  batch=batched, max_batch_size=GRADIO_BATCH if batched else 4,
+                  concurrency_limit=1 if batched else EVENT_CONCURRENCY)
     events = [gr.on(triggers=triggers, api_name=task.name, **common)]
     if tab.examples:
         examples = gr.Examples(examples=tab.examples, inputs=tab.inputs, label="Examples (click one to run it)")
