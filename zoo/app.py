@@ -347,9 +347,31 @@ def serve_settings() -> None:
     torch.set_num_threads(settings.torch_threads())
     os.environ.setdefault("OPENBLAS_NUM_THREADS", str(settings.torch_threads()))
     threadpool_limits(limits=settings.torch_threads(), user_api="blas")
+    _said_errors()
     # Gradio keeps timing records of the last N events for its monitoring page (10,000 by default).
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "500")
     _bound_malloc()
+
+
+def _said_errors() -> None:
+    """Gradio sends ``{"error": null}`` for an exception of its own (an upload path that was never
+    uploaded, say) unless ``show_error``, which would also send any message unfiltered. The app's
+    own errors are ``gr.Error``s; for the rest, the message goes out with server paths removed."""
+    import gradio.queueing
+    import gradio.utils
+
+    original = gradio.utils.error_payload
+    if getattr(original, "zoo_public", False):
+        return
+
+    def error_payload(error, show_error):
+        content = original(error, show_error)
+        if content.get("error") is None and error is not None:
+            content["error"] = public(f"{type(error).__name__}: {error}"[:500])
+        return content
+
+    error_payload.zoo_public = True
+    gradio.utils.error_payload = gradio.queueing.error_payload = error_payload
 
 
 _trimmer: threading.Thread | None = None
