@@ -209,7 +209,6 @@ def _named(fn, names: list[str]):
 # Gradio hands each request to the zoo at once (batch=False) and the scheduler batches; this is how
 # many requests of one event Gradio runs at a time (each mostly waits for its answer).
 EVENT_CONCURRENCY = 64
-GRADIO_BATCH = 32  # requests Gradio hands over in one call (batched events)
 
 
 def _build_task_tab(gr, task: Task, reg: Registry) -> None:
@@ -249,7 +248,7 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     # A batched event runs one Gradio batch at a time: whatever arrives meanwhile forms the next
     # (more at once measured 1.6x slower: small batches, each paying Gradio's overhead).
     common = dict(fn=_named(fn, names), inputs=inputs, outputs=outputs, concurrency_id=f"task-{task.name}",
-                  batch=batched, max_batch_size=GRADIO_BATCH if batched else 4,
+                  batch=batched, max_batch_size=settings.max_batch_size() if batched else 4,
                   concurrency_limit=1 if batched else EVENT_CONCURRENCY)
     events = [gr.on(triggers=triggers, api_name=task.name, **common)]
     if tab.examples:
