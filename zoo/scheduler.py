@@ -15,9 +15,13 @@
 The same code serves one CUDA device: there the slots default to one, so the models take turns
 batch by batch (or step by step) instead of queueing kernels behind each other.
 
-Why not Gradio's ``batch=True``: Gradio checks every component value of a batch before the
-function runs, so one bad value fails all requests in it; it batches per event, not per model; and
-it cannot batch generators. Gradio only hands each request over; this module batches.
+Gradio's ``batch=True`` stays, as transport only: it hands the app the requests waiting for one
+event in one call, which saves most of Gradio's cost per request. It checks every component value
+of a batch before the function runs, so one bad value used to fail all requests in it; the app's
+guards now turn a bad value into that request's own error (``zoo.app._guard_inputs``), and the
+batching that matters happens here, per model, across events and sessions. Streams and file inputs
+are not sent through it (generators cannot be batched; Gradio checks upload paths for a whole
+batch before any hook).
 """
 from __future__ import annotations
 
