@@ -51,21 +51,34 @@ def _outputs(tab, result: dict) -> tuple:
     return (*values, result, _notice_md(result))
 
 
+def _submit(task: Task, tab, row: tuple):
+    """One request's future from the scheduler, or its error result at once: a ``Refused`` value,
+    bad input, a busy model, or a bug in ``to_request``, all this request's alone."""
+    from .scheduler import error_message, scheduler
+
+    try:
+        refused = next((v for v in row if isinstance(v, Refused)), None)
+        if refused is not None:
+            raise ZooError(refused.message)
+        input, params, checkpoint = _request(task, tab, row)
+        return scheduler().submit(task, checkpoint, input, params)
+    except Exception as exc:
+        if not isinstance(exc, ZooError):
+            log.error("%s: request failed before the model", task.name, exc_info=exc)
+        return {"error": error_message(exc)}
+
+
+def _answer(tab, pending) -> tuple:
+    return _outputs(tab, pending if isinstance(pending, dict) else pending.result())
+
+
 def make_request_fn(task: Task, tab):
     """One request: checked alone, then answered by the scheduler in a batch with whatever else is
     waiting for the same model (``zoo.scheduler``). A bad or failing request gets its own
     ``{"error": message}`` result (a notice in the tab; empty outputs); nobody else sees it."""
-    from .scheduler import error_message, scheduler
 
     def run(*values):
-        try:
-            input, params, checkpoint = _request(task, tab, values)
-            result = scheduler().submit(task, checkpoint, input, params).result()
-        except Exception as exc:  # InputError, BusyError, or a bug in to_request: this request's alone
-            if not isinstance(exc, ZooError):
-                log.error("%s: request failed before the model", task.name, exc_info=exc)
-            result = {"error": error_message(exc)}
-        return _outputs(tab, result)
+        return _answer(tab, _submit(task, tab, values))
 
     return run
 
@@ -73,23 +86,10 @@ def make_request_fn(task: Task, tab):
 def make_batch_fn(task: Task, tab):
     """Gradio's batch of requests (``batch=True``), each handed to the scheduler on its own: a
     ``Refused`` value or a bad request is that request's error, and no one else's."""
-    from .scheduler import error_message, scheduler
 
     def run(*columns):
-        pending = []
-        for row in zip(*columns):
-            refused = next((v for v in row if isinstance(v, Refused)), None)
-            try:
-                if refused is not None:
-                    raise ZooError(refused.message)
-                input, params, checkpoint = _request(task, tab, row)
-                pending.append(scheduler().submit(task, checkpoint, input, params))
-            except Exception as exc:
-                if not isinstance(exc, ZooError):
-                    log.error("%s: request failed before the model", task.name, exc_info=exc)
-                pending.append({"error": error_message(exc)})
-        rows = [_outputs(tab, p if isinstance(p, dict) else p.result()) for p in pending]
-        return [list(col) for col in zip(*rows)]
+        pending = [_submit(task, tab, row) for row in zip(*columns)]  # all queued before any wait
+        return [list(col) for col in zip(*(_answer(tab, p) for p in pending))]
 
     return run
 
@@ -206,8 +206,8 @@ def _named(fn, names: list[str]):
     return wrapper
 
 
-# Gradio hands each request to the zoo at once (batch=False) and the scheduler batches; this is how
-# many requests of one event Gradio runs at a time (each mostly waits for its answer).
+# Requests of an unbatched event (streams, file uploads) Gradio runs at a time; each mostly waits
+# for the scheduler, which does the batching.
 EVENT_CONCURRENCY = 64
 
 
@@ -235,7 +235,8 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
         triggers.append(tab.inputs[0].submit)
     names = _api_names(inputs, set())
     # Gradio's batch=True hands over the requests waiting for an event in one call, which saves
-    # most of Gradio's cost per request (2.3x the sentiment throughput; BENCHMARKS.md). It is safe
+    # most of Gradio's cost per request (sentiment API: 105.9 requests/s vs 42.9 with one event
+    # per request; BENCHMARKS.md). It is safe
     # only because no value check raises (soft guards: a bad value is that request's error) and
     # the scheduler answers each request on its own. Not for streams (generators) and not for
     # file inputs: Gradio checks an upload's path for the whole batch before any hook of ours.

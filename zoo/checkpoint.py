@@ -151,13 +151,16 @@ def _probe_hub(ckpt: Checkpoint, timeout: float = 3.0) -> str | None:
 _hub_failures: dict[tuple[str, str, str], tuple[float, str]] = {}  # (endpoint, repo, rev) -> (until, why)
 
 
+def _failure_key(ckpt: Checkpoint) -> tuple[str, str, str]:
+    return os.environ.get("HF_ENDPOINT") or "", ckpt.repo_id, ckpt.revision
+
+
 def _remembered_failure(ckpt: Checkpoint) -> str | None:
     """Why the Hub failed for this checkpoint a moment ago, if it did: a Hub that hangs or refuses
     is asked again only after ZOO_HUB_RETRY_SECONDS, not by every request."""
     import time
 
-    key = (os.environ.get("HF_ENDPOINT") or "", ckpt.repo_id, ckpt.revision)
-    until, why = _hub_failures.get(key, (0.0, ""))
+    until, why = _hub_failures.get(_failure_key(ckpt), (0.0, ""))
     return f"{why} (seen {settings.hub_retry_seconds() - (until - time.time()):.0f} s ago; not asked again yet)" \
         if time.time() < until else None
 
@@ -165,13 +168,16 @@ def _remembered_failure(ckpt: Checkpoint) -> str | None:
 def _remember_failure(ckpt: Checkpoint, why: str) -> None:
     import time
 
-    key = (os.environ.get("HF_ENDPOINT") or "", ckpt.repo_id, ckpt.revision)
-    _hub_failures[key] = (time.time() + settings.hub_retry_seconds(), why)
+    _hub_failures[_failure_key(ckpt)] = (time.time() + settings.hub_retry_seconds(), why)
+
+
+def _weights_mode() -> str:
+    return (os.environ.get("ZOO_WEIGHTS") or "auto").strip().lower()
 
 
 def fetch(ckpt: Checkpoint) -> Resolved:
     """Get a registered checkpoint's folder according to ZOO_WEIGHTS, logging the source."""
-    mode = (os.environ.get("ZOO_WEIGHTS") or "auto").strip().lower()
+    mode = _weights_mode()
     if mode not in ("auto", "hub", "bundled"):
         raise CheckpointError(f"ZOO_WEIGHTS={mode!r}: use auto, hub or bundled")
     where = f"{ckpt.repo_id}@{ckpt.revision[:12]}"
@@ -185,7 +191,8 @@ def fetch(ckpt: Checkpoint) -> Resolved:
         return Resolved(folder, "hub cache", ckpt.id, ckpt)
     except Exception as exc:
         errors.append(f"cache: {type(exc).__name__}")
-    problem = "HF_HUB_OFFLINE=1" if offline else _remembered_failure(ckpt) or _probe_hub(ckpt)
+    remembered = None if offline else _remembered_failure(ckpt)
+    problem = "HF_HUB_OFFLINE=1" if offline else remembered or _probe_hub(ckpt)
     if problem is None:
         try:
             folder = _snapshot(ckpt, local_only=False)
@@ -196,7 +203,7 @@ def fetch(ckpt: Checkpoint) -> Resolved:
             _remember_failure(ckpt, problem)
             errors.append(f"hub: {problem}")
     else:
-        if not offline and "not asked again" not in problem:
+        if not offline and remembered is None:
             _remember_failure(ckpt, problem)
         errors.append(f"hub: {problem}")
     if mode == "hub":
@@ -208,8 +215,7 @@ def bundled_fallback(resolved: Resolved) -> Resolved | None:
     """The bundled copy to serve instead of a Hub or cache copy that failed to load (auto mode
     only), or None."""
     ckpt = resolved.checkpoint
-    mode = (os.environ.get("ZOO_WEIGHTS") or "auto").strip().lower()
-    if mode != "auto" or ckpt is None or resolved.source not in ("hub", "hub cache"):
+    if _weights_mode() != "auto" or ckpt is None or resolved.source not in ("hub", "hub cache"):
         return None
     if ckpt.bundled is None or not Path(ckpt.bundled).is_dir():
         return None

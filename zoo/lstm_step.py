@@ -2,7 +2,8 @@
 
 Generation (characters, translation) feeds one token per step with a kept state. Calling
 ``nn.LSTM`` once per step is slow on the CPU (the oneDNN path re-prepares weights on every call;
-see shared/toolchain.md: 7.4 ms per step for a 2x512 LSTM). At batch 1 a step is bound by reading
+7.4 ms per step for a 2x512 LSTM on a 2-core CPU; row (b) of BENCHMARKS.md's chargen speed table
+times that loop). At batch 1 a step is bound by reading
 the weights once, plus Python's per-op overhead, so this module:
 
 - precomputes, per layer, the weight over ``[x, h]`` (``[W_ih | W_hh]``) and the summed bias, so a

@@ -89,10 +89,13 @@ class _Inflight:
         self._cond = threading.Condition()
         self.closing = False
 
+    def refuse_if_closing(self) -> None:
+        if self.closing:
+            raise ClosingError("the server is restarting and takes no new requests; try again in a minute")
+
     def enter(self) -> None:
         with self._cond:
-            if self.closing:
-                raise ClosingError("the server is restarting and takes no new requests; try again in a minute")
+            self.refuse_if_closing()
             self._n += 1
 
     def leave(self) -> None:
@@ -117,35 +120,51 @@ class _Request:
         self.future: concurrent.futures.Future = concurrent.futures.Future()
 
 
-class ModelQueue:
-    """One model's plain (non-streaming) requests, answered in dynamic batches by one worker."""
+class _ModelWorker:
+    """One model's worker thread and what waits for it; subclasses say how it works (``_work``)."""
+
+    waiting_what = "requests"
 
     def __init__(self, name: str, task, load: Callable[[], Any], slots: DeviceSlots, inflight: _Inflight):
         self.name, self.task, self._load = name, task, load
         self._slots, self._inflight = slots, inflight
-        self._queue: collections.deque[_Request] = collections.deque()
+        self._waiting: collections.deque = collections.deque()
         self._cond = threading.Condition()
-        self.batch_sizes: collections.Counter = collections.Counter()  # what the worker ran (benchmarks)
         threading.Thread(target=self._work, name=f"zoo-{name}", daemon=True).start()
 
-    def submit(self, input: Any, params: dict) -> concurrent.futures.Future:
-        """Check the request alone (a bad one never reaches a batch) and queue it."""
+    def _admit(self, make: Callable[[Any, dict], Any], input: Any, params: dict):
+        """Check the request alone (a bad one never reaches a batch) and make it wait its turn."""
         params = self.task.coerce_params(params)
         self.task.validate(input)
-        req = _Request(input, params)
+        item = make(input, params)
         with self._cond:
-            if len(self._queue) >= settings.max_waiting():
-                raise BusyError(f"{len(self._queue)} requests are already waiting for this model; try again shortly")
+            if len(self._waiting) >= settings.max_waiting():
+                raise BusyError(f"{len(self._waiting)} {self.waiting_what} are already waiting for this model; "
+                                "try again shortly")
             self._inflight.enter()
-            self._queue.append(req)
+            self._waiting.append(item)
             self._cond.notify()
-        return req.future
+        return item
+
+    def _work(self) -> None:
+        raise NotImplementedError
+
+
+class ModelQueue(_ModelWorker):
+    """One model's plain (non-streaming) requests, answered in dynamic batches by one worker."""
+
+    def __init__(self, *args):
+        self.batch_sizes: collections.Counter = collections.Counter()  # what the worker ran (benchmarks)
+        super().__init__(*args)
+
+    def submit(self, input: Any, params: dict) -> concurrent.futures.Future:
+        return self._admit(_Request, input, params).future
 
     def _take(self) -> list[_Request]:
         with self._cond:
-            self._cond.wait_for(lambda: self._queue)
-            n = min(len(self._queue), settings.max_batch_size())
-            return [self._queue.popleft() for _ in range(n)]
+            self._cond.wait_for(lambda: self._waiting)
+            n = min(len(self._waiting), settings.max_batch_size())
+            return [self._waiting.popleft() for _ in range(n)]
 
     def _work(self) -> None:
         while True:
@@ -252,29 +271,18 @@ class _StreamFailed(ZooError):
 UPDATES_PER_S = 40  # stream updates an engine sends per second, across its streams
 
 
-class StreamEngine:
+class StreamEngine(_ModelWorker):
     """Continuous batching of one model's streams (see the module docstring)."""
 
-    def __init__(self, name: str, task, load: Callable[[], Any], slots: DeviceSlots, inflight: _Inflight,
-                 every_s: float = 0.05):
-        self.name, self.task, self._load = name, task, load
-        self._slots, self._inflight, self.every_s = slots, inflight, every_s
-        self._joining: collections.deque[_Stream] = collections.deque()
-        self._cond = threading.Condition()
+    waiting_what = "streams"
+    every_s = 0.05  # at most this often an update per stream (fewer when many: UPDATES_PER_S)
+
+    def __init__(self, *args):
         self.step_sizes: collections.Counter = collections.Counter()  # streams per step (benchmarks)
-        threading.Thread(target=self._work, name=f"zoo-{name}", daemon=True).start()
+        super().__init__(*args)
 
     def open(self, input: Any, params: dict) -> Iterator[dict]:
-        params = self.task.coerce_params(params)
-        self.task.validate(input)
-        stream = _Stream(input, params)
-        with self._cond:
-            if len(self._joining) >= settings.max_waiting():
-                raise BusyError(f"{len(self._joining)} streams are already waiting for this model; try again shortly")
-            self._inflight.enter()
-            self._joining.append(stream)
-            self._cond.notify()
-        return iter(stream)
+        return iter(self._admit(_Stream, input, params))
 
     def _work(self) -> None:
         active: list[_Stream] = []  # streams being prefilled or stepped, in arrival order
@@ -290,11 +298,11 @@ class StreamEngine:
 
     def _turn(self, active: list[_Stream], state: dict) -> None:
         """One step boundary: admit newcomers, prepare them, step the ready ones, publish."""
-        if self._joining or not active:
+        if self._waiting or not active:
             with self._cond:
-                self._cond.wait_for(lambda: self._joining or active)
-                while self._joining and len(active) < settings.max_streams():
-                    active.append(self._joining.popleft())
+                self._cond.wait_for(lambda: self._waiting or active)
+                while self._waiting and len(active) < settings.max_streams():
+                    active.append(self._waiting.popleft())
         if state["pipe"] is None:
             try:
                 state["pipe"] = self._load()
@@ -383,8 +391,7 @@ class Scheduler:
     def submit(self, task, checkpoint: str | None, input: Any, params: dict) -> concurrent.futures.Future:
         """A future of the result dict (``{"error": message}`` when the request failed); raises
         ``InputError`` at once when the request itself is unusable."""
-        if self.inflight.closing:
-            raise ClosingError("the server is restarting and takes no new requests; try again in a minute")
+        self.inflight.refuse_if_closing()
         return self._for(task, checkpoint, ModelQueue).submit(input, params)
 
     def predict(self, task, checkpoint: str | None, input: Any, params: dict) -> dict:
@@ -396,8 +403,7 @@ class Scheduler:
     def stream(self, task, checkpoint: str | None, input: Any, params: dict) -> Iterator[dict]:
         """Growing results; raises ``ZooError`` for a bad request or a failure (closing the
         iterator frees the stream at the next step)."""
-        if self.inflight.closing:
-            raise ClosingError("the server is restarting and takes no new requests; try again in a minute")
+        self.inflight.refuse_if_closing()
         if not getattr(task, "batches_streams", False):
             return self._stream_alone(task, checkpoint, input, params)
         return self._for(task, checkpoint, StreamEngine).open(input, params)

@@ -256,21 +256,27 @@ class Task:
         return {name: p.coerce(params.get(name)) for name, p in known.items()}
 
 
-def stream_sequence(task: Task, pipe, input: Any, params: dict, every_s: float = 0.05) -> Iterator[dict]:
-    """A ``batches_streams`` task's ``stream`` for one caller (Python, the CLI): the same prefill
-    and steps the app runs batched with other streams, with a batch of one."""
+def run_alone(seq: StreamSequence, step: Callable[[StreamSequence], None], every_s: float = 0.05) -> Iterator:
+    """Prefill ``seq`` and advance it alone with ``step(seq)`` until done, yielding ``seq.result()``
+    at most every ``every_s`` seconds and once at the end: the steps the app batches with others."""
     import time
 
-    seq = task.start_sequence(pipe, input, **params)
     while not seq.prefill():
         pass
     last = time.perf_counter()
     while not seq.done:
-        task.step_sequences(pipe, [seq])
+        step(seq)
         if not seq.done and time.perf_counter() - last >= every_s:
             last = time.perf_counter()
             yield seq.result()
     yield seq.result()
+
+
+def stream_sequence(task: Task, pipe, input: Any, params: dict, every_s: float = 0.05) -> Iterator[dict]:
+    """A ``batches_streams`` task's ``stream`` for one caller (Python, the CLI): the same prefill
+    and steps the app runs batched with other streams, with a batch of one."""
+    seq = task.start_sequence(pipe, input, **params)
+    yield from run_alone(seq, lambda s: task.step_sequences(pipe, [s]), every_s)
 
 
 def check_task(task: Any) -> None:

@@ -17,7 +17,7 @@ from typing import Iterator
 import torch
 
 from zoo.lstm_step import LSTMStep
-from zoo.task import StreamSequence
+from zoo.task import StreamSequence, run_alone
 
 NOISE_BLOCK = 256
 PREFILL_CHUNK = 512
@@ -46,7 +46,7 @@ def gumbel_block(generator: torch.Generator, batch: int, vocab: int, device) -> 
 
 class _Head:
     """The output layer as a per-row product (``baddbmm``: row i never depends on row j), with the
-    unknown-character id masked; built once per model and step kind."""
+    unknown-character id masked; built once per model."""
 
     def __init__(self, model):
         self.weight_t = model.head.weight.detach().float().t().contiguous()  # (H, V)
@@ -138,11 +138,11 @@ class Generation(StreamSequence):
         self.pending.clear()
 
 
-def _heads(model) -> _Head:
-    heads = model.__dict__.setdefault("_zoo_heads", {})
-    if "head" not in heads:
-        heads["head"] = _Head(model)
-    return heads["head"]
+def _head(model) -> _Head:
+    """The model's ``_Head``, built on first use and kept out of the module tree."""
+    if "_zoo_head" not in model.__dict__:
+        model.__dict__["_zoo_head"] = _Head(model)
+    return model.__dict__["_zoo_head"]
 
 
 class _Batch:
@@ -166,14 +166,14 @@ def advance(gens: list[Generation]) -> None:
         hidden = torch.cat([g.hidden for g in gens])
         state = [(torch.cat([g.state[layer][0] for g in gens]), torch.cat([g.state[layer][1] for g in gens]))
                  for layer in range(len(gens[0].state))]
-    logits = _heads(model)(hidden)
+    logits = _head(model)(hidden)
     # Each stream picks its characters with its own temperature and filters (row-wise ops only).
     picks, plain, noise, start = [], [], [], 0
     for g in gens:
         if g.plain:
             picks.append(None)
             plain.append((g, start))
-            noise.append(g.noise[g.t % NOISE_BLOCK] if g.t % NOISE_BLOCK else g._noise_row())
+            noise.append(g._noise_row())
         elif g.temperature == 0:
             picks.append(logits[start: start + g.rows].argmax(-1))
         else:
@@ -216,18 +216,8 @@ def advance(gens: list[Generation]) -> None:
 
 def sample(model, vocab, prime_ids: list[int], *, every_s: float = 0.05, step: LSTMStep | None = None,
            **params) -> Iterator[list[str]]:
-    """One generation alone (the CLI, Python callers, benchmarks): the texts as they grow, at most
-    every ``every_s`` seconds, and once more at the end. The app runs the same prefill and steps,
-    batched with other streams (``zoo.scheduler.StreamEngine``)."""
-    import time
-
+    """One generation alone (benchmarks; ``step`` picks the LSTM step): the texts as they grow, at
+    most every ``every_s`` seconds, and once more at the end. The app runs the same prefill and
+    steps, batched with other streams (``zoo.scheduler.StreamEngine``)."""
     gen = Generation(model, vocab, prime_ids, step=step, **params)
-    while not gen.prefill():
-        pass
-    last = time.perf_counter()
-    while not gen.done:
-        advance([gen])
-        if time.perf_counter() - last >= every_s and not gen.done:
-            last = time.perf_counter()
-            yield list(gen.texts)
-    yield list(gen.texts)
+    yield from run_alone(gen, lambda g: advance([g]), every_s)
