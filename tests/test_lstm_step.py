@@ -77,3 +77,64 @@ def test_refuses_what_it_cannot_run():
     with pytest.raises(ValueError, match="unidirectional"):
         LSTMStep(torch.nn.LSTM(3, 4, bidirectional=True))
     assert not LSTMStep(torch.nn.LSTM(3, 4)).state_dict()  # derived weights are never saved
+
+
+def _lm(seed: int = 3):
+    torch.manual_seed(seed)
+    emb = torch.nn.Embedding(20, 16)
+    lstm = torch.nn.LSTM(16, 32, num_layers=2, batch_first=True).eval()
+    return emb, lstm, torch.nn.Linear(32, 20)
+
+
+@pytest.mark.parametrize("script", [True, False], ids=["scripted", "eager"])
+def test_a_step_built_with_a_head_returns_its_logits(script):
+    emb, lstm, head = _lm()
+    ids = torch.randint(0, 20, (3, 8))
+    step = LSTMStep(lstm, embedding=emb, head=head, script=script)
+    with torch.no_grad():
+        hidden, _ = lstm(emb(ids))
+        outs, _ = run_steps(step, ids, step.initial_state(3, ids))
+        torch.testing.assert_close(outs, head(hidden), atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(step.read_out(hidden[:, -1]), head(hidden[:, -1]), atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("int8", [False, pytest.param(True, marks=pytest.mark.skipif(
+    not int8_available(), reason="no x86/fbgemm quantized engine"))], ids=["float", "int8"])
+@pytest.mark.parametrize("script", [True, False], ids=["scripted", "eager"])
+def test_a_sampling_run_is_the_same_as_its_steps_one_by_one(int8, script):
+    """``sample_run`` feeds argmax(logits + noise[i]) back, step after step, in one call."""
+    emb, lstm, head = _lm()
+    step = LSTMStep(lstm, embedding=emb, head=head, int8=int8, script=script)
+    logits, noise = torch.randn(4, 20), torch.randn(12, 4, 20)
+    state = step.initial_state(4, logits)
+    with torch.no_grad():
+        ids, last, end = step.sample_run(logits, noise, state)
+        expected = []
+        for i in range(len(noise)):
+            x = (logits + noise[i]).argmax(-1)
+            expected.append(x)
+            logits, state = step(x, state)
+    assert torch.equal(ids, torch.stack(expected))
+    assert torch.equal(last, logits)
+    assert all(torch.equal(a, b) for layer, ref in zip(end, state) for a, b in zip(layer, ref))
+
+
+@pytest.mark.skipif(not int8_available(), reason="no x86/fbgemm quantized engine")
+def test_an_int8_row_gives_the_same_numbers_alone_or_in_any_batch():
+    """Continuous batching must not change a stream: each row's logits and state are exactly
+    those it gets alone (inputs quantized over a fixed range, integer products exact)."""
+    emb, lstm, head = _lm()
+    step = LSTMStep(lstm, embedding=emb, head=head, int8=True)
+    x = torch.randint(0, 20, (8,))
+    state = [(torch.rand(8, 32) * 2 - 1, torch.randn(8, 32)) for _ in range(2)]
+    with torch.no_grad():
+        batched, batched_state = step(x, state)
+        for r in range(8):
+            alone, alone_state = step(x[r:r + 1], [(h[r:r + 1], c[r:r + 1]) for h, c in state])
+            assert torch.equal(alone[0], batched[r])
+            assert all(torch.equal(a[0], b[r]) for la, lb in zip(alone_state, batched_state) for a, b in zip(la, lb))
+
+
+def test_int8_needs_token_ids_whose_inputs_lie_in_the_fixed_range():
+    with pytest.raises(ValueError, match="embedding"):
+        LSTMStep(torch.nn.LSTM(3, 4), int8=True)

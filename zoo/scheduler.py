@@ -7,8 +7,9 @@
   it is queued; if a batch fails, its requests are answered one by one, so one request's input can
   never change another's result or error.
 - ``StreamEngine`` batches streams continuously (as text-generation-inference and vLLM do): the
-  streams of one model advance together, one step for all of them; a stream joins or leaves at a
-  step boundary, and a closed stream (Stop, a disconnect) is dropped at the next one. Tasks that
+  streams of one model advance together, one step (or a short run of steps) for all of them; a
+  stream joins or leaves at such a boundary, and a closed stream (Stop, a disconnect) is dropped
+  at the next one. Tasks that
   stream provide ``start_sequence``/``step_sequences`` (see ``zoo.task``); a seed gives the same
   text alone or batched because every step a task batches is row-independent.
 

@@ -339,14 +339,22 @@ def huge(url: str, pid: int, n: int = 999_990) -> dict:
             "sentiment_p50_meanwhile_s": round(statistics.median(meanwhile), 4), "sentiment_requests_meanwhile": len(meanwhile)}
 
 
-def streams(url: str, pid: int, n: int = 8, chars: int = 3000, rounds: int = 3) -> dict:
-    """One stream alone, then ``n`` at once: speed per stream and whether each text is the lone one."""
+def streams(url: str, pid: int, n: int = 8, chars: int = 3000, rounds: int = 3, client: str = "gradio") -> dict:
+    """One stream alone, then ``n`` at once: speed per stream and whether each text is the lone one.
+    ``client``: "gradio" (gradio_client, one per stream, made before any timing: a new client
+    fetches the app's config, which costs the server more than a stream's first second) or "http"
+    (plain HTTP, Gradio's call API: a lighter load on this machine's cores than gradio_client's)."""
+    clients = [_client(url) for _ in range(n)] if client == "gradio" else []
+
     def one(k: int) -> tuple[str, float]:
-        client = _client(url)
+        args = (f"Verse {k}: And it came to pass", chars, 0.8, 0, 1.0, 100 + k, "", "kjv")
         t0 = time.perf_counter()
-        out = client.submit(f"Verse {k}: And it came to pass", chars, 0.8, 0, 1.0, 100 + k, "", "kjv",
-                            api_name="/chargen").result()
-        return out[-2]["text"], time.perf_counter() - t0
+        if client == "gradio":
+            text = clients[k % n].submit(*args, api_name="/chargen").result()[-2]["text"]
+        else:
+            out = raw_call(url, "chargen", args)
+            text = out.get("text", repr(out))
+        return text, time.perf_counter() - t0
 
     one(99)  # load the model
     ratios, alone_rates, together_rates, same_texts = [], [], [], 0
@@ -364,7 +372,7 @@ def streams(url: str, pid: int, n: int = 8, chars: int = 3000, rounds: int = 3) 
         together_rates.append(chars / statistics.median(t for _, t in together))
         ratios.append(together_rates[-1] / alone_rates[-1])
         same_texts += sum(a == b for (a, _), (b, _) in zip(alone, together))
-    return {"streams": n, "chars": chars, "rounds": rounds,
+    return {"streams": n, "chars": chars, "rounds": rounds, "client": client,
             # cores busy in the app and in these clients (on the same machine) during each phase
             "cores": {k: {"app": round(v[0] / v[2], 2), "clients": round(v[1] / v[2], 2)} for k, v in cpu.items()},
             "alone_chars_per_s": [round(r) for r in alone_rates],
@@ -467,6 +475,9 @@ def main(argv: list[str]) -> dict:
     p.add_argument("--clients", type=int, default=8, help="clients in the mixed scenario")
     p.add_argument("--seconds", type=float, default=90, help="length of the mixed scenario")
     p.add_argument("--busy", type=int, default=0, help="busy processes beside the app during the mixed scenario")
+    p.add_argument("--stream-client", choices=("gradio", "http"), default="gradio",
+                   help="how the streams scenario's clients call the app")
+    p.add_argument("--stream-chars", type=int, default=3000, help="characters per stream in the streams scenario")
     args = p.parse_args(argv)
     chosen = args.scenario or list(SCENARIOS)
     out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
@@ -479,9 +490,12 @@ def main(argv: list[str]) -> dict:
                 if name == "mixed":
                     with busy(args.busy):
                         out["mixed"] = {**mixed(url, proc.pid, args.clients, args.seconds), "busy_processes": args.busy}
+                elif name == "streams":
+                    out[name] = streams(url, proc.pid, chars=args.stream_chars, client=args.stream_client)
+                elif name == "huge":
+                    out[name] = huge(url, proc.pid)
                 else:
-                    out[name] = {"streams": streams, "huge": huge}[name](url, proc.pid) if name in ("streams", "huge") \
-                        else {"poison": poison, "stall": stall}[name](url)
+                    out[name] = {"poison": poison, "stall": stall}[name](url)
                 print(f"{name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     if "engine" in chosen:
         out["engine"] = engine()

@@ -152,9 +152,8 @@ def main(argv: list[str]) -> dict:
     model = pipe.model
     ids = pipe.preprocessor.encode(PRIME)
     int8_step, fp32_step = model.stepper(), model.stepper(int8=False)
-    head_bytes = model.head.weight.numel() * 4
     kinds = {"int8": int8_step, "float32": fp32_step} if int8_step.int8 else {"float32": fp32_step}
-    step_bytes = {k: s.weight_bytes + head_bytes for k, s in kinds.items()}
+    step_bytes = {k: s.weight_bytes for k, s in kinds.items()}  # the output layer included
     # Rounds that interleave every measurement, so drift in this machine's speed (it moves by 2x
     # within minutes) hits all of them alike; figures are medians over rounds, and each ratio is
     # the median of the per-round ratios.

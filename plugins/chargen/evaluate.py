@@ -35,15 +35,14 @@ def nats_per_char(model, ids: torch.Tensor, seq: int = 512, streams: int = 16) -
 
 @torch.inference_mode()
 def step_nats_per_char(model, step, ids: torch.Tensor, streams: int = 16) -> float:
-    """The same cross-entropy, computed one character at a time through ``step`` (as generation runs)."""
+    """The same cross-entropy, computed one character at a time through ``step`` (as generation
+    runs: the step ends with the model's output layer)."""
     n = len(ids) // streams
     grid = ids[: n * streams].view(streams, n).to(model.head.weight.device)
     state = step.initial_state(streams, grid)
-    weight, bias = model.head.weight.float(), model.head.bias.float()
     total = torch.zeros((), dtype=torch.float64)
     for t in range(n - 1):
-        hidden, state = step(grid[:, t], state)
-        logits = F.linear(hidden, weight, bias)
+        logits, state = step(grid[:, t], state)
         total += F.cross_entropy(logits, grid[:, t + 1], reduction="sum").double()
     return total.item() / (streams * (n - 1))
 

@@ -21,7 +21,8 @@ from zoo.task import StreamSequence, run_alone
 
 NOISE_BLOCK = 256
 PREFILL_CHUNK = 512
-DECODE_EVERY = 16  # steps between decoding ids into text (and checking stop strings)
+DECODE_EVERY = 16  # steps between decoding ids into text (and checking stop strings); divides NOISE_BLOCK
+UNKNOWN_ID = 0  # the vocabulary's id for characters it does not know: never generated
 
 
 def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
@@ -44,22 +45,6 @@ def gumbel_block(generator: torch.Generator, batch: int, vocab: int, device) -> 
     return noise.log_().neg_()
 
 
-class _Head:
-    """The output layer as a per-row product (``baddbmm``: row i never depends on row j), with the
-    unknown-character id masked; built once per model."""
-
-    def __init__(self, model):
-        self.weight_t = model.head.weight.detach().float().t().contiguous()  # (H, V)
-        bias = model.head.bias.detach().float().clone()
-        bias[0] = float("-inf")  # never emit the unknown-character id
-        self.bias = bias.view(1, 1, -1)
-
-    def __call__(self, hidden: torch.Tensor) -> torch.Tensor:
-        rows = hidden.shape[0]
-        return torch.baddbmm(self.bias.expand(rows, 1, -1), hidden.unsqueeze(1),
-                             self.weight_t.expand(rows, -1, -1)).squeeze(1)
-
-
 class Generation(StreamSequence):
     """One stream: ``num_samples`` continuations of one prime (rows of the batch). ``result()``
     is ``to_result(texts)`` (the task's result dict), or the texts themselves."""
@@ -70,19 +55,20 @@ class Generation(StreamSequence):
         self.to_result = to_result or (lambda texts: texts)
         self.model, self.vocab, self.stepper = model, vocab, step or model.stepper()
         self.device = model.head.weight.device
+        self.vocab_size = model.head.out_features
         self.max_new_chars, self.temperature, self.top_k, self.top_p = max_new_chars, temperature, top_k, top_p
         self.stop, self.rows = stop, num_samples
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
         self.prime = torch.tensor(prime_ids, device=self.device).repeat(num_samples, 1)
-        self.filtering = temperature > 0 and (0 < top_k < model.head.out_features or top_p < 1.0)
-        self.plain = temperature > 0 and not self.filtering  # the common case, sampled in one op for all
+        self.filtering = temperature > 0 and (0 < top_k < self.vocab_size or top_p < 1.0)
+        self.plain = not self.filtering  # sampled (or greedy) as argmax(logits + noise): one op for all
         self.read = 0  # prime characters read so far
         self.lstm_state = None
-        self.hidden: torch.Tensor | None = None  # (rows, H): the top layer's last output
+        self.logits: torch.Tensor | None = None  # (rows, V): the next character's logits
         self.state = None  # per layer (h, c), each (rows, H)
-        self.t = 0  # characters generated
-        self.noise = None
-        self.pending: list[list[int]] = []  # ids not yet decoded, one list per step
+        self.t = 0  # characters generated and taken (its batch may hold a few more: _Batch.ids)
+        self.noise, self.block = None, -1  # the current noise block and its number
+        self.pending: list[list[int]] = [[] for _ in range(num_samples)]  # ids not yet decoded, per row
         self.texts = [""] * num_samples
         self.finished = [False] * num_samples
         self.ready = self.done = False
@@ -92,126 +78,145 @@ class Generation(StreamSequence):
     def result(self):
         return self.to_result(list(self.texts))
 
-    def unbatch(self) -> None:
-        """Take this stream's rows out of the batch it was last stepped in (views, no copy)."""
-        if self.batch is not None:
-            a, b = self.offset, self.offset + self.rows
-            self.hidden = self.batch.hidden[a:b]
-            self.state = [(h[a:b], c[a:b]) for h, c in self.batch.state]
-            self.batch = None
-
     # -- the stream's own work ---------------------------------------------------------------------
     def prefill(self) -> bool:
         """Read the next chunk of the prime; True once the whole prime is read."""
         chunk = self.prime[:, self.read: self.read + PREFILL_CHUNK]
         with torch.inference_mode():
             out, self.lstm_state = self.model.lstm(self.model.embedding(chunk), self.lstm_state)
-        self.read += chunk.shape[1]
-        if self.read >= self.prime.shape[1]:
-            self.hidden = out[:, -1].float()
-            self.state = LSTMStep.from_lstm_state(self.lstm_state)
-            self.ready, self.lstm_state = True, None
+            self.read += chunk.shape[1]
+            if self.read >= self.prime.shape[1]:
+                self.logits = self.stepper.read_out(out[:, -1])
+                self.state = LSTMStep.from_lstm_state(self.lstm_state)
+                self.ready, self.lstm_state = True, None
         return self.ready
 
-    def _noise_row(self) -> torch.Tensor:
-        """This step's noise, already scaled by the temperature: (rows, V)."""
-        if self.t % NOISE_BLOCK == 0:
-            self.noise = gumbel_block(self.generator, self.rows, self.model.head.out_features, self.device)
-            if not self.filtering:
-                self.noise.mul_(self.temperature)
-        return self.noise[self.t % NOISE_BLOCK]
+    def steps_to_event(self) -> int:
+        """Steps before this stream must decode its ids or stop (a noise block ends on such a step)."""
+        return min(DECODE_EVERY - self.t % DECODE_EVERY, self.max_new_chars - self.t)
 
-    def _take(self, ids: list[int]) -> None:
-        self.pending.append(ids)
-        self.t += 1
-        if len(self.pending) == DECODE_EVERY or self.t == self.max_new_chars:
+    def noise_rows(self, steps: int) -> torch.Tensor:
+        """Noise for the next ``steps`` steps (never past a block's end): (steps, rows, V), scaled
+        by the temperature for plain sampling (none when greedy), -inf on the unknown-character id
+        (never emitted)."""
+        if self.t // NOISE_BLOCK != self.block:
+            self.block = self.t // NOISE_BLOCK
+            if self.temperature == 0:
+                self.noise = torch.zeros(NOISE_BLOCK, self.rows, self.vocab_size, device=self.device)
+            else:
+                self.noise = gumbel_block(self.generator, self.rows, self.vocab_size, self.device)
+                if not self.filtering:
+                    self.noise.mul_(self.temperature)
+            self.noise[..., UNKNOWN_ID] = float("-inf")
+        at = self.t % NOISE_BLOCK
+        return self.noise[at: at + steps]
+
+    def pick(self, logits: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """This stream's next ids from its logits and noise rows, (rows,)."""
+        if self.plain:
+            return torch.add(logits, noise).argmax(-1)
+        return (filter_logits(logits / self.temperature, self.top_k, self.top_p) + noise).argmax(-1)
+
+    def take(self, rows: list[list[int]]) -> None:
+        """The ids chosen for each row over the last steps; decoded every ``DECODE_EVERY`` steps."""
+        for pending, ids in zip(self.pending, rows):
+            pending.extend(ids)
+        self.t += len(rows[0])
+        if self.t % DECODE_EVERY == 0 or self.t >= self.max_new_chars:
             self._decode()
-            self.done = self.t == self.max_new_chars or all(self.finished)
+            self.done = self.t >= self.max_new_chars or all(self.finished)
 
     def _decode(self) -> None:
-        for i, row in enumerate(zip(*self.pending)):
+        for i, row in enumerate(self.pending):
             if not self.finished[i]:
                 self.texts[i] += self.vocab.decode(row)
                 if self.stop and self.stop in self.texts[i]:
                     self.texts[i] = self.texts[i][: self.texts[i].index(self.stop)]
                     self.finished[i] = True
-        self.pending.clear()
-
-
-def _head(model) -> _Head:
-    """The model's ``_Head``, built on first use and kept out of the module tree."""
-    if "_zoo_head" not in model.__dict__:
-        model.__dict__["_zoo_head"] = _Head(model)
-    return model.__dict__["_zoo_head"]
+            row.clear()
 
 
 class _Batch:
-    """The state of the streams stepped together last time, kept whole: while the same streams go
-    on, the next step reads it as is (no splitting and re-joining of rows every character)."""
+    """Streams stepped together, their state kept whole, for a run of steps up to the first
+    member's next event (``Generation.steps_to_event``). The noise is gathered once per run and
+    the chosen ids reach the streams at its end, so per-stream Python work is paid once per run,
+    not once per character."""
 
-    def __init__(self, members: list[Generation], hidden: torch.Tensor, state):
-        self.members, self.hidden, self.state = members, hidden, state
+    def __init__(self, members: list[Generation], logits: torch.Tensor, state):
+        self.members, self.logits, self.state = members, logits, state
+        self.stepper = members[0].stepper
+        self.steps = min(g.steps_to_event() for g in members)  # >= 1: done streams are never stepped
+        self.i = 0  # steps taken in this run
+        self.ids: list[torch.Tensor] = []  # ids of the steps so far, each (steps, B), not yet handed over
+        noise = [g.noise_rows(self.steps) for g in members]
+        self.plain = all(g.plain for g in members)
+        if self.plain:  # the common case: one add and one argmax per step for all streams
+            self.noise = noise[0] if len(noise) == 1 else torch.cat(noise, dim=1)
+        else:
+            self.noise_of = noise
+        start = 0
+        for g in members:
+            g.batch, g.offset = self, start
+            start += g.rows
+
+    @classmethod
+    def of(cls, gens: list[Generation]) -> _Batch:
+        """The batch to step ``gens`` in: the current one while it holds exactly them and its run
+        goes on, else a new one (streams joining or leaving: each one's rows taken out, joined)."""
+        batch = gens[0].batch
+        if batch is not None and batch.members == gens:
+            return batch if batch.i < batch.steps else cls(gens, batch.logits, batch.state)
+        for g in gens:
+            if g.batch is not None:
+                g.batch.hand_over()
+        for g in gens:
+            if g.batch is not None:  # its rows out of the old batch (views, no copy)
+                a, b, old = g.offset, g.offset + g.rows, g.batch
+                g.logits, g.state, g.batch = old.logits[a:b], [(h[a:b], c[a:b]) for h, c in old.state], None
+        logits = torch.cat([g.logits for g in gens])
+        state = [(torch.cat([g.state[layer][0] for g in gens]), torch.cat([g.state[layer][1] for g in gens]))
+                 for layer in range(len(gens[0].state))]
+        return cls(gens, logits, state)
+
+    def choose(self) -> torch.Tensor:
+        """This step's ids, (B,), for a batch that is not all plain."""
+        picks, start = [], 0
+        for g, noise in zip(self.members, self.noise_of):
+            part = self.logits[start: start + g.rows]
+            picks.append(g.pick(part, noise[self.i]))
+            start += g.rows
+        return torch.cat(picks)
+
+    def hand_over(self) -> None:
+        """Give each stream the ids chosen so far in this run (it decodes them when due); the run
+        ends here."""
+        if self.ids:
+            ids, self.ids = torch.cat(self.ids).t().tolist(), []  # (B, steps)
+            start = 0
+            for g in self.members:
+                g.take(ids[start: start + g.rows])
+                start += g.rows
+        self.steps = self.i
 
 
 @torch.inference_mode()
 def advance(gens: list[Generation]) -> None:
-    """Advance every generation by one character, in one batched step (all share one model and step)."""
-    model = gens[0].model
-    batch = gens[0].batch
-    if batch is not None and batch.members == gens:
-        hidden, state = batch.hidden, batch.state
+    """Advance every generation by batched steps (all share one model and step): when all sample
+    plainly, a whole run up to the first one's next event in one call (``LSTMStep.sample_run``),
+    else one step. Each stream picks with its own temperature, filters and noise (row-wise ops
+    only), so its text is the same alone or batched; on an exception no stream has changed."""
+    batch = _Batch.of(gens)
+    if batch.plain:
+        ids, batch.logits, batch.state = batch.stepper.sample_run(batch.logits, batch.noise[batch.i:], batch.state)
+        batch.i = batch.steps
     else:
-        for g in gens:
-            g.unbatch()
-        hidden = torch.cat([g.hidden for g in gens])
-        state = [(torch.cat([g.state[layer][0] for g in gens]), torch.cat([g.state[layer][1] for g in gens]))
-                 for layer in range(len(gens[0].state))]
-    logits = _head(model)(hidden)
-    # Each stream picks its characters with its own temperature and filters (row-wise ops only).
-    picks, plain, noise, start = [], [], [], 0
-    for g in gens:
-        if g.plain:
-            picks.append(None)
-            plain.append((g, start))
-            noise.append(g._noise_row())
-        elif g.temperature == 0:
-            picks.append(logits[start: start + g.rows].argmax(-1))
-        else:
-            part = filter_logits(logits[start: start + g.rows] / g.temperature, g.top_k, g.top_p)
-            picks.append((part + g._noise_row()).argmax(-1))
-        start += g.rows
-    if plain:  # the common case: all such streams in one add and one argmax
-        base = logits if len(plain) == len(gens) else torch.cat([logits[s: s + g.rows] for g, s in plain])
-        chosen = torch.add(base, torch.cat(noise) if len(noise) > 1 else noise[0]).argmax(-1)
-        if len(plain) == len(gens):
-            nxt = chosen
-        else:
-            parts = iter(chosen.split([g.rows for g, _ in plain]))
-            nxt = torch.cat([next(parts) if p is None else p for p in picks])
-    else:
-        nxt = torch.cat(picks)
-    ids = nxt.tolist()
-    start, keep = 0, []
-    for g in gens:
-        g._take(ids[start: start + g.rows])
-        if not g.done:
-            keep.extend(range(start, start + g.rows))
-        start += g.rows
-    going = [g for g in gens if not g.done]
-    for g in gens:
-        g.batch = None
-    if not going:
-        return
-    if len(going) < len(gens):  # some finished: step only the rows of the others
-        rows = torch.tensor(keep, device=nxt.device)
-        nxt = nxt.index_select(0, rows)
-        state = [(h.index_select(0, rows), c.index_select(0, rows)) for h, c in state]
-    hidden, state = going[0].stepper.forward(nxt, state)
-    batch = _Batch(going, hidden, state)
-    start = 0
-    for g in going:
-        g.batch, g.offset = batch, start
-        start += g.rows
+        ids = batch.choose()
+        batch.logits, batch.state = batch.stepper.forward(ids, batch.state)
+        ids = ids[None]
+        batch.i += 1
+    batch.ids.append(ids)  # (steps, B)
+    if batch.i == batch.steps:
+        batch.hand_over()
 
 
 def sample(model, vocab, prime_ids: list[int], *, every_s: float = 0.05, step: LSTMStep | None = None,

@@ -21,8 +21,8 @@ class CharLSTM(nn.Module):
         return self.head(self.dropout(out)), state
 
     def stepper(self, int8: bool | None = None) -> LSTMStep:
-        """The one-step LSTM for generation. By default int8 on the CPU, where a step is bound by
-        reading the weights; float on accelerators."""
+        """The one-step LSTM for generation, ending with the output layer (it returns logits). By
+        default int8 on the CPU, where a step is bound by reading the weights; float on accelerators."""
         if int8 is None:
             int8 = self.head.weight.device.type == "cpu" and int8_available()
-        return cached_step(self, self.lstm, self.embedding, int8)
+        return cached_step(self, self.lstm, self.embedding, int8, head=self.head)
