@@ -1,6 +1,8 @@
 """The command line, run as a user would, in fresh processes."""
 import json
 
+import pytest
+
 from conftest import run_cli
 
 
@@ -83,3 +85,89 @@ def test_chargen_eval_reports_bits_per_character_beside_the_compressors():
     assert bpc < 2.0  # a trained model; an untrained one over ~100 characters gives about 6.6
     assert {"bzip2 -9", "xz -9e"} <= set(out["baselines"])
     assert abs(out["generation_step"]["increase"]) <= 0.02
+
+
+# -- verbs: the framework parses each task's options and prints exactly one JSON document -----------
+
+TINY = {  # the cheapest run of each task's data, eval and bench
+    ("chargen", "data"): ["--corpus", "python"],
+    ("chargen", "eval"): ["--checkpoint", "python", "--limit", "2000"],
+    ("chargen", "bench"): ["--chars", "40", "--repeats", "1", "--baseline-chars", "4", "--naive-chars", "4",
+                           "--no-memory"],
+    ("sentiment", "data"): [],
+    ("sentiment", "eval"): ["--split", "dev"],
+    ("sentiment", "bench"): ["--n", "8", "--api-requests", "8", "--clients", "2", "--repeats", "2"],
+    ("translation", "data"): [],
+    ("translation", "eval"): ["--limit", "4", "--ablation", ""],
+    ("translation", "bench"): ["--rounds", "1", "--runs", "1", "--batch", "4", "--naive-batch", "2"],
+    ("forecasting", "data"): [],
+    ("forecasting", "eval"): ["--limit", "20"],
+    ("forecasting", "bench"): ["--rounds", "1", "--runs", "2", "--limit", "20"],
+}
+NEEDS = {"sentiment": "movieReviewSnippets_GroundTruth.txt", "translation": None, "forecasting": None}
+
+
+def _require(task):
+    from conftest import require_data
+
+    if task == "sentiment":
+        from plugins.sentiment import data
+
+        require_data(task, data.data_dir() / NEEDS[task])
+    elif task == "forecasting":
+        from plugins.forecasting import data
+
+        require_data(task, data.cache_dir("forecasting") / "m3_data.json")
+    elif task == "translation":
+        from zoo.datasets import cache_dir
+
+        require_data(task, cache_dir("translation") / "root")
+
+
+@pytest.mark.parametrize("task,verb", sorted(TINY), ids=[f"{v}-{t}" for t, v in sorted(TINY)])
+def test_every_verb_of_every_task_prints_exactly_one_json_document(task, verb, capsys):
+    from zoo.cli import main
+
+    _require(task)
+    capsys.readouterr()
+    assert main([verb, task, *TINY[task, verb]]) == 0
+    out = json.loads(capsys.readouterr().out)  # a second document, or any stray print, fails here
+    assert isinstance(out, dict) and out
+    if verb == "eval":
+        assert {"task", "checkpoint", "split", "n", "metrics", "baselines"} <= set(out)
+
+
+def test_every_task_provides_every_verb():
+    import zoo
+
+    for task in zoo.registry().tasks.values():
+        assert all(task.supports(v) for v in ("data", "train", "eval", "bench")), task.name
+
+
+def test_a_tasks_options_are_parsed_strictly_under_its_own_name():
+    bad = run_cli("train", "chargen", "--no-such-option")
+    assert bad.returncode == 2 and "zoo train chargen: error: unrecognized arguments: --no-such-option" in bad.stderr
+    assert bad.stdout == ""
+    helped = run_cli("bench", "translation", "--help")
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: zoo bench translation")
+
+
+def test_a_verb_a_task_does_not_provide_is_its_own_error():
+    from zoo import Task, UnsupportedVerb
+    from zoo.cli import run_verb
+
+    class Bare(Task):
+        name, title, description = "bare", "Bare", "no verbs"
+
+        def build_model(self, config): ...
+
+        def load_preprocessor(self, folder, config): ...
+
+        def predict_batch(self, pipe, inputs, **params): return [{} for _ in inputs]
+
+        def build_tab(self, gr): ...
+
+    for verb in ("data", "train", "eval", "bench"):
+        assert not Bare().supports(verb)
+        with pytest.raises(UnsupportedVerb, match="task 'bare' has no"):
+            run_verb(Bare(), verb, [])

@@ -6,7 +6,7 @@ import types
 import pytest
 
 import zoo
-from zoo import Checkpoint, PluginError, hookimpl
+from zoo import Checkpoint, PluginError, Task, hookimpl
 from zoo.plugins import manager
 
 from conftest import run_cli
@@ -224,3 +224,24 @@ def test_a_task_with_malformed_checkpoints_is_refused_alone():
         assert "malformed" not in reg.tasks and "sentiment" in reg.tasks
     with manager.registered(Plugin2(), name="unpinned_plugin") as reg:
         assert "40-hex" in plugin_info(reg, "unpinned_plugin").error
+
+
+def test_a_task_missing_a_required_method_is_refused_at_registration_with_what_to_add():
+    class NoTab(Task):
+        name, title, description = "notab", "No tab", "forgot build_tab"
+
+        def build_model(self, config): ...
+
+        def load_preprocessor(self, folder, config): ...
+
+        def predict_batch(self, pipe, inputs, **params): return [{} for _ in inputs]
+
+    class Plugin:
+        @hookimpl
+        def register_tasks(self, register):
+            register(NoTab())
+
+    with manager.registered(Plugin(), name="notab_plugin") as reg:
+        error = plugin_info(reg, "notab_plugin").error
+        assert "does not implement build_tab()" in error and "NoTab" in error
+        assert "notab" not in reg.tasks and "sentiment" in reg.tasks

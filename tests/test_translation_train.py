@@ -9,6 +9,8 @@ import torch
 from safetensors.torch import save_file
 
 from plugins.translation import train
+from zoo.errors import InputError
+from zoo.training import RunFolder
 from plugins.translation.model import Seq2Seq
 
 BUNDLED = Path(__file__).parents[1] / "plugins" / "translation" / "checkpoints" / "en-es"
@@ -28,7 +30,7 @@ def _snapshots(run, epochs):
 
 def test_average_is_the_mean_of_the_last_n_epochs_in_epoch_order_not_name_order(tmp_path):
     states = _snapshots(tmp_path, [2, 9, 10])  # "epoch-10" sorts before "epoch-2" by name
-    mean, names = train.averaged(tmp_path, 2)
+    mean, names = RunFolder(tmp_path).averaged(2)
     assert names == ["epoch-9.safetensors", "epoch-10.safetensors"]
     for key, value in mean.items():
         torch.testing.assert_close(value, (states[1][key] + states[2][key]) / 2)
@@ -47,8 +49,8 @@ def test_a_run_loads_averaged_and_says_which_snapshots_it_used(tmp_path):
 
 def test_asking_for_more_snapshots_than_the_run_kept_is_a_clear_error(tmp_path):
     _snapshots(tmp_path, [1])
-    with pytest.raises(SystemExit, match=r"--average 3: .* holds 1 epoch snapshots \(train with --snapshots\)"):
-        train.averaged(tmp_path, 3)
+    with pytest.raises(InputError, match=r"--average 3: .* holds 1 epoch snapshots \(train with --snapshots\)"):
+        RunFolder(tmp_path).averaged(3)
 
 
 def test_a_continued_run_carries_the_lineage_of_the_run_it_started_from(tmp_path):
@@ -98,5 +100,5 @@ def test_an_averaged_run_exports_as_a_checkpoint_that_loads_and_names_its_lineag
     assert "2 epochs at lr 0.001, averaging its last 2 epoch snapshots (10 steps in all)" in (out / "README.md").read_text()
     assert "ablation: no attention, beam 5" in read_config(out, "exported")["evaluation"]["baselines"]
     pipe = load_folder(TranslationTask(), out, torch.device("cpu"))
-    mean = train.averaged(run, 2)[0]["out.weight"]
+    mean = RunFolder(run).averaged(2)[0]["out.weight"]
     torch.testing.assert_close(pipe.model.out.weight.float(), mean, atol=1e-3, rtol=1e-2)  # stored as fp16

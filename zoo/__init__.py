@@ -7,7 +7,7 @@ _os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 __version__ = "0.1.0"
 
-from .errors import CheckpointError, DeviceError, InputError, PluginError, ZooError  # noqa: E402
+from .errors import CheckpointError, DeviceError, InputError, PluginError, UnsupportedVerb, ZooError  # noqa: E402
 from .hookspecs import hookimpl  # noqa: E402
 from .task import Checkpoint, Param, StreamSequence, Tab, Task, View  # noqa: E402
 
@@ -28,5 +28,5 @@ def registry():
 
 __all__ = [
     "Checkpoint", "CheckpointError", "DeviceError", "InputError", "Param", "PluginError", "Tab", "View",
-    "StreamSequence", "Task", "ZooError", "hookimpl", "pipeline", "registry", "__version__",
+    "StreamSequence", "Task", "UnsupportedVerb", "ZooError", "hookimpl", "pipeline", "registry", "__version__",
 ]

@@ -1,7 +1,9 @@
 """``python -m zoo`` (or ``zoo``): list plugins and tasks, predict, fetch data, train, eval, bench.
 
-Every command prints JSON on stdout; logs and progress go to stderr. Exit codes: 0 ok,
-2 bad usage or input, 3 checkpoint, device or plugin problem.
+Every command prints exactly one JSON document on stdout; logs and progress go to stderr. Exit
+codes: 0 ok, 2 bad usage or input (a verb the task lacks included), 3 checkpoint, device or
+plugin problem. A task's own options for data, train, eval and bench are declared by the task
+(``Task.add_arguments``) and parsed here, strictly, as ``zoo VERB TASK``.
 """
 from __future__ import annotations
 
@@ -73,46 +75,72 @@ def cmd_predict(args) -> int:
     return 0
 
 
-def cmd_passthrough(args) -> int:
-    task = _task(args.task)
-    method = {"data": task.data, "train": task.train, "bench": task.bench}[args.command]
-    _print(method(args.rest))
-    return 0
+def verb_parser(task, verb: str) -> argparse.ArgumentParser:
+    """The parser of ``zoo VERB TASK``: the framework's options for the verb, then the task's own."""
+    from .task import VERB_NOUNS
+
+    p = argparse.ArgumentParser(prog=f"zoo {verb} {task.name}",
+                                description=f"{task.title}: {VERB_NOUNS[verb]}. Prints one JSON document.")
+    if verb == "eval":
+        p.add_argument("--checkpoint", help="checkpoint id, Hub repo id, repo@revision or folder (default: the task's)")
+        p.add_argument("--split", default="test", choices=["train", "dev", "test"], help="the split to score")
+        p.add_argument("--device", default=None, help="auto, cpu or cuda (default: ZOO_DEVICE or auto)")
+    task.add_arguments(verb, p)
+    return p
 
 
-def cmd_eval(args) -> int:
+def run_verb(task, verb: str, argv: list[str]) -> dict:
+    """``zoo VERB TASK ARGV...``: parse strictly, run, and return the one JSON document it prints.
+    A lone ``--`` before the options is accepted (the way they were once passed on)."""
+    from .errors import UnsupportedVerb
+    from .task import VERB_METHODS, VERB_NOUNS
+
+    if not task.supports(verb):
+        raise UnsupportedVerb(f"task {task.name!r} has no {VERB_NOUNS[verb]}")
+    argv = argv[1:] if argv[:1] == ["--"] else argv
+    args = verb_parser(task, verb).parse_args(argv)
+    if verb != "eval":
+        return getattr(task, VERB_METHODS[verb])(args)
     from .pipelines import pipeline
 
-    task = _task(args.task)
     pipe = pipeline(task, checkpoint=args.checkpoint, device=args.device)
-    out = task.evaluate(pipe, args.split, args.rest)
+    out = task.evaluate(pipe, args.split, args)
     checkpoint = pipe.source.name if pipe.source else args.checkpoint
-    _print({"task": task.name, "checkpoint": checkpoint, "split": args.split, **out})
+    return {"task": task.name, "checkpoint": checkpoint, "split": args.split, **out}
+
+
+def cmd_verb(args) -> int:
+    _print(run_verb(_task(args.task), args.command, args.options))
     return 0
 
 
-def cmd_bench_all(args) -> int:
-    """``zoo bench [TASK ...|app|serve]``: each task's benchmark; ``app`` (or no names) adds the
-    app's cold start; ``serve`` runs the app under many clients (``zoo.servebench``)."""
+def cmd_bench(args) -> int:
+    """``zoo bench [NAME ...]`` or ``zoo bench NAME [options]``: each task's benchmark (with its
+    defaults), ``app`` the app's cold start, ``serve`` the app under many clients (only when
+    named). Options go to one benchmark at a time."""
+    words = list(args.names)
+    cut = next((i for i, w in enumerate(words) if w.startswith("-")), len(words))
+    names, options = words[:cut], words[cut:]
     reg = _registry()
-    names = args.tasks or [*reg.tasks, "app"]
+    if options and len(names) != 1:
+        raise InputError("options go to one benchmark at a time: zoo bench NAME [options]")
     results = {}
-    for name in names:
+    for name in names or [*(t for t in reg.tasks if reg.tasks[t].supports("bench")), "app"]:
         if name == "app":
             from .coldstart import measure
 
+            if options:
+                raise InputError("zoo bench app takes no options")
             results["app_cold_start"] = measure({t.name: (t.examples()[0],) for t in reg.tasks.values() if t.examples()})
-            continue
-        if name == "serve":  # the app under many clients (zoo/servebench.py); only when named
-            from .servebench import main as serve_bench
+        elif name == "serve":
+            from . import servebench
 
-            results["serve"] = serve_bench(args.rest)
-            continue
-        task = _task(name)
-        try:
-            results[name] = task.bench(args.rest)
-        except NotImplementedError as exc:
-            results[name] = {"skipped": str(exc)}
+            p = argparse.ArgumentParser(prog="zoo bench serve", description=servebench.__doc__,
+                                        formatter_class=argparse.RawDescriptionHelpFormatter)
+            servebench.add_arguments(p)
+            results["serve"] = servebench.run(p.parse_args(options[1:] if options[:1] == ["--"] else options))
+        else:
+            results[name] = run_verb(_task(name), "bench", options)
     _print(results)
     return 0
 
@@ -166,16 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--device", default=None, help="auto, cpu or cuda (default: ZOO_DEVICE or auto)")
     for name, help_ in (("data", "fetch and prepare the task's data set"),
-                        ("train", "train a checkpoint (see the task's --help)")):
-        p = sub.add_parser(name, help=help_, add_help=False)  # --help goes on to the task
+                        ("train", "train (resumably) or export a checkpoint"),
+                        ("eval", "evaluate a checkpoint beside baselines, measured in the same run")):
+        p = sub.add_parser(name, help=f"{help_} (zoo {name} TASK --help: the task's options)", add_help=False)
         p.add_argument("task")
-    p = sub.add_parser("eval", help="evaluate a checkpoint beside baselines (JSON metrics)")
-    p.add_argument("task")
-    p.add_argument("--checkpoint")
-    p.add_argument("--split", default="test", choices=["train", "dev", "test"])
-    p.add_argument("--device", default=None)
-    p = sub.add_parser("bench", help="speed benchmarks with same-run baselines (options after -- go to each task)")
-    p.add_argument("tasks", nargs="*")
+        p.add_argument("options", nargs=argparse.REMAINDER, help="the task's options")
+    p = sub.add_parser("bench", help="speed benchmarks with same-run baselines: zoo bench [NAME ...] or "
+                       "zoo bench NAME [options] (NAME: a task, app or serve)", add_help=False)
+    p.add_argument("names", nargs=argparse.REMAINDER)
     p = sub.add_parser("publish", help="push every bundled checkpoint to the Hub as NS/<name>; prints the pins")
     p.add_argument("--namespace", required=True, help="Hub user or organization")
     p.add_argument("--dry-run", metavar="DIR", help="write exactly what would be pushed to DIR; push nothing")
@@ -198,22 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    rest: list[str] = []
-    if "bench" in argv and "--" in argv[argv.index("bench"):]:  # zoo [-v] bench [TASK ...] -- --n 100
-        cut = argv.index("--", argv.index("bench"))
-        argv, rest = argv[:cut], argv[cut + 1:]
-    # Options a subcommand does not know go on to the task's own parser (data, train, eval).
-    args, unknown = parser.parse_known_args(argv)
-    if unknown and args.command not in ("data", "train", "eval"):
-        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-    args.rest = rest if args.command == "bench" else unknown
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     level = logging.INFO if args.verbose else getattr(logging, os.environ.get("ZOO_LOG_LEVEL", "WARNING").upper(), logging.WARNING)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpx2", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-    handlers = {"plugins": cmd_plugins, "tasks": cmd_tasks, "predict": cmd_predict, "eval": cmd_eval,
-                "data": cmd_passthrough, "train": cmd_passthrough, "bench": cmd_bench_all,
+    handlers = {"plugins": cmd_plugins, "tasks": cmd_tasks, "predict": cmd_predict, "eval": cmd_verb,
+                "data": cmd_verb, "train": cmd_verb, "bench": cmd_bench,
                 "publish": cmd_publish, "space": cmd_space, "new-plugin": cmd_new_plugin}
     try:
         return handlers[args.command](args)
@@ -226,6 +243,3 @@ def main(argv: list[str] | None = None) -> int:
     except ZooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    except NotImplementedError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2

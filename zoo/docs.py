@@ -37,7 +37,7 @@ def task_contract() -> str:
         lines.append(f"| `{name}` | `{default!r}` | {'required' if name in ('name', 'title', 'description') else ''} |")
     lines += ["", "| method | | what it does |", "|---|---|---|"]
     for name, fn in Task.__dict__.items():
-        if not callable(fn) or name.startswith("_") or name == "coerce_params":
+        if not callable(fn) or name.startswith("_") or name in ("coerce_params", "supports"):  # the framework's
             continue
         first = _doc(fn).split("\n\n")[0].replace("\n", " ").replace("|", "\\|")
         status = "required" if name in REQUIRED_METHODS else "optional"

@@ -19,3 +19,7 @@ class PluginError(ZooError):
 
 class DeviceError(ZooError):
     """The requested device is not available; the zoo never falls back silently."""
+
+
+class UnsupportedVerb(InputError):
+    """A command-line verb (data, train, eval, bench) that this task does not provide."""

@@ -468,8 +468,7 @@ def threads(seconds: float = 2.5, busy_counts=(0, 1, 3), rounds: int = 3) -> dic
     return out
 
 
-def main(argv: list[str]) -> dict:
-    p = argparse.ArgumentParser(prog="python -m zoo bench serve --")
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", action="append", choices=SCENARIOS,
                    help="run only these (repeatable); default: all")
     p.add_argument("--clients", type=int, default=8, help="clients in the mixed scenario")
@@ -478,7 +477,9 @@ def main(argv: list[str]) -> dict:
     p.add_argument("--stream-client", choices=("gradio", "http"), default="gradio",
                    help="how the streams scenario's clients call the app")
     p.add_argument("--stream-chars", type=int, default=3000, help="characters per stream in the streams scenario")
-    args = p.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> dict:
     chosen = args.scenario or list(SCENARIOS)
     out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
            "date": datetime.date.today().isoformat()}

@@ -11,11 +11,13 @@ import math
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from .errors import InputError
+from .errors import InputError, UnsupportedVerb
 
 _KINDS = {int: "an integer", float: "a number", str: "text", bool: "true or false"}
 REQUIRED_ATTRIBUTES = ("name", "title", "description")
 REQUIRED_METHODS = ("build_model", "load_preprocessor", "predict_batch", "build_tab")
+VERB_METHODS = {"data": "data", "train": "train", "eval": "evaluate", "bench": "bench"}  # CLI verb -> method
+VERB_NOUNS = {"data": "data recipe", "train": "training recipe", "eval": "evaluation", "bench": "benchmark"}
 
 
 def check_text(value: Any, what: str = "the text") -> str:
@@ -229,22 +231,37 @@ class Task:
         """Create this task's components (inside the tab the framework opened) and return a Tab."""
         raise NotImplementedError
 
-    # -- data, training, evaluation, benchmarks (CLI subcommands; optional) -----------------------
-    def data(self, argv: list[str]) -> dict:
-        """``python -m zoo data TASK [options]``: fetch and prepare the data set; return a summary."""
-        raise NotImplementedError(f"task {self.name!r} has no data recipe")
+    # -- command-line verbs (optional) ------------------------------------------------------------
+    # ``zoo data|train|eval|bench TASK [options]``. A task provides a verb by overriding its
+    # method and declares the verb's options in ``add_arguments``; the framework parses them
+    # strictly (prog ``zoo VERB TASK``), prints the returned dict as the command's one JSON
+    # document (progress and logs go to stderr), and reports a verb the task lacks as
+    # ``UnsupportedVerb``.
+    def add_arguments(self, verb: str, parser) -> None:
+        """Add the options of ``zoo VERB TASK`` to ``parser`` (an ``argparse.ArgumentParser``);
+        ``verb`` is "data", "train", "eval" or "bench". The framework adds ``eval``'s
+        ``--checkpoint``, ``--split`` and ``--device`` itself."""
 
-    def train(self, argv: list[str]) -> dict:
-        """``python -m zoo train TASK -- [options]``: train (resumably) and export a checkpoint."""
-        raise NotImplementedError(f"task {self.name!r} has no training recipe")
+    def data(self, args) -> dict:
+        """``zoo data TASK``: fetch and prepare the data set; return a summary."""
+        raise UnsupportedVerb(f"task {self.name!r} has no {VERB_NOUNS['data']}")
 
-    def evaluate(self, pipe, split: str, argv: list[str]) -> dict:
-        """Return ``{"n", "metrics", "baselines"}`` measured on ``split`` in this call."""
-        raise NotImplementedError(f"task {self.name!r} has no evaluation")
+    def train(self, args) -> dict:
+        """``zoo train TASK``: train (resumably) or export a checkpoint; return a summary."""
+        raise UnsupportedVerb(f"task {self.name!r} has no {VERB_NOUNS['train']}")
 
-    def bench(self, argv: list[str]) -> dict:
-        """``python -m zoo bench TASK``: speed figures beside a baseline timed in the same run."""
-        raise NotImplementedError(f"task {self.name!r} has no benchmark")
+    def evaluate(self, pipe, split: str, args) -> dict:
+        """``zoo eval TASK``: return ``{"n", "metrics", "baselines", ...}`` measured on ``split`` in this call."""
+        raise UnsupportedVerb(f"task {self.name!r} has no {VERB_NOUNS['eval']}")
+
+    def bench(self, args) -> dict:
+        """``zoo bench TASK``: speed figures beside a baseline timed in the same run."""
+        raise UnsupportedVerb(f"task {self.name!r} has no {VERB_NOUNS['bench']}")
+
+    def supports(self, verb: str) -> bool:
+        """Whether this task provides the command-line ``verb`` (it overrides the method)."""
+        method = VERB_METHODS[verb]
+        return getattr(type(self), method, None) is not getattr(Task, method)
 
     # -- helpers for the framework ---------------------------------------------------------------
     def coerce_params(self, params: dict | None) -> dict:
@@ -290,8 +307,11 @@ def check_task(task: Any) -> None:
     if not task.name.isidentifier():
         raise TypeError(f"task name {task.name!r} must be an identifier (it names the API endpoint)")
     for method in REQUIRED_METHODS:
-        if not callable(getattr(task, method, None)):
-            raise TypeError(f"task {task.name!r} must implement {method}()")
+        inherited = isinstance(task, Task) and getattr(type(task), method, None) is getattr(Task, method)
+        if inherited or not callable(getattr(task, method, None)):
+            raise TypeError(f"task {task.name!r} ({type(task).__module__}.{type(task).__qualname__}) does not "
+                            f"implement {method}(); every task defines {', '.join(REQUIRED_METHODS)} "
+                            "(see docs/plugins.md)")
     for ckpt in getattr(task, "checkpoints", ()) or ():
         check_checkpoint(ckpt, task.name)
 

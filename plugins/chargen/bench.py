@@ -135,9 +135,9 @@ def memory() -> dict:
             "extra_mb": round(serving["peak_rss_mb"] - imports["peak_rss_mb"], 1)}
 
 
-def main(argv: list[str]) -> dict:
-    p = argparse.ArgumentParser(prog="python -m zoo bench chargen", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.description = __doc__
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("--checkpoint", default=None)
     p.add_argument("--chars", type=int, default=2000, help="characters per timed run of the served loop")
     p.add_argument("--repeats", type=int, default=5, help="interleaved rounds")
@@ -145,7 +145,9 @@ def main(argv: list[str]) -> dict:
     p.add_argument("--naive-chars", type=int, default=100, help="characters per round for (a)")
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     p.add_argument("--no-memory", action="store_true")
-    args = p.parse_args(argv)
+
+
+def run(args) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     pipe = zoo.pipeline("chargen", checkpoint=args.checkpoint, device="cpu")

@@ -99,36 +99,42 @@ class ChargenTask(Task):
     def bad_inputs(self) -> list:
         return [None, 42, b"bytes"]
 
-    # -- CLI ---------------------------------------------------------------------------------------
-    def data(self, argv: list[str]) -> dict:
-        import argparse
+    # -- CLI: zoo data|train|eval|bench chargen ---------------------------------------------------
+    def add_arguments(self, verb: str, parser) -> None:
+        if verb == "data":
+            from . import data
 
+            parser.add_argument("--corpus", default="kjv", choices=sorted(data.CORPORA), help="which corpus (default kjv)")
+        elif verb == "train":
+            from . import train
+
+            train.add_arguments(parser)
+        elif verb == "eval":
+            parser.add_argument("--limit", type=int, default=None, help="only the first N characters of the split")
+        elif verb == "bench":
+            from . import bench
+
+            bench.add_arguments(parser)
+
+    def data(self, args) -> dict:
         from . import data
 
-        p = argparse.ArgumentParser(prog="python -m zoo data chargen")
-        p.add_argument("--corpus", default="kjv", choices=sorted(data.CORPORA))
-        args = p.parse_args(argv)
         return {"corpus": args.corpus, **data.corpus(args.corpus).summary()}
 
-    def train(self, argv: list[str]) -> dict:
-        from .train import main
+    def train(self, args) -> dict:
+        from . import train
 
-        main(argv)
-        return {"done": True}
+        return train.run(args)
 
-    def evaluate(self, pipe, split: str, argv: list[str]) -> dict:
-        import argparse
-
+    def evaluate(self, pipe, split: str, args) -> dict:
         from .evaluate import evaluate
 
-        p = argparse.ArgumentParser(prog="python -m zoo eval chargen")
-        p.add_argument("--limit", type=int, default=None, help="only the first N characters of the split")
-        return evaluate(pipe, split, p.parse_args(argv).limit)
+        return evaluate(pipe, split, args.limit)
 
-    def bench(self, argv: list[str]) -> dict:
-        from .bench import main
+    def bench(self, args) -> dict:
+        from . import bench
 
-        return main(argv)
+        return bench.run(args)
 
     def build_tab(self, gr) -> Tab:
         with gr.Row():

@@ -5,28 +5,63 @@
 
 Every few minutes it writes ``model.safetensors``, ``optimizer.safetensors`` and ``state.json``
 (step, position, dev bits per character) to --out; run it again with the same --out to resume.
-Truncated BPTT over 32 parallel streams of the training books, state carried between segments.
+Truncated BPTT over parallel streams of the training books, state carried between segments.
 """
 from __future__ import annotations
 
 import argparse
+import datetime
 import collections
-import json
 import math
-import sys
-import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
 
-from zoo.training import cosine_lr, load_optimizer, optimizer_step, save_optimizer
+from zoo.errors import InputError
+from zoo.training import Budget, RunFolder, add_run_options, cosine_lr, log, optimizer_step
 
 from . import data
 from .evaluate import nats_per_char
 from .model import CharLSTM
 from .preprocess import CharVocab
+
+# Option names of runs saved before the options were renamed (a resumed or exported old run).
+OLD_NAMES = {"embedding": "embedding_dim", "hidden": "hidden_size", "layers": "num_layers", "batch": "batch_size"}
+# What a resumed run keeps from its first command: the corpus, the model and the data layout.
+ARCHITECTURE_KEYS = ("corpus", "embedding_dim", "hidden_size", "num_layers", "dropout", "min_count", "batch_size", "seq")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.description, p.formatter_class = __doc__, argparse.RawDescriptionHelpFormatter
+    add_run_options(p, out="runs/chargen-CORPUS", epochs=6, lr=2e-3, batch_size=32, minutes=40)
+    p.add_argument("--corpus", default="kjv", choices=sorted(data.CORPORA), help="training text (default kjv)")
+    p.add_argument("--embedding-dim", "--embedding", dest="embedding_dim", type=int, default=64,
+                   help="character embedding size (default 64)")
+    p.add_argument("--hidden-size", "--hidden", dest="hidden_size", type=int, default=512,
+                   help="LSTM units per layer (default 512)")
+    p.add_argument("--num-layers", "--layers", dest="num_layers", type=int, default=2, help="LSTM layers (default 2)")
+    p.add_argument("--dropout", type=float, default=0.1, help="dropout between layers and before the head")
+    p.add_argument("--min-count", type=int, default=1, help="characters rarer in the training text read as unknown")
+    p.add_argument("--seq", type=int, default=256, help="characters per truncated-BPTT segment (default 256)")
+    p.add_argument("--init", default=None,
+                   help="start from the weights of this finished run (a new schedule: a second stage)")
+    p.add_argument("--export", default=None, help="write the run in --out as a checkpoint repo to this folder, and stop")
+    p.add_argument("--limit", type=int, default=None,
+                   help="with --export: evaluate on the first N test characters only (a quick check)")
+
+
+def run(args: argparse.Namespace) -> dict:
+    """``zoo train chargen``: train (or resume) the run in --out, or export it; the summary."""
+    args.out = args.out.replace("CORPUS", args.corpus)
+    if args.export:
+        return export(Path(args.out), Path(args.export), args.limit)
+    return train(args)
+
+
+def named(saved: dict) -> dict:
+    """A run's saved options under today's names."""
+    return {OLD_NAMES.get(k, k): v for k, v in saved.items()}
 
 
 def streams(ids: torch.Tensor, batch: int) -> torch.Tensor:
@@ -39,145 +74,122 @@ def bits_per_char(model, ids: torch.Tensor) -> float:
 
 
 def architecture(args, vocab_size: int) -> dict:
-    return {"vocab_size": vocab_size, "embedding_dim": args.embedding, "hidden_size": args.hidden,
-            "num_layers": args.layers, "dropout": args.dropout}
+    return {"vocab_size": vocab_size, "embedding_dim": args.embedding_dim, "hidden_size": args.hidden_size,
+            "num_layers": args.num_layers, "dropout": args.dropout}
 
 
-def save(out: Path, model, optimizer, meta: dict) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
-    save_optimizer(optimizer, out / "optimizer.safetensors")
-    (out / "state.json").write_text(json.dumps(meta, indent=1))
+def vocabulary(train_text: str, min_count: int) -> CharVocab:
+    """Characters of the training text seen at least ``min_count`` times; id 0 reads the others."""
+    counts = collections.Counter(train_text)
+    return CharVocab("".join(sorted(c for c, n in counts.items() if n >= min_count)))
 
 
-def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog="python -m zoo train chargen --", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--corpus", default="kjv", choices=sorted(data.CORPORA))
-    p.add_argument("--out", default=None, help="run folder (default runs/chargen-CORPUS)")
-    p.add_argument("--embedding", type=int, default=64)
-    p.add_argument("--hidden", type=int, default=512)
-    p.add_argument("--layers", type=int, default=2)
-    p.add_argument("--dropout", type=float, default=0.1)
-    p.add_argument("--min-count", type=int, default=1, help="characters rarer in the training text read as unknown")
-    p.add_argument("--minutes", type=float, default=40)
-    p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--seq", type=int, default=256)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--epochs", type=float, default=6)
-    p.add_argument("--save-every", type=float, default=5, help="minutes")
-    p.add_argument("--init", default=None, help="start from the weights of this finished run (a new schedule: a second stage)")
-    p.add_argument("--export", default=None, help="write the run in --out as a checkpoint repo to this folder, and stop")
-    args = p.parse_args(argv)
-    out = Path(args.out or f"runs/chargen-{args.corpus}")
-    if args.export:
-        print(json.dumps(export(out, Path(args.export)), indent=2))
-        return
-    if (out / "state.json").is_file():  # a resumed run keeps its corpus and architecture
-        saved_args = json.loads((out / "state.json").read_text())["args"]
-        for key in ("corpus", "embedding", "hidden", "layers", "dropout", "min_count"):
-            setattr(args, key, saved_args.get(key, getattr(args, key)))
+def start(args, run: RunFolder, vocab: CharVocab, model, optimizer) -> dict:
+    """The run's meta: resumed from --out, started from --init's weights, or new."""
+    meta = {"step": 0, "vocab": vocab.chars, "args": vars(args), "history": []}
+    if run.exists():
+        meta = run.resume(model, optimizer)
+        log({"resumed_at_step": meta["step"]})
+    elif args.init:  # a second stage: the weights of a finished run, a fresh optimizer and schedule
+        first = RunFolder(args.init)
+        if first.meta()["vocab"] != vocab.chars:
+            raise InputError(f"--init {args.init}: that run was trained with another vocabulary")
+        model.load_state_dict(first.weights())
+        before = first.meta()
+        meta["init"] = {"run": args.init, "steps": before["step"], "args": before["args"], "history": before["history"]}
+    return meta
+
+
+def train(args: argparse.Namespace) -> dict:
+    run = RunFolder(args.out)
+    if run.exists():  # a resumed run keeps its corpus and architecture
+        saved = named(run.meta()["args"])
+        for key in ARCHITECTURE_KEYS:
+            setattr(args, key, saved.get(key, getattr(args, key)))
     splits = data.load_splits(args.corpus)
-    counts = collections.Counter(splits["train"])
-    chars = "".join(sorted(c for c, n in counts.items() if n >= args.min_count))
-    vocab = CharVocab(chars)  # id 0: a character the training text never (or rarely) uses
-    train_ids = streams(torch.tensor(vocab.encode(splits["train"])), args.batch)
+    vocab = vocabulary(splits["train"], args.min_count)
+    train_ids = streams(torch.tensor(vocab.encode(splits["train"])), args.batch_size)
     dev_ids = torch.tensor(vocab.encode(splits["dev"]))
-    torch.manual_seed(0)
+    torch.manual_seed(args.seed)
     model = CharLSTM(**architecture(args, len(vocab)))
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    meta = start(args, run, vocab, model, optimizer)
+    train_steps(args, model, optimizer, train_ids, meta, lambda: checkpoint(run, model, optimizer, meta, dev_ids))
+    checkpoint(run, model, optimizer, meta, dev_ids)
+    return {"out": str(run.path), "step": meta["step"], **meta["history"][-1]}
+
+
+def checkpoint(run: RunFolder, model, optimizer, meta: dict, dev_ids: torch.Tensor) -> None:
+    meta["history"].append({"step": meta["step"], "dev_bpc": round(bits_per_char(model, dev_ids), 4)})
+    log(meta["history"][-1])
+    run.save(model, optimizer, meta)
+
+
+def train_steps(args, model, optimizer, train_ids: torch.Tensor, meta: dict, save) -> None:
+    """Steps of truncated BPTT (state carried between segments, reset at each epoch) until the
+    schedule ends or the time budget is spent; ``save()`` every --save-every minutes."""
     steps_per_epoch = (train_ids.shape[1] - 1) // args.seq
     total_steps = int(steps_per_epoch * args.epochs)
-    meta = {"step": 0, "vocab": chars, "args": vars(args), "history": []}
-    if (out / "state.json").is_file():  # resume
-        meta = json.loads((out / "state.json").read_text())
-        model.load_state_dict(load_file(str(out / "model.safetensors")))
-        load_optimizer(optimizer, model, out / "optimizer.safetensors")
-        print(f"resumed at step {meta['step']}", file=sys.stderr)
-    elif args.init:  # a second stage: the weights of a finished run, a fresh optimizer and schedule
-        first = json.loads((Path(args.init) / "state.json").read_text())
-        if first["vocab"] != chars:
-            raise SystemExit(f"{args.init} was trained with another vocabulary")
-        model.load_state_dict(load_file(str(Path(args.init) / "model.safetensors")))
-        meta["init"] = {"run": args.init, "steps": first["step"], "args": first["args"], "history": first["history"]}
-    started = last_save = time.time()
-    state = None
+    budget, state = Budget(args.minutes, args.save_every), None
     model.train()
-    while meta["step"] < total_steps and time.time() - started < args.minutes * 60:
+    while meta["step"] < total_steps and not budget.over():
         step = meta["step"]
         pos = (step % steps_per_epoch) * args.seq
         if pos == 0:
             state = None
         lr = cosine_lr(args.lr, step, total_steps)
-        x = train_ids[:, pos:pos + args.seq]
-        y = train_ids[:, pos + 1:pos + args.seq + 1]
-        logits, state = model(x, state)
+        logits, state = model(train_ids[:, pos:pos + args.seq], state)
         state = tuple(s.detach() for s in state)
+        y = train_ids[:, pos + 1:pos + args.seq + 1]
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
         optimizer_step(model, optimizer, loss, lr)
         meta["step"] = step + 1
         if step % 50 == 0:
-            print(json.dumps({"step": step, "epoch": round(step / steps_per_epoch, 3),
-                              "train_bpc": round(loss.item() / math.log(2), 4), "lr": round(lr, 6),
-                              "elapsed_s": round(time.time() - started)}), file=sys.stderr, flush=True)
-        if time.time() - last_save > args.save_every * 60:
-            meta["history"].append({"step": meta["step"], "dev_bpc": round(bits_per_char(model, dev_ids), 4)})
-            print(json.dumps(meta["history"][-1]), file=sys.stderr, flush=True)
-            save(out, model, optimizer, meta)
-            last_save = time.time()
-    meta["history"].append({"step": meta["step"], "dev_bpc": round(bits_per_char(model, dev_ids), 4)})
-    save(out, model, optimizer, meta)
-    print(json.dumps(meta["history"][-1]))
-
+            log({"step": step, "epoch": round(step / steps_per_epoch, 3), "train_bpc": round(loss.item() / math.log(2), 4),
+                 "lr": round(lr, 6), "elapsed_s": round(budget.elapsed())})
+        if budget.save_due():
+            save()
 
 
 CARDS = {
-    "kjv": dict(
-        title="Character LSTM, King James Bible", example="In the beginning",
-        data="King James Bible, public domain, from Debian's bible-kjv packages (`python -m zoo data chargen`). "
-             "The 66 books are shuffled with a fixed seed and whole books held out (see `config.json` "
-             "`training.corpus_summary`): test 2 Samuel, Daniel, Nahum, Haggai, Ephesians, Philippians.",
-        limitations="Trained on one 17th-century translation: it writes Bible-like English and nothing else.",
-        datasets=["kjv-bible"], language="en"),
-    "python": dict(
-        title="Character LSTM, Python standard library", example="def ",
-        data="The Python standard library's source (`*.py` of the interpreter it was trained with, PSF licence; "
-             "`python -m zoo data chargen --corpus python`), test suites and generated tables left out; whole "
-             "files held out by a seeded hash of their path (see `config.json` `training.corpus_summary`).",
-        limitations="It writes code that looks like Python, not code that runs; it knows one Python version's "
-                    "library and nothing of third-party code.",
-        datasets=["python-stdlib"], language=None),
+    "kjv": {
+        "title": "Character LSTM, King James Bible", "example": "In the beginning",
+        "data": "King James Bible, public domain, from Debian's bible-kjv packages (`python -m zoo data chargen`). "
+                "The 66 books are shuffled with a fixed seed and whole books held out (see `config.json` "
+                "`training.corpus_summary`): test 2 Samuel, Daniel, Nahum, Haggai, Ephesians, Philippians.",
+        "limitations": "Trained on one 17th-century translation: it writes Bible-like English and nothing else.",
+        "datasets": ["kjv-bible"], "language": "en"},
+    "python": {
+        "title": "Character LSTM, Python standard library", "example": "def ",
+        "data": "The Python standard library's source (`*.py` of the interpreter it was trained with, PSF licence; "
+                "`python -m zoo data chargen --corpus python`), test suites and generated tables left out; whole "
+                "files held out by a seeded hash of their path (see `config.json` `training.corpus_summary`).",
+        "limitations": "It writes code that looks like Python, not code that runs; it knows one Python version's "
+                       "library and nothing of third-party code.",
+        "datasets": ["python-stdlib"], "language": None},
 }
 
 
-def export(run: Path, out: Path) -> dict:
+def export(run_path: Path, out: Path, limit: int | None = None) -> dict:
     """Turn a training run into a checkpoint repo: fp16 safetensors weights, vocab.json,
     config.json with the test metrics measured on the stored weights, and a model card."""
-    import datetime
-
-    from zoo import card as cards
     from zoo.checkpoint import content_revision, save_checkpoint
     from zoo.pipelines import load_folder
 
     from .evaluate import evaluate
     from .task import ChargenTask
 
-    meta = json.loads((run / "state.json").read_text())
-    corpus = meta["args"].get("corpus", "kjv")
+    meta = RunFolder(run_path).meta()
+    saved = {"corpus": "kjv", "embedding_dim": 64, "hidden_size": 512, "num_layers": 2, "dropout": 0.1,
+             **named(meta["args"])}
     vocab = CharVocab(meta["vocab"])
-    arch = architecture(argparse.Namespace(**{"embedding": 64, "hidden": 512, "layers": 2, "dropout": 0.1,
-                                              **meta["args"]}), len(vocab))
-    model = CharLSTM(**arch)
-    model.load_state_dict(load_file(str(run / "model.safetensors")))
+    model = CharLSTM(**architecture(argparse.Namespace(**saved), len(vocab)))
+    model.load_state_dict(RunFolder(run_path).weights())
     task = ChargenTask()
-    stages = [meta.get("init"), {"steps": meta["step"], "args": meta["args"], "history": meta["history"]}]
-    summary = data.corpus(corpus).summary()
-    config = {"architecture": arch, "preprocessor": vocab.config(),
-              "training": {"corpus": corpus, "corpus_summary": summary,
-                           "stages": [st for st in stages if st]}}
+    config = export_config(meta, saved, model, vocab)
     save_checkpoint(out, task, model, vocab, config, "# placeholder\n", weights_dtype=torch.float16)
     pipe = load_folder(task, out, torch.device("cpu"))
-    ev = evaluate(pipe, "test")
+    ev = evaluate(pipe, "test", limit)
     found = next((c for c in task.checkpoints if c.bundled and Path(c.bundled).resolve() == out.resolve()), None)
     command = f"python -m zoo eval chargen --checkpoint {found.id if found else out} --split test"
     evaluation = {"command": command, "split": "test", "n": ev["n"],
@@ -185,17 +197,35 @@ def export(run: Path, out: Path) -> dict:
                   "baselines": ev["baselines"], "generation_step": ev["generation_step"],
                   "date": datetime.date.today().isoformat()}
     config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
-    text = CARDS[corpus]
-    def command(stage: dict) -> str:
-        a = stage["args"]
-        flags = [f"--corpus {a.get('corpus', 'kjv')}", f"--out {a['out']}", f"--lr {a['lr']}", f"--epochs {a['epochs']}"]
-        flags += [f"--{k.replace('_', '-')} {a[k]}" for k in ("embedding", "hidden", "layers", "min_count", "init")
-                  if a.get(k) is not None and k in a]
-        return f"`python -m zoo train chargen -- {' '.join(flags)}` ({stage['steps']} steps)"
+    repo = found.repo_id if found else f"lstm-zoo/chargen-{saved['corpus']}-lstm"
+    card = model_card(meta, config, evaluation, ev, repo)
+    save_checkpoint(out, task, pipe.model, vocab, config, card, weights_dtype=torch.float16)
+    return {"out": str(out), "revision": content_revision(out), "test": evaluation["metrics"],
+            "baselines": ev["baselines"]}
 
-    steps = "; then ".join(command(st) for st in config["training"]["stages"])
-    repo = found.repo_id if found else f"lstm-zoo/chargen-{corpus}-lstm"
-    card = cards.render(
+
+def export_config(meta: dict, saved: dict, model, vocab: CharVocab) -> dict:
+    stages = [meta.get("init"), {"steps": meta["step"], "args": meta["args"], "history": meta["history"]}]
+    return {"architecture": architecture(argparse.Namespace(**saved), len(vocab)), "preprocessor": vocab.config(),
+            "training": {"corpus": saved["corpus"], "corpus_summary": data.corpus(saved["corpus"]).summary(),
+                         "stages": [st for st in stages if st]}}
+
+
+def stage_command(stage: dict) -> str:
+    """The command that trained one stage of a run (options under today's names)."""
+    a = named(stage["args"])
+    flags = [f"--corpus {a.get('corpus', 'kjv')}", f"--out {a['out']}", f"--lr {a['lr']}", f"--epochs {a['epochs']}"]
+    flags += [f"--{k.replace('_', '-')} {a[k]}" for k in ("embedding_dim", "hidden_size", "num_layers", "min_count",
+                                                          "init") if a.get(k) is not None]
+    return f"`python -m zoo train chargen {' '.join(flags)}` ({stage['steps']} steps)"
+
+
+def model_card(meta: dict, config: dict, evaluation: dict, ev: dict, repo: str) -> str:
+    from zoo import card as cards
+
+    arch, text, a = config["architecture"], CARDS[config["training"]["corpus"]], named(meta["args"])
+    steps = "; then ".join(stage_command(st) for st in config["training"]["stages"])
+    return cards.render(
         task="chargen", repo_id=repo, title=text["title"],
         summary=f"A {arch['num_layers']}-layer, {arch['hidden_size']}-unit character-level LSTM language model.",
         model=f"Character embeddings ({arch['embedding_dim']}), a {arch['num_layers']}x{arch['hidden_size']} LSTM and "
@@ -204,17 +234,10 @@ def export(run: Path, out: Path) -> dict:
               f"{ev['generation_step']['bits_per_char']} bits per character on the same test text "
               f"({ev['generation_step']['increase']:+.4f}).",
         data=text["data"],
-        training=f"Adam, cosine decay, gradient clipping 1.0, truncated BPTT over {meta['args']['batch']} streams of "
-                 f"{meta['args']['seq']} characters: {steps}. A later stage starts from the weights of the one before "
+        training=f"Adam, cosine decay, gradient clipping 1.0, truncated BPTT over {a['batch_size']} streams of "
+                 f"{a['seq']} characters: {steps}. A later stage starts from the weights of the one before "
                  "with a fresh optimizer and schedule.",
         evaluation=evaluation, limitations=text["limitations"],
         preprocessor_files="`vocab.json` (the character vocabulary)", example=text["example"],
         license="mit", pipeline_tag="text-generation", datasets=text["datasets"], language=text["language"],
         tags=["text-generation", "char-rnn"])
-    save_checkpoint(out, task, pipe.model, vocab, config, card, weights_dtype=torch.float16)
-    return {"out": str(out), "revision": content_revision(out), "test": evaluation["metrics"],
-            "baselines": ev["baselines"]}
-
-
-if __name__ == "__main__":
-    main()

@@ -28,13 +28,14 @@ def _seconds(fn) -> float:
     return time.perf_counter() - started
 
 
-def main(argv: list[str]) -> dict:
-    p = argparse.ArgumentParser(prog="python -m zoo bench forecasting")
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", default=None)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--runs", type=int, default=20, help="one-series calls per round and method")
     p.add_argument("--limit", type=int, default=None, help="only the first N M3 series")
-    args = p.parse_args(argv)
+
+
+def run(args) -> dict:
     pipe = zoo.pipeline("forecasting", checkpoint=args.checkpoint, device="cpu")
     air = [float(line.split(",")[1]) for line in (SAMPLES / "AirPassengers.csv").read_text().split()[1:]]
     histories = [hist for _, hist, _ in data.split("test")][:args.limit]

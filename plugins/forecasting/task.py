@@ -159,7 +159,22 @@ class ForecastingTask(Task):
             return {"csv": text}
         return raw
 
-    def data(self, argv: list[str]) -> dict:
+    # -- CLI: zoo data|train|eval|bench forecasting -----------------------------------------------
+    def add_arguments(self, verb: str, parser) -> None:
+        if verb == "train":
+            from . import train
+
+            train.add_arguments(parser)
+        elif verb == "eval":
+            from . import evaluate
+
+            evaluate.add_arguments(parser)
+        elif verb == "bench":
+            from . import bench
+
+            bench.add_arguments(parser)
+
+    def data(self, args) -> dict:
         from . import data
 
         path = data.fetch()
@@ -167,18 +182,17 @@ class ForecastingTask(Task):
         return {"file": str(path), "series": len(series), "horizon": data.HORIZON,
                 "train_lengths": [min(len(s["x"]) for s in series), max(len(s["x"]) for s in series)]}
 
-    def train(self, argv: list[str]) -> dict:
-        from .train import main
+    def train(self, args) -> dict:
+        from . import train
 
-        main(argv)
-        return {"done": True}
+        return train.run(args)
 
-    def evaluate(self, pipe, split: str, argv: list[str]) -> dict:
-        from .evaluate import main
+    def evaluate(self, pipe, split: str, args) -> dict:
+        from . import evaluate
 
-        return main(pipe, split, argv)
+        return evaluate.run(pipe, split, args)
 
-    def bench(self, argv: list[str]) -> dict:
-        from .bench import main
+    def bench(self, args) -> dict:
+        from . import bench
 
-        return main(argv)
+        return bench.run(args)

@@ -1,7 +1,7 @@
 """Train the global quantile LSTM on the M3 monthly training parts, with checkpoints and resume.
 
-    python -m zoo train forecasting -- --out runs/forecasting-dev --holdout dev   # model selection
-    python -m zoo train forecasting -- --out runs/forecasting                     # the final model
+    python -m zoo train forecasting --out runs/forecasting-dev --holdout dev   # model selection
+    python -m zoo train forecasting --out runs/forecasting                     # the final model
 
 Every cut point of every series' history (at least ``--min-context`` values before it) gives a
 training window: its context encoded by the preprocessor, and the next 18 values (masked where
@@ -14,16 +14,13 @@ and reports dev sMAPE / coverage after each member.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 
-from zoo.training import cosine_lr, load_optimizer, optimizer_step, save_optimizer
+from zoo.training import Budget, RunFolder, add_run_options, cosine_lr, log, optimizer_step
 
 from . import data
 from .model import QuantileLSTM
@@ -74,94 +71,99 @@ def score(model, pre, split: str, member=None, members=None) -> dict:
             "coverage80": round(float(np.mean([coverage(f, q[:, lo], q[:, hi]) for (_, _, f), q in zip(rows, fc)])), 4)}
 
 
-def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog="python -m zoo train forecasting", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default="runs/forecasting")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.description, p.formatter_class = __doc__, argparse.RawDescriptionHelpFormatter
+    add_run_options(p, out="runs/forecasting", epochs=8, lr=2e-3, batch_size=256, minutes=600)
     p.add_argument("--holdout", choices=["none", "dev"], default="none",
                    help="dev: leave out each series' last 18 training values and score on them")
-    p.add_argument("--members", type=int, default=5)
-    p.add_argument("--hidden", type=int, default=64)
-    p.add_argument("--layers", type=int, default=2)
-    p.add_argument("--window", type=int, default=36)
-    p.add_argument("--context", type=int, default=120)
-    p.add_argument("--min-context", type=int, default=12)
-    p.add_argument("--epochs", type=int, default=8)
-    p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--dropout", type=float, default=0.1)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--members", type=int, default=5, help="ensemble members, each trained with its own seed")
+    p.add_argument("--hidden-size", "--hidden", dest="hidden_size", type=int, default=64,
+                   help="LSTM units per layer (default 64)")
+    p.add_argument("--num-layers", "--layers", dest="num_layers", type=int, default=2, help="LSTM layers (default 2)")
+    p.add_argument("--window", type=int, default=36, help="values the preprocessor scales by (default 36)")
+    p.add_argument("--context", type=int, default=120, help="values of history the model reads (default 120)")
+    p.add_argument("--min-context", type=int, default=12, help="fewest values before a training cut point")
+    p.add_argument("--dropout", type=float, default=0.1, help="dropout between LSTM layers (default 0.1)")
     p.add_argument("--log", action="store_true", help="scale positive series in log space")
+    p.add_argument("--limit-series", type=int, default=None,
+                   help="train on the first N series only (a quick check; not for a checkpoint)")
     p.add_argument("--export", type=Path, default=None, help="write the run in --out as a checkpoint repo here")
     p.add_argument("--calibrate", type=Path, default=None,
                    help="with --export: a --holdout dev run whose dev forecasts set the interval width")
-    args = p.parse_args(argv)
-    out = Path(args.out)
+    p.add_argument("--limit", type=int, default=None, help="with --export: evaluate on the first N test series only")
+
+
+def run(args: argparse.Namespace) -> dict:
+    """``zoo train forecasting``: train (or resume) every member of the run in --out, or export it."""
     if args.export:
         from .export import export
 
-        print(json.dumps(export(out, args.export, args.calibrate), indent=1))
-        return
-    state_path = out / "state.json"
-    meta = json.loads(state_path.read_text()) if state_path.is_file() else {
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "architecture": {"horizon": data.HORIZON, "quantiles": 15, "members": args.members, "hidden": args.hidden,
-                         "layers": args.layers, "features": 2, "dropout": args.dropout},
-        "preprocessor": ForecastPreprocessor(args.window, data.HORIZON, context=args.context, log=args.log).config(),
-        "member": 0, "epoch": 0, "history": []}
-    a = meta["args"]
+        return export(Path(args.out), args.export, args.calibrate, args.limit)
+    return train(args)
+
+
+def new_meta(args: argparse.Namespace) -> dict:
+    # Saved under the names the run's code reads back (architecture: QuantileLSTM's arguments).
+    return {"args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "architecture": {"horizon": data.HORIZON, "quantiles": 15, "members": args.members,
+                             "hidden": args.hidden_size, "layers": args.num_layers, "features": 2,
+                             "dropout": args.dropout},
+            "preprocessor": ForecastPreprocessor(args.window, data.HORIZON, context=args.context, log=args.log).config(),
+            "member": 0, "epoch": 0, "history": []}
+
+
+def train(args: argparse.Namespace) -> dict:
+    run = RunFolder(args.out)
+    meta = run.meta() if run.exists() else new_meta(args)
+    a = {"batch_size": meta["args"].get("batch", 256), **meta["args"]}  # runs saved before the renaming: "batch"
     pre = ForecastPreprocessor.from_config(meta["preprocessor"])
+    # Seeded: the initial weights once depended on whatever had drawn from torch's generator first.
+    torch.manual_seed(a["seed"])
     model = QuantileLSTM(**meta["architecture"])
-    if (out / "model.safetensors").is_file():
-        model.load_state_dict(load_file(str(out / "model.safetensors")))
-    histories = [s["x"][:-data.HORIZON] if a["holdout"] == "dev" else s["x"] for s in data.m3()]
-    started = time.time()
-    x, y, mask = windows(pre, histories, a["min_context"])
-    print(f"{len(x):,} windows from {len(histories)} series in {time.time() - started:.0f}s", file=sys.stderr)
-    q = torch.tensor(pre.quantiles)
-    steps_per_epoch = (len(x) + a["batch"] - 1) // a["batch"]
-    total = steps_per_epoch * a["epochs"]
+    if (run.path / "model.safetensors").is_file():
+        model.load_state_dict(run.weights())
+    series = data.m3()[: a.get("limit_series")]
+    histories = [s["x"][:-data.HORIZON] if a["holdout"] == "dev" else s["x"] for s in series]
+    windows_ = windows(pre, histories, a["min_context"])
+    log({"windows": len(windows_[0]), "series": len(histories)})
+    budget = Budget(args.minutes)  # this command's budget, checked after each epoch
     while meta["member"] < a["members"]:
         i = meta["member"]
-        member = model.members[i]
-        optimizer = torch.optim.Adam(member.parameters(), lr=a["lr"])
-        if meta["epoch"] and (out / "optimizer.safetensors").is_file():
-            load_optimizer(optimizer, member, out / "optimizer.safetensors")
+        optimizer = torch.optim.Adam(model.members[i].parameters(), lr=a["lr"])
+        if meta["epoch"]:
+            run.resume(model, optimizer, params_of=model.members[i])
         while meta["epoch"] < a["epochs"]:
-            e = meta["epoch"]
-            gen = torch.Generator().manual_seed(a["seed"] * 1000 + i * 100 + e)
-            order = torch.randperm(len(x), generator=gen)
-            member.train()
-            torch.manual_seed(a["seed"] * 1000 + i * 100 + e)
-            t0, losses = time.time(), []
-            for s in range(steps_per_epoch):
-                idx = order[s * a["batch"]:(s + 1) * a["batch"]]
-                pred = model.member_forward(i, x[idx])
-                loss = pinball(pred, y[idx], mask[idx], q)
-                optimizer_step(member, optimizer, loss, cosine_lr(a["lr"], e * steps_per_epoch + s, total, 100))
-                losses.append(loss.item())
-            meta["epoch"] += 1
-            row = {"member": i, "epoch": e + 1, "loss": round(float(np.mean(losses)), 4),
-                   "seconds": round(time.time() - t0, 1)}
-            meta["history"].append(row)
-            print(json.dumps(row), file=sys.stderr, flush=True)
-            save_run(out, model, optimizer, meta)
+            train_epoch(model, i, optimizer, windows_, pre, a, meta)
+            run.save(model, optimizer, meta)
+            if budget.over():
+                return {"out": str(run.path), "stopped": {"member": i, "epoch": meta["epoch"]},
+                        "history": meta["history"][-3:]}
         if a["holdout"] == "dev":
-            row = {"member": i, "dev": score(model, pre, "dev", member=i),
-                   "dev_ensemble_so_far": score(model, pre, "dev", members=i + 1)}
-            meta["history"].append(row)
-            print(json.dumps(row), file=sys.stderr, flush=True)
+            meta["history"].append({"member": i, "dev": score(model, pre, "dev", member=i),
+                                    "dev_ensemble_so_far": score(model, pre, "dev", members=i + 1)})
+            log(meta["history"][-1])
         meta["member"], meta["epoch"] = i + 1, 0
-        save_run(out, model, optimizer, meta)
-    print(json.dumps({"out": str(out), "history": meta["history"][-3:]}))
+        run.save(model, optimizer, meta)
+    return {"out": str(run.path), "history": meta["history"][-3:]}
 
 
-def save_run(out: Path, model, optimizer, meta: dict) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
-    save_optimizer(optimizer, out / "optimizer.safetensors")
-    (out / "state.json").write_text(json.dumps(meta, indent=1))
-
-
-if __name__ == "__main__":
-    main()
+def train_epoch(model: QuantileLSTM, i: int, optimizer, windows_, pre: ForecastPreprocessor, a: dict,
+                meta: dict) -> None:
+    """One epoch of member ``i``, in its own seeded order; appends the epoch's loss to the history."""
+    x, y, mask = windows_
+    e, batch = meta["epoch"], a["batch_size"]
+    steps_per_epoch = (len(x) + batch - 1) // batch
+    total = steps_per_epoch * int(a["epochs"])
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(a["seed"] * 1000 + i * 100 + e))
+    model.members[i].train()
+    torch.manual_seed(a["seed"] * 1000 + i * 100 + e)
+    t0, losses, q = time.time(), [], torch.tensor(pre.quantiles)
+    for s in range(steps_per_epoch):
+        idx = order[s * batch:(s + 1) * batch]
+        loss = pinball(model.member_forward(i, x[idx]), y[idx], mask[idx], q)
+        optimizer_step(model.members[i], optimizer, loss, cosine_lr(a["lr"], e * steps_per_epoch + s, total, 100))
+        losses.append(loss.item())
+    meta["epoch"] += 1
+    meta["history"].append({"member": i, "epoch": e + 1, "loss": round(float(np.mean(losses)), 4),
+                            "seconds": round(time.time() - t0, 1)})
+    log(meta["history"][-1])

@@ -83,14 +83,16 @@ def through_api(texts: list[str], clients: int, max_batch_size: int) -> dict:
             "p50_ms": round(statistics.median(latencies) * 1000, 1), "gradio_client_p50_ms": gradio_client_p50}
 
 
-def main(argv: list[str]) -> dict:
-    p = argparse.ArgumentParser(prog="zoo bench sentiment", description=__doc__)
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.description = __doc__
     p.add_argument("--n", type=int, default=512, help="sentences for the throughput figures")
     p.add_argument("--api-requests", type=int, default=480)
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--repeats", type=int, default=200)
     p.add_argument("--device", default="cpu")
-    args = p.parse_args(argv)
+
+
+def run(args) -> dict:
     texts = [ex.text for ex in data.load_splits()["test"]][: args.n]
     pipe = zoo.pipeline("sentiment", device=args.device)
     api_texts = (texts * (args.api_requests // len(texts) + 1))[: args.api_requests]

@@ -113,34 +113,44 @@ class SentimentTask(Task):
         return Tab(inputs=[text], outputs=[label, words], to_request=to_request, to_outputs=to_outputs,
                    submit=button, examples=[[e] for e in EXAMPLES])
 
-    # -- CLI: data, train, eval, bench ------------------------------------------------------------------
-    def data(self, argv: list[str]) -> dict:
-        import argparse
+    # -- CLI: zoo data|train|eval|bench sentiment -------------------------------------------------
+    def add_arguments(self, verb: str, parser) -> None:
+        if verb == "data":
+            from . import data
 
+            parser.description = data.__doc__
+            parser.add_argument("--file", help="check your own file (tab-separated: id, rating, sentence) instead")
+        elif verb == "train":
+            from . import train
+
+            train.add_arguments(parser)
+        elif verb == "bench":
+            from . import bench
+
+            bench.add_arguments(parser)
+
+    def data(self, args) -> dict:
         from . import data
 
-        p = argparse.ArgumentParser(prog="zoo data sentiment", description=data.__doc__)
-        p.add_argument("--file", help="check your own file (tab-separated: id, rating, sentence) instead")
-        args = p.parse_args(argv)
         path = Path(args.file) if args.file else data.fetch()
         splits = data.load_splits(path)
         return {"path": str(path), "splits": {k: {"n": len(v), "positive": sum(e.label for e in v)}
                                                 for k, v in splits.items()}}
 
-    def train(self, argv: list[str]) -> dict:
-        from .train import main
+    def train(self, args) -> dict:
+        from . import train
 
-        return main(argv)
+        return train.run(args)
 
-    def evaluate(self, pipe, split: str, argv: list[str]) -> dict:
+    def evaluate(self, pipe, split: str, args) -> dict:
         from .evaluate import evaluate
 
         return evaluate(pipe, split)
 
-    def bench(self, argv: list[str]) -> dict:
-        from .bench import main
+    def bench(self, args) -> dict:
+        from . import bench
 
-        return main(argv)
+        return bench.run(args)
 
 
 # Categories rather than raw scores: Gradio colours numeric scores red for positive, which

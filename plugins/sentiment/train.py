@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import logging
 import math
 import random
 import sys
@@ -20,14 +19,13 @@ from tqdm import tqdm
 from zoo import card as cards
 from zoo.checkpoint import content_revision, save_checkpoint
 from zoo.pipelines import load_folder
+from zoo.training import add_run_options, optimizer_step
 
 from . import data
 from .evaluate import scores
 from .model import LSTMClassifier
 from .preprocess import SentimentPreprocessor
 from .task import HERE, SentimentTask
-
-log = logging.getLogger("zoo.sentiment.train")
 
 # Presets; the bundled checkpoints were trained with exactly these (see each config.json).
 RECIPES = {
@@ -37,40 +35,42 @@ RECIPES = {
 BUNDLED = {"minilm": HERE / "checkpoints" / "rt-bilstm-minilm", "scratch": HERE / "checkpoints" / "rt-bilstm"}
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="zoo train sentiment", description=__doc__)
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.description = __doc__
+    add_run_options(p, out="runs/sentiment-RECIPE", epochs=None, lr=None, batch_size=None, seed=1,
+                    epochs_help="most passes over the training split (default: from the recipe)")
+    p.add_argument("--batch-size", "--batch", dest="batch_size", type=int, default=None,
+                   help="sentences per step (default: from the recipe)")
     p.add_argument("--recipe", default="minilm", choices=sorted(RECIPES),
                    help="preset: 'minilm' (frozen pretrained MiniLM token embeddings, WordPiece) or "
                         "'scratch' (word-level vocabulary and embeddings learned from the training split)")
-    p.add_argument("--out", default=None,
-                   help="checkpoint folder to write (default: runs/sentiment-<recipe>); 'bundled' overwrites the "
-                        "bundled checkpoint, whose pinned revision must then be updated to the printed one")
-    p.add_argument("--seed", type=int, default=1)
     p.add_argument("--data-file", default=None,
                    help="your own data in the same format (tab-separated: id, rating, sentence); default: the recipe's")
     p.add_argument("--patience", type=int, default=3, help="epochs without dev improvement before stopping")
-    p.add_argument("--weight-decay", type=float, default=0.01)
-    p.add_argument("--min-frequency", type=int, default=1)
-    p.add_argument("--num-layers", type=int, default=1)
-    p.add_argument("--pooling", default="maxmean", choices=["max", "mean", "maxmean", "attention"])
-    p.add_argument("--dropout", type=float, default=0.5)
-    p.add_argument("--embedding-dropout", type=float, default=0.3)
+    p.add_argument("--weight-decay", type=float, default=0.01, help="AdamW weight decay (default 0.01)")
+    p.add_argument("--min-frequency", type=int, default=1, help="'scratch': rarer words read as unknown")
+    p.add_argument("--num-layers", type=int, default=1, help="biLSTM layers (default 1)")
+    p.add_argument("--pooling", default="maxmean", choices=["max", "mean", "maxmean", "attention"],
+                   help="how the token states become one sentence vector")
+    p.add_argument("--dropout", type=float, default=0.5, help="dropout before the head (default 0.5)")
+    p.add_argument("--embedding-dropout", type=float, default=0.3, help="dropout on the embeddings (default 0.3)")
     p.add_argument("--word-dropout", type=float, default=0.1, help="train-time chance of replacing a token by [UNK]")
-    p.add_argument("--max-train-tokens", type=int, default=80)
+    p.add_argument("--max-train-tokens", type=int, default=80, help="training sentences are cut to this many tokens")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--weights-dtype", default="float16", choices=["float16", "float32"],
                    help="dtype of the stored weights (float16 halves the repo; metrics are measured on the stored weights)")
-    for name in ("epochs", "batch-size", "embedding-dim", "hidden-size"):
-        p.add_argument(f"--{name}", type=int, default=None, help="default: from the recipe")
-    p.add_argument("--lr", type=float, default=None, help="default: from the recipe")
-    args = p.parse_args(argv)
+    p.add_argument("--embedding-dim", type=int, default=None, help="default: from the recipe")
+    p.add_argument("--hidden-size", type=int, default=None, help="LSTM units each way (default: from the recipe)")
+
+
+def with_recipe(args: argparse.Namespace) -> argparse.Namespace:
+    """The recipe's values for every option left unset; 'bundled' as --out: the bundled checkpoint."""
     for key, value in RECIPES[args.recipe].items():
         if getattr(args, key, None) is None:
             setattr(args, key, value)
-    if args.out is None:
-        args.out = f"runs/sentiment-{args.recipe}"
-    elif args.out == "bundled":
+    if args.out == "bundled":
         args.out = str(BUNDLED[args.recipe])
+    args.out = args.out.replace("RECIPE", args.recipe)
     return args
 
 
@@ -95,29 +95,19 @@ def predict(model, seqs: list[list[int]], pad_id: int) -> list[int]:
     return pred
 
 
-def main(argv: list[str]) -> dict:
-    args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    splits = data.load_splits(Path(args.data_file) if args.data_file else None)
-    train, dev = splits["train"], splits["dev"]
-    pretrained = None
-    if args.embeddings == "minilm":
-        from . import embeddings
+def preprocessor(args, train: list):
+    """The recipe's tokenizer, and the pretrained embedding matrix ('minilm') or None."""
+    if args.embeddings != "minilm":
+        return SentimentPreprocessor.train([ex.text for ex in train], vocab_size=100_000,
+                                           min_frequency=args.min_frequency), None
+    from . import embeddings
 
-        tokenizer, pretrained = embeddings.pruned_wordpiece([ex.text for ex in train], embeddings.fetch(data.data_dir()))
-        pre = SentimentPreprocessor(tokenizer)
-        args.embedding_dim = pretrained.shape[1]
-    else:
-        pre = SentimentPreprocessor.train([ex.text for ex in train], vocab_size=100_000, min_frequency=args.min_frequency)
+    tokenizer, pretrained = embeddings.pruned_wordpiece([ex.text for ex in train], embeddings.fetch(data.data_dir()))
+    args.embedding_dim = pretrained.shape[1]
+    return SentimentPreprocessor(tokenizer), pretrained
 
-    def encode(examples):
-        return [pre.tokenizer.encode(ex.text).ids[: args.max_train_tokens] or [pre.unk_id] for ex in examples]
 
-    x_train, y_train = encode(train), torch.tensor([ex.label for ex in train])
-    x_dev, y_dev = encode(dev), [ex.label for ex in dev]
+def build_model(args, pre, pretrained) -> tuple[LSTMClassifier, dict]:
     architecture = dict(vocab_size=pre.vocab_size, embedding_dim=args.embedding_dim, hidden_size=args.hidden_size,
                         num_layers=args.num_layers, bidirectional=True, pooling=args.pooling, num_labels=2,
                         pad_id=pre.pad_id, dropout=args.dropout, embedding_dropout=args.embedding_dropout)
@@ -126,66 +116,104 @@ def main(argv: list[str]) -> dict:
         # Frozen: fine-tuning 6.5 M embedding weights on 8,500 sentences overfits by epoch 2.
         model.embedding.weight.data.copy_(torch.from_numpy(pretrained))
         model.embedding.weight.requires_grad_(False)
+    return model, architecture
+
+
+def run(args: argparse.Namespace) -> dict:
+    """``zoo train sentiment``: train, early-stop on dev, save the best epoch as a checkpoint in
+    --out and evaluate that on test; the summary."""
+    args = with_recipe(args)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    splits = data.load_splits(Path(args.data_file) if args.data_file else None)
+    train, dev = splits["train"], splits["dev"]
+    pre, pretrained = preprocessor(args, train)
+
+    def encode(examples):
+        return [pre.tokenizer.encode(ex.text).ids[: args.max_train_tokens] or [pre.unk_id] for ex in examples]
+
+    model, architecture = build_model(args, pre, pretrained)
+    started = time.time()
+    fit = train_epochs(args, model, pre, (encode(train), torch.tensor([ex.label for ex in train])),
+                       (encode(dev), [ex.label for ex in dev]))
+    model.load_state_dict(fit["best_state"])
+    config = {
+        "architecture": architecture, "preprocessor": pre.config(), "labels": ["negative", "positive"],
+        "training": {"data": "Rotten Tomatoes sentence polarity (vadersentiment 3.3.2 sdist)",
+                     "split": "sha256(row id) % 10: 0 test, 1 dev, else train",
+                     "n_train": len(train), "n_dev": len(dev), "best_epoch": fit["best_epoch"],
+                     "dev_accuracy": fit["best_acc"], "history": fit["history"], "args": vars(args) | {"out": None},
+                     "embeddings": embeddings_info(args)},
+    }
+    ev, evaluation = save_and_evaluate(args, model, pre, config)
+    return {"out": args.out, "revision": content_revision(Path(args.out)), "best_epoch": fit["best_epoch"],
+            "dev_accuracy": fit["best_acc"], "test": evaluation["metrics"], "baselines": ev["baselines"],
+            "seconds": round(time.time() - started, 1)}
+
+
+def batches_of(x_train: list, batch_size: int) -> list[list[int]]:
+    """Length-bucketed batches (sorted within shuffled chunks of 50 batches: less padding), shuffled."""
+    perm = list(range(len(x_train)))
+    random.shuffle(perm)
+    chunk, out = batch_size * 50, []
+    for c in range(0, len(perm), chunk):
+        part = sorted(perm[c:c + chunk], key=lambda i: len(x_train[i]))
+        out += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
+    random.shuffle(out)
+    return out
+
+
+def train_epochs(args, model, pre, train: tuple, dev: tuple) -> dict:
+    """Epochs until --epochs or --patience epochs without a better dev accuracy; the best state."""
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr,
                                   weight_decay=args.weight_decay)
-    steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
-    total = steps_per_epoch * args.epochs
-    # Linear warm-up over 5% of the steps, then linear decay to 5% of the peak rate.
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / (0.05 * total)) * max(0.05, 1 - step / total))
-    best_acc, best_state, best_epoch, history, waited = -1.0, None, 0, [], 0
-    started = time.time()
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        # Length-bucketed batches (sorted within shuffled chunks of 50 batches): less padding.
-        perm = list(range(len(x_train)))
-        random.shuffle(perm)
-        chunk = args.batch_size * 50
-        batches = []
-        for c in range(0, len(perm), chunk):
-            part = sorted(perm[c:c + chunk], key=lambda i: len(x_train[i]))
-            batches += [part[i:i + args.batch_size] for i in range(0, len(part), args.batch_size)]
-        random.shuffle(batches)
-        total_loss = 0.0
-        for idx in tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False, mininterval=5):
-            seqs = [[pre.unk_id if random.random() < args.word_dropout else t for t in x_train[i]] for i in idx]
-            loss = F.cross_entropy(model(*make_batch(seqs, pre.pad_id)), y_train[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            total_loss += loss.item() * len(idx)
-        dev_acc = scores(predict(model, x_dev, pre.pad_id), y_dev)["accuracy"]
-        history.append({"epoch": epoch, "train_loss": round(total_loss / len(x_train), 4), "dev_accuracy": dev_acc,
-                        "seconds": round(time.time() - started, 1)})
-        tqdm.write(json.dumps(history[-1]), file=sys.stderr)
-        if dev_acc > best_acc:
-            best_acc, best_epoch, waited = dev_acc, epoch, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    total = math.ceil(len(train[0]) / args.batch_size) * int(args.epochs)
+    fit = {"best_acc": -1.0, "best_state": None, "best_epoch": 0, "history": [], "step": 0}
+    waited, started = 0, time.time()
+    for epoch in range(1, int(args.epochs) + 1):
+        loss = train_epoch(args, model, pre, optimizer, train, fit, total, f"epoch {epoch}/{int(args.epochs)}")
+        dev_acc = scores(predict(model, dev[0], pre.pad_id), dev[1])["accuracy"]
+        fit["history"].append({"epoch": epoch, "train_loss": round(loss, 4), "dev_accuracy": dev_acc,
+                               "seconds": round(time.time() - started, 1)})
+        tqdm.write(json.dumps(fit["history"][-1]), file=sys.stderr)
+        if dev_acc > fit["best_acc"]:
+            fit.update(best_acc=dev_acc, best_epoch=epoch, best_state={k: v.detach().clone()
+                                                                        for k, v in model.state_dict().items()})
+            waited = 0
         else:
             waited += 1
             if waited >= args.patience:
                 tqdm.write(f"early stop: no dev improvement for {args.patience} epochs", file=sys.stderr)
                 break
-    model.load_state_dict(best_state)
-    task = SentimentTask()
-    out = Path(args.out)
-    config = {
-        "architecture": architecture,
-        "preprocessor": pre.config(),
-        "labels": ["negative", "positive"],
-        "training": {"data": "Rotten Tomatoes sentence polarity (vadersentiment 3.3.2 sdist)",
-                     "split": "sha256(row id) % 10: 0 test, 1 dev, else train",
-                     "n_train": len(train), "n_dev": len(dev), "best_epoch": best_epoch, "dev_accuracy": best_acc,
-                     "history": history, "args": vars(args) | {"out": None},
-                     "embeddings": embeddings_info(args)},
-    }
-    # Save, reload exactly as users will, and evaluate that: the metrics describe the shipped files.
-    stored = getattr(torch, args.weights_dtype)
-    save_checkpoint(out, task, model, pre, config, card="# placeholder\n", weights_dtype=stored)
+    return fit
+
+
+def train_epoch(args, model, pre, optimizer, train: tuple, fit: dict, total: int, desc: str) -> float:
+    """One epoch with word dropout; linear warm-up over 5% of the steps, then linear decay to 5% of
+    the peak rate. The mean training loss."""
+    x_train, y_train = train
+    model.train()
+    total_loss = 0.0
+    for idx in tqdm(batches_of(x_train, args.batch_size), desc=desc, unit="batch", leave=False, mininterval=5):
+        seqs = [[pre.unk_id if random.random() < args.word_dropout else t for t in x_train[i]] for i in idx]
+        loss = F.cross_entropy(model(*make_batch(seqs, pre.pad_id)), y_train[idx])
+        step = fit["step"]
+        lr = args.lr * min(1.0, (step + 1) / (0.05 * total)) * max(0.05, 1 - step / total)
+        optimizer_step(model, optimizer, loss, lr)
+        fit["step"] = step + 1
+        total_loss += loss.item() * len(idx)
+    return total_loss / len(x_train)
+
+
+def save_and_evaluate(args, model, pre, config: dict) -> tuple[dict, dict]:
+    """Save, reload exactly as users will, and evaluate that on test: the metrics describe the
+    shipped files. Then save again with the metrics and the card."""
     from .evaluate import evaluate
 
+    task, out, stored = SentimentTask(), Path(args.out), getattr(torch, args.weights_dtype)
+    save_checkpoint(out, task, model, pre, config, card="# placeholder\n", weights_dtype=stored)
     pipe = load_folder(task, out, torch.device("cpu"))
     ev = evaluate(pipe, "test", Path(args.data_file) if args.data_file else None)
     evaluation = {"command": "python -m zoo eval sentiment --split test", "split": "test", "n": ev["n"],
@@ -194,9 +222,7 @@ def main(argv: list[str]) -> dict:
     config["metrics"] = evaluation["metrics"]
     config["evaluation"] = evaluation
     save_checkpoint(out, task, pipe.model, pre, config, card=model_card(config, evaluation, args), weights_dtype=stored)
-    revision = content_revision(out)
-    return {"out": str(out), "revision": revision, "best_epoch": best_epoch, "dev_accuracy": best_acc,
-            "test": evaluation["metrics"], "baselines": ev["baselines"], "seconds": round(time.time() - started, 1)}
+    return ev, evaluation
 
 
 def embeddings_info(args) -> dict:

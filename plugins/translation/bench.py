@@ -49,15 +49,16 @@ def _seconds(fn) -> float:
     return time.perf_counter() - started
 
 
-def main(argv: list[str]) -> dict:
-    p = argparse.ArgumentParser(prog="python -m zoo bench translation")
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", default=None)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--runs", type=int, default=5, help="latency runs per round and decoder")
     p.add_argument("--batch", type=int, default=1000, help="test verses for the throughput rows")
     p.add_argument("--naive-batch", type=int, default=200,
                    help="the naive decoder's throughput is measured on the first N of those (it is slow)")
-    args = p.parse_args(argv)
+
+
+def run(args) -> dict:
     from . import data
 
     assert len(SENTENCE.split()) == 20

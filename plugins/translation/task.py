@@ -176,40 +176,46 @@ class TranslationTask(Task):
                              for e in EXAMPLES],
                    views=[View(controls=[chooser], outputs=[plot], render=lambda r, i: (draw(r, i),))])
 
-    # -- CLI ---------------------------------------------------------------------------------------
-    def data(self, argv: list[str]) -> dict:
+    # -- CLI: zoo data|train|eval|bench translation -----------------------------------------------
+    def add_arguments(self, verb: str, parser) -> None:
+        if verb == "train":
+            from . import train
+
+            train.add_arguments(parser)
+        elif verb == "eval":
+            parser.add_argument("--limit", type=int, default=None, help="only the first N pairs of the split")
+            parser.add_argument("--beam-size", type=int, default=5, help="beam width of the served decoder (default 5)")
+            parser.add_argument("--ablation", default="en-es-noattn",
+                                help="checkpoint of the attention-free model to run beside it ('' = none)")
+        elif verb == "bench":
+            from . import bench
+
+            bench.add_arguments(parser)
+
+    def data(self, args) -> dict:
         from . import data
 
         splits = data.load_splits()
         return {"pairs": {k: len(v) for k, v in splits.items()},
                 "books": {k: sorted({x["book"] for x in v}) for k, v in splits.items() if k != "train"}}
 
-    def train(self, argv: list[str]) -> dict:
-        from .train import main
+    def train(self, args) -> dict:
+        from . import train
 
-        main(argv)
-        return {"done": True}
+        return train.run(args)
 
-    def evaluate(self, pipe, split: str, argv: list[str]) -> dict:
-        import argparse
-
+    def evaluate(self, pipe, split: str, args) -> dict:
         from zoo.pipelines import pipeline
 
         from .evaluate import evaluate
 
-        p = argparse.ArgumentParser(prog="python -m zoo eval translation")
-        p.add_argument("--limit", type=int, default=None, help="only the first N pairs of the split")
-        p.add_argument("--beam-size", type=int, default=5)
-        p.add_argument("--ablation", default="en-es-noattn",
-                       help="checkpoint of the attention-free model to run beside it ('' = none)")
-        args = p.parse_args(argv)
         ablation = None
         if args.ablation and getattr(pipe.model, "attention", True):  # the ablation itself has none to ablate
             other = pipeline(self, checkpoint=args.ablation, device=str(pipe.device))
             ablation = (other.model, other.preprocessor)
         return evaluate(pipe.model, pipe.preprocessor, split, args.limit, args.beam_size, ablation)
 
-    def bench(self, argv: list[str]) -> dict:
-        from .bench import main
+    def bench(self, args) -> dict:
+        from . import bench
 
-        return main(argv)
+        return bench.run(args)

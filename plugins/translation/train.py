@@ -1,6 +1,6 @@
 """Train the English -> Spanish seq2seq with checkpoints and resume.
 
-    python -m plugins.translation.train --out runs/translation-attn [--no-attention] [--minutes 60]
+    python -m zoo train translation --out runs/translation-attn [--no-attention] [--minutes 60]
 
 Label smoothing, teacher forcing, length-aware batches (pairs sorted by length into batches of
 about ``--batch-tokens`` target tokens, batch order shuffled each epoch with a fixed seed), Adam
@@ -11,22 +11,59 @@ run it again with the same --out to resume.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import random
-import sys
-import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
 
-from zoo.training import cosine_lr, load_optimizer, optimizer_step, save_optimizer
+from zoo.errors import InputError
+from zoo.training import Budget, RunFolder, add_run_options, cosine_lr, log, optimizer_step
 
 from . import data
 from .decode import pad
 from .model import Seq2Seq
 from .preprocess import TranslationPreprocessor
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.description, p.formatter_class = __doc__, argparse.RawDescriptionHelpFormatter
+    add_run_options(p, out="runs/translation-attn", epochs=None, lr=2e-3, minutes=60,
+                    epochs_help="passes over the pairs (default 12, 2 with --init); given on resume, it replaces the "
+                                "run's (the cosine schedule follows it)")
+    p.add_argument("--no-attention", action="store_true", help="the ablation: the same model without attention")
+    p.add_argument("--batch-tokens", type=int, default=2500, help="target subwords per batch (default 2500)")
+    p.add_argument("--smoothing", type=float, default=0.1, help="label smoothing (default 0.1)")
+    p.add_argument("--vocab-size", type=int, default=8000, help="BPE vocabulary per language (default 8000)")
+    p.add_argument("--max-tokens", type=int, default=120, help="longer training pairs are left out")
+    p.add_argument("--limit-pairs", type=int, default=None,
+                   help="train on the first N pairs only (a quick check; not for a checkpoint)")
+    p.add_argument("--init", default=None, help="start a new run from this checkpoint folder's (or run's, with "
+                   "--average: its averaged) tokenizers and weights (continued training with a fresh schedule); "
+                   "the resume rules apply after that")
+    p.add_argument("--export", default=None, help="write the run in --out as a checkpoint repo to this folder, and stop")
+    p.add_argument("--ablation", default=None, help="with --export: the attention-free run (or checkpoint folder) "
+                   "to evaluate beside it")
+    p.add_argument("--limit", type=int, default=None, help="with --export: evaluate on the first N test pairs only")
+    p.add_argument("--snapshots", action="store_true", help="also keep the weights at each epoch's end "
+                   "(snapshots/epoch-N.safetensors in --out) for --average")
+    p.add_argument("--average", type=int, default=None, help="with --export or --score-dev: use the mean of the "
+                   "run's last N epoch snapshots (checkpoint averaging) instead of its final weights")
+    p.add_argument("--score-dev", action="store_true", help="print the run's full-dev BLEU/chrF (greedy, beam 5, "
+                   "several length penalties) and stop: how to pick --average and the served length penalty")
+    p.add_argument("--penalties", type=float, nargs="+", default=[0.6, 1.0, 1.4], help="with --score-dev")
+
+
+def run(args: argparse.Namespace) -> dict:
+    """``zoo train translation``: train (or resume) the run in --out, export it, or score it on dev."""
+    out = Path(args.out)
+    if args.export:
+        return export(out, Path(args.export), args.ablation and Path(args.ablation), args.limit, args.average)
+    if args.score_dev:
+        return score_dev(out, args.average, args.penalties)
+    return train(args)
 
 
 def batches(pairs: list[tuple[list[int], list[int]]], batch_tokens: int, seed: int) -> list[list[int]]:
@@ -67,71 +104,57 @@ def dev_bleu(model, pre, dev: list[dict], n: int = 200) -> float:
     return round(sacrebleu.corpus_bleu(hyps, [[p["es"] for p in sample]]).score, 2)
 
 
-def save_run(out: Path, model, optimizer, pre, meta: dict) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
-    save_optimizer(optimizer, out / "optimizer.safetensors")
-    pre.save(out)
-    (out / "state.json").write_text(json.dumps(meta, indent=1))
-
-
-def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default="runs/translation-attn")
-    p.add_argument("--no-attention", action="store_true", help="the ablation: the same model without attention")
-    p.add_argument("--minutes", type=float, default=60)
-    p.add_argument("--epochs", type=float, default=None,
-                   help="default 12; given on resume, it replaces the run's (the cosine schedule follows it)")
-    p.add_argument("--batch-tokens", type=int, default=2500)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--smoothing", type=float, default=0.1)
-    p.add_argument("--vocab-size", type=int, default=8000)
-    p.add_argument("--max-tokens", type=int, default=120, help="longer training pairs are left out")
-    p.add_argument("--save-every", type=float, default=5, help="minutes")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--init", default=None, help="start a new run from this checkpoint folder's (or run's, with "
-                   "--average: its averaged) tokenizers and weights (continued training with a fresh schedule); "
-                   "the resume rules apply after that")
-    p.add_argument("--export", default=None, help="write the run in --out as a checkpoint repo to this folder, and stop")
-    p.add_argument("--ablation", default=None, help="with --export: the attention-free run (or checkpoint folder) "
-                   "to evaluate beside it")
-    p.add_argument("--limit", type=int, default=None, help="with --export: evaluate on the first N test pairs only")
-    p.add_argument("--snapshots", action="store_true", help="also keep the weights at each epoch's end "
-                   "(snapshots/epoch-N.safetensors in --out) for --average")
-    p.add_argument("--average", type=int, default=None, help="with --export or --score-dev: use the mean of the "
-                   "run's last N epoch snapshots (checkpoint averaging) instead of its final weights")
-    p.add_argument("--score-dev", action="store_true", help="print the run's full-dev BLEU/chrF (greedy, beam 5, "
-                   "several length penalties) and stop: how to pick --average and the served length penalty")
-    p.add_argument("--penalties", type=float, nargs="+", default=[0.6, 1.0, 1.4], help="with --score-dev")
-    args = p.parse_args(argv)
-    out = Path(args.out)
-    if args.export:
-        print(json.dumps(export(out, Path(args.export), args.ablation and Path(args.ablation), args.limit,
-                                args.average), indent=2))
-        return
-    if args.score_dev:
-        print(json.dumps(score_dev(out, args.average, args.penalties), indent=2))
-        return
-    splits = data.load_splits()
-    resumed = (out / "state.json").is_file()
-    if resumed:
-        meta = json.loads((out / "state.json").read_text())
+def start(args: argparse.Namespace, run: RunFolder, splits: dict):
+    """(args, preprocessor, meta): a resumed run's (its options win, but --minutes and --epochs),
+    or a new run's, from --init's tokenizers or new ones trained on the training split."""
+    if run.exists():
+        meta = run.meta()
         epochs = args.epochs or meta["args"]["epochs"]
         if epochs != meta["args"]["epochs"]:
             meta["history"].append({"step": meta["step"], "epochs": f"{meta['args']['epochs']} -> {epochs}"})
         meta["args"]["epochs"] = epochs
         args = argparse.Namespace(**{**vars(args), **meta["args"], "minutes": args.minutes, "out": args.out})
-        pre = TranslationPreprocessor.load(out, {})
-    elif args.init:
+        return args, TranslationPreprocessor.load(run.path, {}), meta
+    if args.init:
         pre = TranslationPreprocessor.load(Path(args.init), {})
         args.epochs = args.epochs or 2
-        meta = {"step": 0, "args": vars(args), "history": []}
     else:
-        pre = TranslationPreprocessor.train([x["en"] for x in splits["train"]], [x["es"] for x in splits["train"]],
-                                            args.vocab_size)
+        pairs = splits["train"][: args.limit_pairs]
+        pre = TranslationPreprocessor.train([x["en"] for x in pairs], [x["es"] for x in pairs], args.vocab_size)
         args.epochs = args.epochs or 12
-        meta = {"step": 0, "args": vars(args), "history": []}
-    pairs = [(pre.encode_source(x["en"]), pre.encode_target(x["es"])) for x in splits["train"]]
+    return args, pre, {"step": 0, "args": vars(args), "history": []}
+
+
+def init_from(args, model: Seq2Seq, architecture: dict, pre, splits: dict, meta: dict) -> None:
+    """Load --init's weights (a run, maybe averaged, or an exported checkpoint) into ``model``."""
+    source = Path(args.init)
+    if RunFolder(source).exists():  # another run (with --average: its mean)
+        init_model, _, init_meta = load_run(source, args.average)
+        init_architecture = init_meta["architecture"]
+        init = {"averaged": init_meta.get("averaged"), "steps": init_meta["step"], "lineage": lineage(init_meta)}
+    else:  # an exported checkpoint folder
+        from zoo.checkpoint import read_config
+
+        init_config = read_config(source, args.init)
+        training, init_architecture, init_model = init_config.get("training", {}), init_config["architecture"], None
+        init = {"steps": training.get("steps"), "lineage": training.get("lineage")}
+    if init_architecture != architecture:
+        raise InputError(f"--init {args.init}: its architecture {init_architecture} is not {architecture}")
+    if init_model is None:
+        from zoo.checkpoint import load_state_dict_strict
+
+        load_state_dict_strict(model, source, args.init)  # fp16 on disk -> fp32 here
+    else:
+        model.load_state_dict(init_model.state_dict())
+    meta["init"] = {"from": args.init, **init, "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])}
+    log(meta["init"])
+
+
+def train(args: argparse.Namespace) -> dict:
+    run, splits = RunFolder(args.out), data.load_splits()
+    resumed = run.exists()
+    args, pre, meta = start(args, run, splits)
+    pairs = [(pre.encode_source(x["en"]), pre.encode_target(x["es"])) for x in splits["train"][: args.limit_pairs]]
     pairs = [pq for pq in pairs if len(pq[0]) <= args.max_tokens and len(pq[1]) <= args.max_tokens]
     torch.manual_seed(args.seed)
     architecture = {"source_vocab": pre.source.get_vocab_size(), "target_vocab": pre.target.get_vocab_size(),
@@ -139,62 +162,47 @@ def main(argv=None) -> None:
     model = Seq2Seq(**architecture)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     if resumed:
-        model.load_state_dict(load_file(str(out / "model.safetensors")))
-        load_optimizer(optimizer, model, out / "optimizer.safetensors")
-        print(f"resumed at step {meta['step']}", file=sys.stderr)
+        run.resume(model, optimizer)
+        log({"resumed_at_step": meta["step"]})
     elif args.init:
-        source, weights = Path(args.init), None
-        if (source / "state.json").is_file():  # another run (with --average: its mean)
-            init_model, _, init_meta = load_run(source, args.average)
-            init_architecture, weights = init_meta["architecture"], init_model.state_dict()
-            init = {"averaged": init_meta.get("averaged"), "steps": init_meta["step"], "lineage": lineage(init_meta)}
-        else:  # an exported checkpoint folder
-            from zoo.checkpoint import read_config
-
-            init_config = read_config(source, args.init)
-            training = init_config.get("training", {})
-            init_architecture = init_config["architecture"]
-            init = {"steps": training.get("steps"), "lineage": training.get("lineage")}
-        if init_architecture != architecture:
-            raise SystemExit(f"--init {args.init}: its architecture {init_architecture} is not {architecture}")
-        if weights is None:
-            from zoo.checkpoint import load_state_dict_strict
-
-            load_state_dict_strict(model, source, args.init)  # fp16 on disk -> fp32 here
-        else:
-            model.load_state_dict(weights)
-        meta["init"] = {"from": args.init, **init, "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])}
-        print(json.dumps(meta["init"]), file=sys.stderr, flush=True)
+        init_from(args, model, architecture, pre, splits, meta)
     meta["architecture"] = architecture
+
+    def checkpoint():
+        meta["history"].append({"step": meta["step"], "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])})
+        log(meta["history"][-1])
+        run.save(model, optimizer, meta, preprocessor=pre)
+
+    train_steps(args, model, optimizer, pairs, meta, run, checkpoint)
+    checkpoint()
+    return {"out": str(run.path), **meta["history"][-1]}
+
+
+def train_steps(args, model, optimizer, pairs, meta: dict, run: RunFolder, save) -> None:
+    """Steps until the schedule ends or the time budget is spent; ``save()`` every --save-every
+    minutes, an epoch snapshot at each epoch's end with --snapshots."""
     per_epoch = len(batches(pairs, args.batch_tokens, 0))
     total = int(per_epoch * args.epochs)
     warmup = min(500, total // 20)
     epoch_batches: dict[int, list[list[int]]] = {}
-    started = last_save = time.time()
+    budget = Budget(args.minutes, args.save_every)
     model.train()
-    while meta["step"] < total and time.time() - started < args.minutes * 60:
+    while meta["step"] < total and not budget.over():
         step = meta["step"]
         epoch, index = divmod(step, per_epoch)
         if epoch not in epoch_batches:
             epoch_batches[epoch] = batches(pairs, args.batch_tokens, args.seed * 1000 + epoch)
-        batch = epoch_batches[epoch][index]
         lr = cosine_lr(args.lr, step, total, warmup)
-        loss = loss_on(model, pairs, batch, args.smoothing)
+        loss = loss_on(model, pairs, epoch_batches[epoch][index], args.smoothing)
         optimizer_step(model, optimizer, loss, lr)
         meta["step"] = step + 1
         if args.snapshots and meta["step"] % per_epoch == 0:
-            snapshot(out, model, meta["step"] // per_epoch)
+            run.snapshot(model, meta["step"] // per_epoch)
         if step % 50 == 0:
-            print(json.dumps({"step": step, "epoch": round(step / per_epoch, 3), "loss": round(loss.item(), 4),
-                              "lr": round(lr, 6), "elapsed_s": round(time.time() - started)}), file=sys.stderr, flush=True)
-        if time.time() - last_save > args.save_every * 60:
-            meta["history"].append({"step": meta["step"], "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])})
-            print(json.dumps(meta["history"][-1]), file=sys.stderr, flush=True)
-            save_run(out, model, optimizer, pre, meta)
-            last_save = time.time()
-    meta["history"].append({"step": meta["step"], "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])})
-    save_run(out, model, optimizer, pre, meta)
-    print(json.dumps(meta["history"][-1]))
+            log({"step": step, "epoch": round(step / per_epoch, 3), "loss": round(loss.item(), 4),
+                 "lr": round(lr, 6), "elapsed_s": round(budget.elapsed())})
+        if budget.save_due():
+            save()
 
 
 REPO_ID = "lstm-zoo/translation-en-es-bible-lstm"
@@ -237,34 +245,17 @@ def describe(stages: list[dict]) -> str:
     return f"{words[0]}, then continued with `--init` (each time a fresh warm-up and cosine decay): " + "; ".join(words[1:])
 
 
-def snapshot(out: Path, model, epoch: int) -> None:
-    (out / "snapshots").mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()},
-              str(out / "snapshots" / f"epoch-{epoch}.safetensors"))
-
-
-def averaged(run: Path, last: int) -> tuple[dict, list[str]]:
-    """The element-wise mean of the run's last ``last`` epoch snapshots (checkpoint averaging, as
-    fairseq's average_checkpoints: a cheap, usually better, point on the end of the trajectory)."""
-    files = sorted((run / "snapshots").glob("epoch-*.safetensors"), key=lambda f: int(f.stem.split("-")[1]))[-last:]
-    if len(files) < last:
-        raise SystemExit(f"--average {last}: {run / 'snapshots'} holds {len(files)} epoch snapshots "
-                         "(train with --snapshots)")
-    total = None
-    for f in files:
-        weights = load_file(str(f))
-        total = weights if total is None else {k: total[k] + weights[k] for k in total}
-    return {k: v / len(files) for k, v in total.items()}, [f.name for f in files]
-
-
 def load_run(run: Path, average: int | None = None):
-    meta = json.loads((run / "state.json").read_text())
+    """A run's model (its final weights, or with ``average`` the mean of its last epoch
+    snapshots), preprocessor and meta."""
+    folder = RunFolder(run)
+    meta = folder.meta()
     model = Seq2Seq(**meta["architecture"])
     if average:
-        weights, names = averaged(run, average)
+        weights, names = folder.averaged(average)
         meta = {**meta, "averaged": names}
     else:
-        weights = load_file(str(run / "model.safetensors"))
+        weights = folder.weights()
     model.load_state_dict(weights)
     return model.eval(), TranslationPreprocessor.load(run, {}), meta
 
@@ -272,10 +263,10 @@ def load_run(run: Path, average: int | None = None):
 def load_run_or_checkpoint(folder: Path, average: int | None = None):
     """A training run (``state.json``; with ``average``, its averaged snapshots) or an exported
     checkpoint folder such as the bundled ones: (model, preprocessor, the run's meta or {})."""
-    if (folder / "state.json").is_file():
+    if RunFolder(folder).exists():
         return load_run(folder, average)
     if average:
-        raise SystemExit(f"--average {average}: {folder} is a checkpoint folder, not a run with snapshots")
+        raise InputError(f"--average {average}: {folder} is a checkpoint folder, not a run with snapshots")
     from zoo.pipelines import load_folder
 
     from .task import TranslationTask
@@ -303,9 +294,6 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
            average: int | None = None) -> dict:
     """A training run as a checkpoint repo: fp16 safetensors, both tokenizers, config.json with
     the test metrics measured on the stored weights (and the ablation's, if given), a card."""
-    import datetime
-
-    from zoo import card as cards
     from zoo.checkpoint import content_revision, save_checkpoint
     from zoo.pipelines import load_folder
 
@@ -325,29 +313,40 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
     pipe = load_folder(task, out, torch.device("cpu"))
     ablation_pair = load_run_or_checkpoint(ablation)[:2] if ablation else None
     ev = evaluate(pipe.model, pipe.preprocessor, "test", limit=limit, ablation=ablation_pair)
-    arch = meta["architecture"]
-    attends = arch.get("attention", True)
+    evaluation = test_evaluation(ev, meta["architecture"].get("attention", True))
+    config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
+    save_checkpoint(out, task, pipe.model, pre, config, model_card(meta, config, evaluation), weights_dtype=torch.float16)
+    return {"out": str(out), "revision": content_revision(out), "test": ev}
+
+
+def test_evaluation(ev: dict, attends: bool) -> dict:
+    """The card's evaluation block: the served decoder's scores, the rest as rows beside it."""
     served = f"beam {ev['beam_size']}"
     rows = {f"this model, {k}": v for k, v in ev["metrics"].items() if k != served}
     rows.update({f"baseline: {k}" if k == "copy the source" else f"ablation: {k}": v for k, v in ev["baselines"].items()})
     command = "python -m zoo eval translation --split test" + ("" if attends else " --checkpoint en-es-noattn")
-    evaluation = {"command": command, "split": "test", "n": ev["n"],
-                  "label": f"this model, {served} (served default)",
-                  "metrics": {m: ev["metrics"][served][m] for m in ("bleu", "chrf")},
-                  "baselines": {k: {m: v[m] for m in ("bleu", "chrf")} for k, v in rows.items()},
-                  "date": datetime.date.today().isoformat()}
-    config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
-    card = cards.render(
+    return {"command": command, "split": "test", "n": ev["n"], "label": f"this model, {served} (served default)",
+            "metrics": {m: ev["metrics"][served][m] for m in ("bleu", "chrf")},
+            "baselines": {k: {m: v[m] for m in ("bleu", "chrf")} for k, v in rows.items()},
+            "date": datetime.date.today().isoformat()}
+
+
+def model_card(meta: dict, config: dict, evaluation: dict) -> str:
+    from zoo import card as cards
+
+    arch = meta["architecture"]
+    attends = arch.get("attention", True)
+    return cards.render(
         task="translation", repo_id=REPO_ID if attends else ABLATION_REPO_ID,
         title="LSTM translation, English -> Spanish (Bible)" + ("" if attends else ", ablation without attention"),
         summary=("An attentional LSTM encoder-decoder that translates English into Spanish, trained on Bible verses."
                  if attends else "The attention-free twin of the translation model (same size, same data): "
                  "the baseline that shows what attention buys."),
         model=f"BPE subwords ({arch['source_vocab']} English, {arch['target_vocab']} Spanish), a bidirectional LSTM "
-              "encoder, an LSTM decoder with Luong attention" + ("" if arch.get("attention", True) else " (off)") + ".",
+              "encoder, an LSTM decoder with Luong attention" + ("" if attends else " (off)") + ".",
         data="King James Bible and Reina-Valera 1909 (public domain, Debian bible-kjv and sword-text-sparv), aligned "
              "verse by verse; whole books held out for dev and test.",
-        training=f"`python -m plugins.translation.train`: label smoothing {meta['args']['smoothing']}, teacher forcing, "
+        training=f"`python -m zoo train translation`: label smoothing {meta['args']['smoothing']}, teacher forcing, "
                  f"length-aware batches of about {meta['args']['batch_tokens']} target subwords, Adam with warm-up and "
                  f"cosine decay; {describe(config['training']['lineage'])} "
                  f"({sum(st['steps'] for st in config['training']['lineage'])} steps in all).",
@@ -357,9 +356,3 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
         preprocessor_files="`source_tokenizer.json`, `target_tokenizer.json`", example="In the beginning God created "
         "the heaven and the earth.", license="mit", pipeline_tag="translation", datasets=["kjv-rv1909"],
         tags=["translation", "seq2seq"], language=["en", "es"])
-    save_checkpoint(out, task, pipe.model, pre, config, card, weights_dtype=torch.float16)
-    return {"out": str(out), "revision": content_revision(out), "test": ev}
-
-
-if __name__ == "__main__":
-    main()

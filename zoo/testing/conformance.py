@@ -26,8 +26,10 @@ from ..errors import CheckpointError, InputError
 from ..pipelines import load_folder
 
 
-def assert_close(a: Any, b: Any, tol: float = 1e-4, path: str = "result") -> None:
-    """Recursive equality where floats may differ by ``tol`` (batched kernels round differently)."""
+def assert_close(a: Any, b: Any, tol: float = 2e-4, path: str = "result") -> None:
+    """Recursive equality where floats may differ by ``tol`` (batched kernels round differently;
+    results rounded to 4 decimals differ by one unit, 1e-4, when batching moves a value across a
+    rounding boundary: 0.18035 -> 0.1804 or 0.1803)."""
     if isinstance(a, float) or isinstance(b, float):
         assert isinstance(a, (int, float)) and isinstance(b, (int, float)), f"{path}: {a!r} vs {b!r}"
         assert math.isclose(a, b, abs_tol=tol, rel_tol=tol), f"{path}: {a!r} vs {b!r}"

@@ -1,0 +1,122 @@
+"""Every plugin's training recipe runs, on a tiny budget, the way `zoo train TASK` runs it: train,
+stop, resume where it stopped, export a checkpoint, load the export and pass the conformance
+suite on it. Each command prints exactly one JSON document on stdout."""
+import ast
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+import zoo
+from zoo.cli import main
+from zoo.pipelines import load_folder
+from zoo.testing.conformance import CHECKS
+from zoo.training import RunFolder
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def zoo_json(capsys, *argv) -> dict:
+    """Run ``zoo ARGV`` in this process; its stdout must be exactly one JSON document."""
+    capsys.readouterr()
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def conforms(task_name: str, folder: Path, tmp_path: Path) -> None:
+    task = zoo.registry().task(task_name)
+    pipe = load_folder(task, folder, torch.device("cpu"))
+    for check in CHECKS:
+        (tmp_path / check.__name__).mkdir()
+        check(task, pipe, tmp_path / check.__name__)
+
+
+def test_chargen_trains_stops_resumes_exports_and_the_export_conforms(capsys, tmp_path):
+    run, out = tmp_path / "run", tmp_path / "checkpoint"
+    tiny = ["--corpus", "python", "--hidden-size", "16", "--num-layers", "1", "--embedding-dim", "8",
+            "--batch-size", "4", "--seq", "32"]
+    first = zoo_json(capsys, "train", "chargen", "--out", str(run), *tiny, "--epochs", "0.0002")
+    assert first["step"] > 0 and first["dev_bpc"] > 0
+    # Resumed: the run keeps its corpus, model and data layout, and goes on from its step.
+    second = zoo_json(capsys, "train", "chargen", "--out", str(run), "--epochs", "0.0004")
+    assert second["step"] > first["step"]
+    assert RunFolder(run).meta()["args"]["hidden_size"] == 16
+    exported = zoo_json(capsys, "train", "chargen", "--out", str(run), "--export", str(out), "--limit", "2000")
+    assert exported["revision"] and exported["test"]["bits_per_char"] > 0
+    conforms("chargen", out, tmp_path)
+
+
+def test_forecasting_trains_each_member_resumes_exports_and_the_export_conforms(capsys, tmp_path):
+    from conftest import require_data
+    from plugins.forecasting import data
+
+    require_data("forecasting", data.cache_dir("forecasting") / "m3_data.json")
+    run, out = tmp_path / "run", tmp_path / "checkpoint"
+    tiny = ["--limit-series", "20", "--hidden-size", "8", "--num-layers", "1", "--epochs", "1"]
+    # Out of time after the first member's epoch: saved, and the summary says where it stopped.
+    first = zoo_json(capsys, "train", "forecasting", "--out", str(run), *tiny, "--members", "2", "--minutes", "0")
+    assert first["stopped"] == {"member": 0, "epoch": 1}
+    kept = RunFolder(run).weights()
+    second = zoo_json(capsys, "train", "forecasting", "--out", str(run))
+    assert "stopped" not in second and RunFolder(run).meta()["member"] == 2
+    after = RunFolder(run).weights()
+    member0 = [k for k in kept if k.startswith("members.0.")]
+    assert member0 and all(torch.equal(kept[k], after[k]) for k in member0)  # resumed, not retrained
+    assert not all(torch.equal(kept[k], after[k]) for k in after)
+    exported = zoo_json(capsys, "train", "forecasting", "--out", str(run), "--export", str(out), "--limit", "20")
+    assert exported["test"]["n"] == 20 and "theta" in exported["test"]["baselines"]
+    conforms("forecasting", out, tmp_path)
+
+
+def test_translation_trains_resumes_with_snapshots_exports_averaged_and_the_export_conforms(capsys, tmp_path):
+    from conftest import require_data
+    from zoo.datasets import cache_dir
+
+    require_data("translation", cache_dir("translation") / "root")
+    run, out = tmp_path / "run", tmp_path / "checkpoint"
+    tiny = ["--limit-pairs", "200", "--vocab-size", "300", "--batch-tokens", "400", "--snapshots"]
+    first = zoo_json(capsys, "train", "translation", "--out", str(run), *tiny, "--epochs", "1")
+    second = zoo_json(capsys, "train", "translation", "--out", str(run), "--epochs", "2")
+    assert second["step"] == 2 * first["step"]  # resumed: the second epoch only
+    assert len(list((run / "snapshots").glob("epoch-*.safetensors"))) == 2
+    exported = zoo_json(capsys, "train", "translation", "--out", str(run), "--export", str(out), "--limit", "4",
+                        "--average", "2")
+    assert exported["test"]["n"] == 4
+    conforms("translation", out, tmp_path)
+
+
+def test_sentiment_trains_saves_its_best_epoch_and_the_checkpoint_conforms(capsys, tmp_path):
+    from conftest import require_data
+    from plugins.sentiment import data
+
+    require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
+    out = tmp_path / "checkpoint"
+    result = zoo_json(capsys, "train", "sentiment", "--recipe", "scratch", "--out", str(out), "--epochs", "2",
+                      "--hidden-size", "8", "--embedding-dim", "8")
+    assert 1 <= result["best_epoch"] <= 2 and {"vader", "majority (negative)"} <= set(result["baselines"])
+    config = json.loads((out / "config.json").read_text())
+    assert config["training"]["args"]["hidden_size"] == 8 and config["metrics"] == result["test"]
+    conforms("sentiment", out, tmp_path)
+
+
+def test_no_function_in_a_plugins_training_code_is_50_lines_or_more():
+    """Short named steps (as pytorch/examples' word_language_model): parsing, resuming, the loop,
+    saving and exporting each stay readable."""
+    long = []
+    for path in sorted(ROOT.glob("plugins/*/train.py")) + sorted(ROOT.glob("plugins/*/export.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 >= 50:
+                long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}()")
+    assert not long, long
+
+
+def test_every_training_option_says_what_it_does():
+    import argparse
+
+    for name, task in zoo.registry().tasks.items():
+        if task.supports("train"):
+            parser = argparse.ArgumentParser()
+            task.add_arguments("train", parser)
+            bare = [a.option_strings[0] for a in parser._actions if a.option_strings and not a.help]
+            assert not bare, f"{name}: {bare}"
