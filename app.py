@@ -1,10 +1,5 @@
 """Run the LSTM Zoo web app: ``python app.py`` (http://127.0.0.1:7860 by default)."""
-import os
-
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-
-from zoo.app import build_app, main  # noqa: E402
+from zoo.app import build_app, main  # importing zoo turns telemetry off first (zoo.settings)
 
 if __name__ == "__main__":
     main()

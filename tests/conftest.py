@@ -45,6 +45,14 @@ def require_data(task: str, marker: Path) -> None:
         pytest.skip(f"run `python -m zoo data {task}` first")
 
 
+def require_translation_data() -> None:
+    """The Bible pairs: the RV1909 module and the KJV text (``python -m zoo data translation``)."""
+    from zoo.datasets import cache_dir
+
+    require_data("translation", cache_dir("translation") / "root")
+    require_data("translation", cache_dir("kjv") / "kjv.txt")
+
+
 def run_cli(*args, input=None, env=None, timeout=300):
     """Run ``python -m zoo ARGS`` in a fresh process, as a user would."""
     full_env = {**os.environ, **(env or {})}
@@ -102,7 +110,8 @@ class AppProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         full_env = {**os.environ, **(env or {}), "GRADIO_SERVER_PORT": str(self.port)}
-        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=cwd, env={k: v for k, v in full_env.items() if v is not None},
+        self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=cwd,
+                                     env={k: v for k, v in full_env.items() if v is not None},
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.timeout, self.log = timeout, ""
 
@@ -118,7 +127,7 @@ class AppProcess:
             except OSError:
                 if self.proc.poll() is not None or time.time() > deadline:
                     self.__exit__()
-                    raise AssertionError(f"app.py did not start:\n{self.log[-3000:]}")
+                    raise AssertionError(f"app.py did not start:\n{self.log[-3000:]}") from None
                 time.sleep(0.3)
 
     def __exit__(self, *exc) -> None:

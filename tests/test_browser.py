@@ -2,7 +2,6 @@
 import os
 
 import pytest
-
 from conftest import ROOT, chromium_path
 
 CHROMIUM = chromium_path()

@@ -2,7 +2,6 @@
 import json
 
 import pytest
-
 from conftest import run_cli
 
 
@@ -46,6 +45,7 @@ def test_cuda_without_a_gpu_is_an_error_not_a_fallback():
 
 def require_sentiment_data():
     from conftest import require_data
+
     from plugins.sentiment import data
 
     require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
@@ -108,7 +108,7 @@ NEEDS = {"sentiment": "movieReviewSnippets_GroundTruth.txt", "translation": None
 
 
 def _require(task):
-    from conftest import require_data
+    from conftest import require_data, require_translation_data
 
     if task == "sentiment":
         from plugins.sentiment import data
@@ -119,9 +119,7 @@ def _require(task):
 
         require_data(task, data.cache_dir("forecasting") / "m3_data.json")
     elif task == "translation":
-        from zoo.datasets import cache_dir
-
-        require_data(task, cache_dir("translation") / "root")
+        require_translation_data()
 
 
 @pytest.mark.parametrize("task,verb", sorted(TINY), ids=[f"{v}-{t}" for t, v in sorted(TINY)])

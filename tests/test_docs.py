@@ -3,9 +3,9 @@ import re
 import subprocess
 import sys
 
-from zoo import docs, hookspecs
-
 from conftest import ROOT
+
+from zoo import docs, hookspecs
 
 
 def test_the_hook_reference_and_task_contract_are_current():

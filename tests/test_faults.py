@@ -7,14 +7,13 @@ import socket
 import time
 
 import pytest
+from conftest import AppProcess, run_cli
 from safetensors.torch import load_file, save_file
 
 import zoo
 from zoo import CheckpointError
 from zoo.checkpoint import fetch
 from zoo.plugins import default_checkpoint
-
-from conftest import AppProcess, run_cli
 
 
 @pytest.fixture

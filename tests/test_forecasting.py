@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from conftest import ROOT, run_cli
 from gradio_client import Client
 
 import zoo
-from conftest import ROOT, run_cli
 from plugins.forecasting import series
 from plugins.forecasting.metrics import smape
 from zoo import InputError
@@ -220,6 +220,7 @@ def test_eval_reports_smape_mase_and_coverage_beside_seasonal_naive_and_theta():
     """Needs the M3 data in the cache (``python -m zoo data forecasting``, part of the README's
     test command): tests never download."""
     from conftest import require_data
+
     from plugins.forecasting import data
 
     require_data("forecasting", data.cache_dir("forecasting") / "m3_data.json")

@@ -1,13 +1,12 @@
 """Checkpoints load through the real Hub protocol (huggingface_hub against a local
 Hub-compatible server), from the cache, or from the bundled copy, as ZOO_WEIGHTS says."""
 import pytest
+from conftest import run_cli
 
 import zoo
 from zoo import CheckpointError
 from zoo.checkpoint import content_revision, fetch, find_checkpoint, repo_files
 from zoo.plugins import default_checkpoint
-
-from conftest import run_cli
 
 
 def test_bundled_copy_is_the_pinned_content():

@@ -12,7 +12,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, AppProcess, run_cli
 
 EXAMPLES = ROOT / "examples"

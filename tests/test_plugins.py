@@ -4,12 +4,11 @@ import textwrap
 import types
 
 import pytest
+from conftest import run_cli
 
 import zoo
 from zoo import Checkpoint, PluginError, Task, hookimpl
 from zoo.plugins import manager
-
-from conftest import run_cli
 
 GOOD_PLUGIN = '''
 from zoo import hookimpl, Task, Tab

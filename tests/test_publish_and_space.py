@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT, AppProcess, run_cli
 
 import zoo
 from zoo.checkpoint import content_revision
 from zoo.testing.hub_server import HubServer
-
-from conftest import ROOT, AppProcess, run_cli
 
 TOKEN = "hf_test_token"
 
@@ -39,7 +38,7 @@ def test_dry_run_writes_exactly_the_repos_it_would_push_and_pushes_nothing(empty
     result = json.loads(out.stdout)
     assert result["dry_run"] and not empty_hub.requests
     assert len(result["pins"]) == len(_bundled())
-    for (task, ckpt), pin in zip(sorted(_bundled(), key=lambda x: (x[0], x[1].id)),
+    for (_, ckpt), pin in zip(sorted(_bundled(), key=lambda x: (x[0], x[1].id)),
                                  sorted(result["pins"], key=lambda p: (p["task"], p["id"]))):
         staged = tmp_path / "dry" / pin["repo_id"]
         assert pin["repo_id"] == "someone/" + ckpt.repo_id.split("/")[1] and pin["revision"] is None

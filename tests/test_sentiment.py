@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from zoo import InputError
 from plugins.sentiment.model import LSTMClassifier
+from zoo import InputError
 
 
 @pytest.mark.parametrize("pooling", ["max", "mean", "maxmean", "attention"])

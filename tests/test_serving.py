@@ -13,7 +13,6 @@ from zoo import InputError, Task
 from zoo.scheduler import DeviceSlots, Scheduler
 from zoo.task import StreamSequence
 
-
 # -- a small task whose batches can be poisoned --------------------------------------------------------
 
 class FragileTask(Task):

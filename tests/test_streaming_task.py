@@ -5,6 +5,7 @@ import json
 
 import pytest
 import torch
+from conftest import free_port
 from gradio_client import Client
 
 import zoo
@@ -12,8 +13,6 @@ from zoo import Checkpoint, InputError, Param, Tab, Task, hookimpl
 from zoo.checkpoint import content_revision, save_checkpoint
 from zoo.plugins import manager
 from zoo.testing.conformance import CHECKS
-
-from conftest import free_port
 
 
 class RepeatPreprocessor:

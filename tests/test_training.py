@@ -5,7 +5,6 @@ import ast
 import json
 from pathlib import Path
 
-import pytest
 import torch
 
 import zoo
@@ -49,6 +48,7 @@ def test_chargen_trains_stops_resumes_exports_and_the_export_conforms(capsys, tm
 
 def test_forecasting_trains_each_member_resumes_exports_and_the_export_conforms(capsys, tmp_path):
     from conftest import require_data
+
     from plugins.forecasting import data
 
     require_data("forecasting", data.cache_dir("forecasting") / "m3_data.json")
@@ -70,10 +70,8 @@ def test_forecasting_trains_each_member_resumes_exports_and_the_export_conforms(
 
 
 def test_translation_trains_resumes_with_snapshots_exports_averaged_and_the_export_conforms(capsys, tmp_path):
-    from conftest import require_data
-    from zoo.datasets import cache_dir
-
-    require_data("translation", cache_dir("translation") / "root")
+    from conftest import require_translation_data
+    require_translation_data()
     run, out = tmp_path / "run", tmp_path / "checkpoint"
     tiny = ["--limit-pairs", "200", "--vocab-size", "300", "--batch-tokens", "400", "--snapshots"]
     first = zoo_json(capsys, "train", "translation", "--out", str(run), *tiny, "--epochs", "1")
@@ -88,6 +86,7 @@ def test_translation_trains_resumes_with_snapshots_exports_averaged_and_the_expo
 
 def test_sentiment_trains_saves_its_best_epoch_and_the_checkpoint_conforms(capsys, tmp_path):
     from conftest import require_data
+
     from plugins.sentiment import data
 
     require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")

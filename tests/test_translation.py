@@ -99,10 +99,9 @@ def test_eval_scores_greedy_and_beam_beside_copying_and_per_held_out_book():
     test command): tests never download."""
     import json
 
-    from conftest import require_data, run_cli
-    from zoo.datasets import cache_dir
+    from conftest import require_translation_data, run_cli
 
-    require_data("translation", cache_dir("translation") / "root")
+    require_translation_data()
     result = run_cli("eval", "translation", "--split", "test", "--limit", "12", "--beam-size", "2", "--ablation", "")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)

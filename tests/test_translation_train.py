@@ -9,9 +9,9 @@ import torch
 from safetensors.torch import save_file
 
 from plugins.translation import train
+from plugins.translation.model import Seq2Seq
 from zoo.errors import InputError
 from zoo.training import RunFolder
-from plugins.translation.model import Seq2Seq
 
 BUNDLED = Path(__file__).parents[1] / "plugins" / "translation" / "checkpoints" / "en-es"
 ARCH = {"source_vocab": 40, "target_vocab": 50, "attention": True}
@@ -72,13 +72,13 @@ def test_a_continued_run_carries_the_lineage_of_the_run_it_started_from(tmp_path
 def test_an_averaged_run_exports_as_a_checkpoint_that_loads_and_names_its_lineage(tmp_path):
     """The whole --export path on an untrained full-size model (test scores on 4 pairs): needs the
     Bible pairs in the cache, as the eval test does."""
-    from conftest import require_data
+    from conftest import require_translation_data
+
     from plugins.translation.task import TranslationTask
     from zoo.checkpoint import content_revision, read_config
-    from zoo.datasets import cache_dir
     from zoo.pipelines import load_folder
 
-    require_data("translation", cache_dir("translation") / "root")
+    require_translation_data()
     run, out = tmp_path / "run", tmp_path / "out"
     arch = {"source_vocab": 8000, "target_vocab": 8000, "attention": True}
     (run / "snapshots").mkdir(parents=True)

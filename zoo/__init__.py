@@ -1,9 +1,7 @@
 """LSTM Zoo: a plugin-style zoo of LSTM models with a Gradio app, a CLI and a Python API."""
-import os as _os
+from .settings import telemetry_off as _telemetry_off
 
-# No outbound telemetry from anything the zoo imports, unless the user turned it on explicitly.
-_os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-_os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+_telemetry_off()  # before anything imports Gradio or huggingface_hub
 
 __version__ = "0.1.0"
 

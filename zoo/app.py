@@ -16,7 +16,8 @@ from typing import Any
 
 from . import __version__, settings
 from .errors import ZooError
-from .plugins import Registry, registry as load_registry
+from .plugins import Registry
+from .plugins import registry as load_registry
 from .task import Task
 
 log = logging.getLogger("zoo.app")
@@ -402,9 +403,7 @@ def _bound_malloc() -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=settings.log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpx2", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    settings.setup_logging("INFO", timestamps=True)
     reg = load_registry()
     demo = build_app(reg)
     if settings.preload():

@@ -56,9 +56,9 @@ Measured by `{{ eval_command }}` on {{ eval_n }} {{ eval_split }} examples{{ eva
 def metrics_table(metrics: dict, baselines: dict, label: str = "this model") -> str:
     names = sorted({k for m in [metrics, *baselines.values()] for k in m if isinstance(m.get(k), (int, float))})
     rows = ["| model | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-    for label, values in [(label, metrics), *baselines.items()]:
+    for name, values in [(label, metrics), *baselines.items()]:
         cells = [f"{values[n]:.4f}" if isinstance(values.get(n), float) else str(values.get(n, "")) for n in names]
-        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 

@@ -43,10 +43,6 @@ class Resolved:
     checkpoint: Checkpoint | None
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
 def hub_cache_dir() -> Path:
     """Read at call time (huggingface_hub reads its environment once, at import)."""
     if os.environ.get("HF_HUB_CACHE"):
@@ -171,19 +167,13 @@ def _remember_failure(ckpt: Checkpoint, why: str) -> None:
     _hub_failures[_failure_key(ckpt)] = (time.time() + settings.hub_retry_seconds(), why)
 
 
-def _weights_mode() -> str:
-    return (os.environ.get("ZOO_WEIGHTS") or "auto").strip().lower()
-
-
 def fetch(ckpt: Checkpoint) -> Resolved:
     """Get a registered checkpoint's folder according to ZOO_WEIGHTS, logging the source."""
-    mode = _weights_mode()
-    if mode not in ("auto", "hub", "bundled"):
-        raise CheckpointError(f"ZOO_WEIGHTS={mode!r}: use auto, hub or bundled")
+    mode = settings.weights_mode()
     where = f"{ckpt.repo_id}@{ckpt.revision[:12]}"
     if mode == "bundled":
         return _bundled(ckpt, why="ZOO_WEIGHTS=bundled")
-    offline = _env_flag("HF_HUB_OFFLINE")
+    offline = settings.hub_offline()
     errors = []
     try:
         folder = _snapshot(ckpt, local_only=True)
@@ -207,7 +197,8 @@ def fetch(ckpt: Checkpoint) -> Resolved:
             _remember_failure(ckpt, problem)
         errors.append(f"hub: {problem}")
     if mode == "hub":
-        raise CheckpointError(f"checkpoint {where}: not available from the Hub ({'; '.join(errors)}) and ZOO_WEIGHTS=hub forbids the bundled copy")
+        raise CheckpointError(f"checkpoint {where}: not available from the Hub ({'; '.join(errors)}) "
+                              "and ZOO_WEIGHTS=hub forbids the bundled copy")
     return _bundled(ckpt, why="; ".join(errors))
 
 
@@ -215,7 +206,7 @@ def bundled_fallback(resolved: Resolved) -> Resolved | None:
     """The bundled copy to serve instead of a Hub or cache copy that failed to load (auto mode
     only), or None."""
     ckpt = resolved.checkpoint
-    if _weights_mode() != "auto" or ckpt is None or resolved.source not in ("hub", "hub cache"):
+    if settings.weights_mode() != "auto" or ckpt is None or resolved.source not in ("hub", "hub cache"):
         return None
     if ckpt.bundled is None or not Path(ckpt.bundled).is_dir():
         return None
@@ -224,7 +215,8 @@ def bundled_fallback(resolved: Resolved) -> Resolved | None:
 
 def _bundled(ckpt: Checkpoint, why: str) -> Resolved:
     if ckpt.bundled is None or not Path(ckpt.bundled).is_dir():
-        raise CheckpointError(f"checkpoint {ckpt.repo_id}@{ckpt.revision[:12]} has no bundled copy and the Hub was not usable ({why})")
+        raise CheckpointError(f"checkpoint {ckpt.repo_id}@{ckpt.revision[:12]} has no bundled copy "
+                              f"and the Hub was not usable ({why})")
     log.info("checkpoint %s@%s: using the bundled copy %s (%s)", ckpt.repo_id, ckpt.revision[:12], ckpt.bundled, why)
     return Resolved(Path(ckpt.bundled), "bundled", ckpt.id, ckpt)
 

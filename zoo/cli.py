@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
 import sys
 from typing import Any
 
+from . import settings
 from .errors import InputError, ZooError
 
 
@@ -225,10 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    level = logging.INFO if args.verbose else getattr(logging, os.environ.get("ZOO_LOG_LEVEL", "WARNING").upper(), logging.WARNING)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpx2", "urllib3"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    settings.setup_logging("WARNING", verbose=args.verbose)
     handlers = {"plugins": cmd_plugins, "tasks": cmd_tasks, "predict": cmd_predict, "eval": cmd_verb,
                 "data": cmd_verb, "train": cmd_verb, "bench": cmd_bench,
                 "publish": cmd_publish, "space": cmd_space, "new-plugin": cmd_new_plugin}

@@ -11,8 +11,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +47,7 @@ def app_process(env: dict[str, str] | None = None, timeout: float = 120) -> Iter
                 break
             except OSError:
                 if proc.poll() is not None or time.perf_counter() - started > timeout:
-                    raise RuntimeError(f"app.py did not start within {timeout} s")
+                    raise RuntimeError(f"app.py did not start within {timeout} s") from None
                 time.sleep(0.05)
         yield url, proc
     finally:

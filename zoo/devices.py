@@ -4,17 +4,16 @@ Asking for CUDA where there is none is an error, never a silent fallback to the 
 """
 from __future__ import annotations
 
-import os
-
 import torch
 
+from . import settings
 from .errors import DeviceError
 
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
 def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    name = str(device or os.environ.get("ZOO_DEVICE") or "auto").strip().lower()
+    name = str(device).strip().lower() if device else settings.device()
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cpu":
@@ -35,7 +34,7 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
 
 def resolve_dtype(device: torch.device, dtype: str | None = None) -> torch.dtype:
     """Half precision only on CUDA: on the CPU it is slower and less exact, so it is refused."""
-    name = (dtype or os.environ.get("ZOO_DTYPE") or "float32").strip().lower()
+    name = dtype.strip().lower() if dtype else settings.dtype()
     if name not in _DTYPES:
         raise DeviceError(f"unknown dtype {name!r}; use one of {sorted(_DTYPES)}")
     if name != "float32" and device.type != "cuda":

@@ -18,16 +18,16 @@ import importlib
 import importlib.metadata
 import importlib.util
 import logging
-import os
 import sys
 import threading
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pluggy
 
-from . import hookspecs
+from . import hookspecs, settings
 from .errors import PluginError
 from .task import Checkpoint, Task, check_checkpoint, check_task
 
@@ -75,15 +75,6 @@ class Registry:
             raise KeyError(f"unknown task {name!r}; registered tasks: {known}") from None
 
 
-def _strict() -> bool:
-    return os.environ.get("ZOO_STRICT_PLUGINS", "").lower() in ("1", "true", "yes")
-
-
-def _selected() -> set[str] | None:
-    raw = os.environ.get("ZOO_PLUGINS", "").strip()
-    return {n.strip() for n in raw.split(",") if n.strip()} if raw else None
-
-
 def _error_text(exc: BaseException) -> str:
     """The error and where it happened, pointing at the plugin's own code, not the zoo's."""
     here = str(Path(__file__).resolve().parent)
@@ -102,7 +93,7 @@ def _candidates() -> Iterator[tuple[str, str, Any]]:
                 yield pkg.name, "builtin", lambda pkg=pkg: importlib.import_module(f"plugins.{pkg.name}")
     for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         yield ep.name, "entrypoint", ep.load
-    plugins_dir = os.environ.get("ZOO_PLUGINS_DIR")
+    plugins_dir = settings.plugins_dir()
     if plugins_dir:
         folder = Path(plugins_dir)
         if not folder.is_dir():
@@ -188,7 +179,7 @@ class PluginManager:
         pm = pluggy.PluginManager("lstm_zoo")
         pm.add_hookspecs(hookspecs)
         infos: list[PluginInfo] = []
-        selected = _selected()
+        selected = settings.plugins_selected()
         for name, source, loader in _candidates():
             if selected is not None and name not in selected:
                 continue
@@ -200,7 +191,7 @@ class PluginManager:
                 pm.register(module, name=name)
                 _check_hooks(pm, module, name)
             except BaseException as exc:  # a plugin's sys.exit() or KeyboardInterrupt too
-                if _strict():
+                if settings.strict_plugins():
                     raise PluginError(f"plugin {name!r} ({source}) failed to load: {exc}") from exc
                 log.error("plugin %r (%s) failed to load: %s", name, source, exc)
                 infos.append(PluginInfo(name, source, "?", error=_error_text(exc)))
@@ -212,7 +203,7 @@ class PluginManager:
                 pm.register(obj, name=name)
                 _check_hooks(pm, obj, name)
             except BaseException as exc:  # a plugin's sys.exit() or KeyboardInterrupt too
-                if _strict():
+                if settings.strict_plugins():
                     raise PluginError(f"plugin {name!r} failed to register: {exc}") from exc
                 infos.append(PluginInfo(name, "test", module_name, error=_error_text(exc)))
                 continue
@@ -236,7 +227,7 @@ class PluginManager:
             try:
                 impl.function(register=register)
             except BaseException as exc:  # a plugin's sys.exit() or KeyboardInterrupt too
-                if _strict():
+                if settings.strict_plugins():
                     raise PluginError(f"plugin {impl.plugin_name!r} failed in {hook_name}: {exc}") from exc
                 log.error("plugin %r failed in %s: %s", impl.plugin_name, hook_name, exc)
                 info.error = _error_text(exc)
@@ -277,7 +268,7 @@ class PluginManager:
         for plugin, task_name, ckpt in extra_checkpoints:
             if task_name not in checkpoints:
                 msg = f"register_checkpoints: no task named {task_name!r} (checkpoint {ckpt.id!r})"
-                if _strict():
+                if settings.strict_plugins():
                     raise PluginError(f"plugin {plugin!r}: {msg}")
                 by_name[plugin].error = msg
                 continue
@@ -324,7 +315,7 @@ def _apply_pins(checkpoints: dict[str, list[Checkpoint]]) -> list[str]:
     """A bad pins file is an error, not a silent fallback to other weights."""
     from .publish import apply_pins, read_pins
 
-    path = os.environ.get("ZOO_PINS") or (str(PINS_FILE) if PINS_FILE.is_file() else "")
+    path = settings.pins_path() or (str(PINS_FILE) if PINS_FILE.is_file() else "")
     if not path:
         return []
     changed = apply_pins(checkpoints, read_pins(Path(path)))

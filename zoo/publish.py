@@ -81,9 +81,9 @@ def publish(reg, namespace: str, dry_run: Path | None = None, token: str | None 
         raise InputError(f"nothing to publish{' for ' + ', '.join(only) if only else ''}: no bundled checkpoints")
     api = None
     if dry_run is None:
-        from huggingface_hub import HfApi
-
         import os
+
+        from huggingface_hub import HfApi
 
         # HF_ENDPOINT read now (huggingface_hub reads it once, at import); the token as it finds it.
         api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None, token=token)
@@ -144,10 +144,9 @@ def apply_pins(checkpoints: dict[str, list[Checkpoint]], pins: list[dict]) -> li
     stays the fallback where it holds the published content, or the same files but for the card
     (publishing under another namespace rewrites only the card's repo id). Returns what changed."""
     import dataclasses
+    import logging
 
     from .task import check_checkpoint
-
-    import logging
 
     changed = []
     for pin in pins:

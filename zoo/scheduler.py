@@ -31,7 +31,8 @@ import concurrent.futures
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from . import settings
 from .errors import InputError, ZooError
@@ -64,7 +65,7 @@ class DeviceSlots:
         self._waiters: collections.deque[threading.Event] = collections.deque()
         self._lock = threading.Lock()
 
-    def __enter__(self) -> "DeviceSlots":
+    def __enter__(self) -> DeviceSlots:
         with self._lock:
             if self._free and not self._waiters:
                 self._free -= 1

@@ -1,8 +1,9 @@
-"""Settings read from the environment, at call time (tests and a Space change them between calls).
+"""Every setting the zoo reads from the environment, read here and only here, at call time (tests
+and a Space change them between calls).
 
-One parser per kind: ``flag`` (1/0, true/false, yes/no), ``whole`` (an integer with a floor) and
-``seconds``. A bad value is a ``SettingsError`` naming the variable and what would work; nothing
-here raises ``SystemExit``.
+One parser per kind: ``flag`` (1/0, true/false, yes/no, on/off), ``whole`` (an integer with a
+floor), ``seconds`` and ``choice``. A bad value is a ``SettingsError`` naming the variable and
+what would work; nothing here raises ``SystemExit``.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ class SettingsError(ZooError):
     """An environment variable holds a value the zoo cannot use."""
 
 
-_TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no", "")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")  # huggingface_hub's too
 
 
 def flag(name: str, default: bool = False) -> bool:
@@ -27,7 +28,7 @@ def flag(name: str, default: bool = False) -> bool:
         return True
     if low in _FALSE:
         return False
-    raise SettingsError(f"{name}={raw!r}: use 1/0, true/false or yes/no")
+    raise SettingsError(f"{name}={raw!r}: use 1/0, true/false, yes/no or on/off")
 
 
 def whole(name: str, default: int, minimum: int = 1) -> int:
@@ -113,3 +114,71 @@ def strict_plugins() -> bool:
 
 def log_level(default: str = "INFO") -> str:
     return (os.environ.get("ZOO_LOG_LEVEL") or default).strip().upper()
+
+
+def setup_logging(default: str = "INFO", verbose: bool = False, timestamps: bool = False) -> None:
+    """The one logging setup (the CLI and the app): ``ZOO_LOG_LEVEL`` (or INFO with ``verbose``)
+    on stderr; HTTP clients' chatter at WARNING or above."""
+    import logging
+
+    level = logging.INFO if verbose else getattr(logging, log_level(default), logging.WARNING)
+    fmt = ("%(asctime)s " if timestamps else "") + "%(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, format=fmt)  # stderr
+    for noisy in ("httpx", "httpx2", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = (os.environ.get(name) or default).strip().lower()
+    if raw not in allowed:
+        raise SettingsError(f"{name}={raw!r}: use one of {', '.join(allowed)}")
+    return raw
+
+
+def telemetry_off() -> None:
+    """No outbound telemetry from anything the zoo imports, unless the user turned it on
+    explicitly (called once, when ``zoo`` is imported, before Gradio or huggingface_hub)."""
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+# -- data, plugins, checkpoints, devices ------------------------------------------------------------
+
+def data_root() -> str:
+    """Where data recipes cache data sets: ``$ZOO_DATA_DIR`` or ``~/.cache/lstm_zoo/data``."""
+    return os.environ.get("ZOO_DATA_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "lstm_zoo", "data")
+
+
+def plugins_selected() -> set[str] | None:
+    """``ZOO_PLUGINS``: load only these plugins (comma-separated names); None: all."""
+    raw = os.environ.get("ZOO_PLUGINS", "").strip()
+    return {n.strip() for n in raw.split(",") if n.strip()} if raw else None
+
+
+def plugins_dir() -> str | None:
+    """``ZOO_PLUGINS_DIR``: a folder of one-off plugin modules."""
+    return os.environ.get("ZOO_PLUGINS_DIR") or None
+
+
+def pins_path() -> str | None:
+    """``ZOO_PINS``: a pins file (what ``zoo publish`` printed) to pin checkpoints by."""
+    return os.environ.get("ZOO_PINS") or None
+
+
+def weights_mode() -> str:
+    """``ZOO_WEIGHTS``: auto (the Hub, else the bundled copy), hub (only the Hub) or bundled."""
+    return choice("ZOO_WEIGHTS", "auto", ("auto", "hub", "bundled"))
+
+
+def hub_offline() -> bool:
+    """huggingface_hub's own ``HF_HUB_OFFLINE``, read at call time (the library reads it at import)."""
+    return flag("HF_HUB_OFFLINE")
+
+
+def device(default: str = "auto") -> str:
+    return (os.environ.get("ZOO_DEVICE") or default).strip().lower()
+
+
+def dtype(default: str = "float32") -> str:
+    return (os.environ.get("ZOO_DTYPE") or default).strip().lower()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from .errors import InputError, UnsupportedVerb
 
@@ -135,7 +136,7 @@ class Tab:
     submit: Any = None  # the button that runs it; (Shift+)Enter in a first Textbox also runs it
     examples: list | None = None  # rows of input-component values
     stop: Any = None  # streaming tasks: a button that cancels the run on the server
-    views: list["View"] = dataclasses.field(default_factory=list)
+    views: list[View] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass

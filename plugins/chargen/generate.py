@@ -12,7 +12,7 @@ layer is a batched matrix product per row), so a seed gives the same text alone 
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import torch
 

@@ -37,7 +37,7 @@ class CharVocab:
         (Path(folder) / VOCAB_FILE).write_text(json.dumps({"chars": self.chars}, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "CharVocab":
+    def load(cls, folder: Path) -> CharVocab:
         path = Path(folder) / VOCAB_FILE
         if not path.is_file():
             raise CheckpointError(f"{folder}: no {VOCAB_FILE}")

@@ -10,8 +10,8 @@ Truncated BPTT over parallel streams of the training books, state carried betwee
 from __future__ import annotations
 
 import argparse
-import datetime
 import collections
+import datetime
 import math
 from pathlib import Path
 

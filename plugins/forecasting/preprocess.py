@@ -73,11 +73,11 @@ class ForecastPreprocessor:
         (Path(folder) / FILE).write_text(json.dumps(self.config(), indent=2) + "\n")
 
     @classmethod
-    def load(cls, folder: Path) -> "ForecastPreprocessor":
+    def load(cls, folder: Path) -> ForecastPreprocessor:
         return cls.from_config(json.loads((Path(folder) / FILE).read_text()))
 
     @classmethod
-    def from_config(cls, cfg: dict) -> "ForecastPreprocessor":
+    def from_config(cls, cfg: dict) -> ForecastPreprocessor:
         """The inverse of ``config()`` (also what a training run's state.json records)."""
         return cls(cfg["window"], cfg["horizon"], cfg["quantiles"], cfg["interval_scale"], cfg["context"],
                    cfg.get("log", False))

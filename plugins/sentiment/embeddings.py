@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, decoders
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
 
 from zoo.datasets import pip_download
 

@@ -53,7 +53,7 @@ class SentimentPreprocessor:
         return tok
 
     @classmethod
-    def train(cls, texts: list[str], vocab_size: int, min_frequency: int = 1, **limits) -> "SentimentPreprocessor":
+    def train(cls, texts: list[str], vocab_size: int, min_frequency: int = 1, **limits) -> SentimentPreprocessor:
         tok = cls.new_tokenizer()
         trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
                                             special_tokens=[PAD, UNK])
@@ -74,7 +74,7 @@ class SentimentPreprocessor:
         self.tokenizer.save(str(Path(folder) / TOKENIZER_FILE))
 
     @classmethod
-    def load(cls, folder: Path, config: dict) -> "SentimentPreprocessor":
+    def load(cls, folder: Path, config: dict) -> SentimentPreprocessor:
         path = Path(folder) / TOKENIZER_FILE
         if not path.is_file():
             from zoo.errors import CheckpointError
@@ -117,7 +117,7 @@ class SentimentPreprocessor:
                            "movie reviews); treat the answer with caution")
         return Encoded(list(ids), list(tokens), [tuple(o) for o in offsets], text, notices)
 
-    def decode(self, encoded: "Encoded | list[int]") -> str:
+    def decode(self, encoded: Encoded | list[int]) -> str:
         """Text for ids (the tokenizer's own decoder; [UNK] kept, so decoding then encoding gives
         the same ids)."""
         ids = encoded.ids if isinstance(encoded, Encoded) else encoded

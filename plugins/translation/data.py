@@ -1,4 +1,4 @@
-"""English -> Spanish Bible verse pairs (public domain): KJV (see plugins/chargen/kjv.py) and the
+"""English -> Spanish Bible verse pairs (public domain): the KJV (``zoo.datasets.kjv_text``) and the
 Reina-Valera 1909 from Debian's ``sword-text-sparv`` (SWORD "ztext" module).
 
 ``python -m zoo data translation`` fetches both (``apt-get download``; no root needed) and
@@ -15,11 +15,10 @@ from __future__ import annotations
 import functools
 import re
 import struct
-import subprocess
 import zlib
 from pathlib import Path
 
-from zoo.datasets import cache_dir
+from zoo.datasets import apt_download, cache_dir, kjv_verses
 
 MODULE = "usr/share/sword/modules/texts/ztext/spaRV1909eb"
 _TAG = re.compile(r"<[^>]*>")
@@ -27,14 +26,9 @@ _TAG = re.compile(r"<[^>]*>")
 
 def fetch(dest: Path | None = None) -> Path:
     dest = dest or cache_dir("translation")
-    root = dest / "root"
-    if not (root / MODULE / "nt.bzv").is_file():
-        dest.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["apt-get", "download", "sword-text-sparv"], cwd=dest, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for deb in sorted(dest.glob("sword-text-sparv*.deb")):
-            subprocess.run(["dpkg", "-x", str(deb), str(root)], check=True)
-    return root / MODULE
+    if not (dest / "root" / MODULE / "nt.bzv").is_file():
+        apt_download(["sword-text-sparv"], dest)
+    return dest / "root" / MODULE
 
 
 def testament(folder: Path, name: str) -> list[str]:
@@ -63,9 +57,7 @@ def verse_pairs() -> list[dict]:
 
     Walks the SWORD index as the KJV's structure dictates (heading entries for each book and
     chapter) and checks that each testament's entries are used up exactly."""
-    from plugins.chargen import kjv
-
-    english = kjv.verses(kjv.fetch())
+    english = kjv_verses()
     folder = fetch()
     pairs = []
     books = list(dict.fromkeys(v[0] for v in english))
@@ -75,7 +67,7 @@ def verse_pairs() -> list[dict]:
         for book in book_names:
             index += 1  # book heading
             chapter = None
-            for b, c, v, text in (x for x in english if x[0] == book):
+            for _, c, v, text in (x for x in english if x[0] == book):
                 if c != chapter:
                     index += 1  # chapter heading
                     chapter = c

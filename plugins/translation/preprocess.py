@@ -46,7 +46,7 @@ class TranslationPreprocessor:
         assert [source.token_to_id(t) for t in SPECIALS] == [0, 1, 2, 3], "specials must come first"
 
     @classmethod
-    def train(cls, sources: list[str], targets: list[str], vocab_size: int = 8000) -> "TranslationPreprocessor":
+    def train(cls, sources: list[str], targets: list[str], vocab_size: int = 8000) -> TranslationPreprocessor:
         return cls(train_tokenizer(sources, vocab_size), train_tokenizer(targets, vocab_size))
 
     def config(self) -> dict:
@@ -58,7 +58,7 @@ class TranslationPreprocessor:
         self.target.save(str(Path(folder) / FILES["target"]))
 
     @classmethod
-    def load(cls, folder: Path, config: dict) -> "TranslationPreprocessor":
+    def load(cls, folder: Path, config: dict) -> TranslationPreprocessor:
         folder = Path(folder)
         return cls(Tokenizer.from_file(str(folder / FILES["source"])), Tokenizer.from_file(str(folder / FILES["target"])),
                    max_source_tokens=config.get("max_source_tokens", 200))

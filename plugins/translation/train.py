@@ -282,7 +282,8 @@ def score_dev(run: Path, average: int | None = None, penalties=(0.6, 1.0, 1.4)) 
     model, pre, meta = load_run_or_checkpoint(run, average)
     dev = data.load_splits()["dev"]
     sources, refs = [p["en"] for p in dev], [p["es"] for p in dev]
-    out = {"run": str(run), "averaged": meta.get("averaged"), "n": len(dev), "greedy": scores(translate_all(model, pre, sources, 1), refs)}
+    out = {"run": str(run), "averaged": meta.get("averaged"), "n": len(dev),
+           "greedy": scores(translate_all(model, pre, sources, 1), refs)}
     for lp in penalties:
         hyps = translate_all(model, pre, sources, 5, length_penalty=lp)
         ratio = sum(len(h.split()) for h in hyps) / sum(len(r.split()) for r in refs)

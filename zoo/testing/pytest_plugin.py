@@ -19,8 +19,6 @@ from .conformance import CHECKS
 
 
 def pytest_configure(config) -> None:
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_ENDPOINT", "http://127.0.0.1:9")  # closed port: a stray Hub call fails at once
 
 

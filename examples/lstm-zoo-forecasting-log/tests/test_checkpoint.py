@@ -1,11 +1,10 @@
 """The added checkpoint passes the zoo's conformance suite inside the forecasting task."""
+import lstm_zoo_forecasting_log as plugin
 import pytest
 
 import zoo
 from zoo.checkpoint import content_revision
 from zoo.plugins import manager
-
-import lstm_zoo_forecasting_log as plugin
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ class Vocab:
         return len(self.chars) + 2
 
     @classmethod
-    def build(cls, texts) -> "Vocab":
+    def build(cls, texts) -> Vocab:
         return cls("".join(sorted({c for t in texts for c in t})))
 
     def encode(self, text: str) -> list[int]:
@@ -33,7 +33,7 @@ class Vocab:
         (Path(folder) / VOCAB_FILE).write_text(json.dumps({"chars": self.chars}, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "Vocab":
+    def load(cls, folder: Path) -> Vocab:
         path = Path(folder) / VOCAB_FILE
         if not path.is_file():
             raise CheckpointError(f"{folder}: no {VOCAB_FILE}")

@@ -106,7 +106,8 @@ def main(argv=None) -> dict:
     p = argparse.ArgumentParser(prog="python -m lstm_zoo_wordsplit.train", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--id", default="stdlib", help="checkpoint id (folder under checkpoints/)")
-    p.add_argument("--out", default=None, help="export folder (default: the package's checkpoints/ID, pinned in checkpoints.json)")
+    p.add_argument("--out", default=None,
+                   help="export folder (default: the package's checkpoints/ID, pinned in checkpoints.json)")
     p.add_argument("--repo-id", default="lstm-zoo-community/wordsplit-stdlib-lstm", help="the Hub repo it will be published as")
     p.add_argument("--seconds", type=float, default=60, help="training time budget")
     p.add_argument("--epochs", type=int, default=5)
@@ -143,7 +144,8 @@ def main(argv=None) -> dict:
     gold = [s for _, s in test]
     metrics = scores(predict(model, vocab, test), gold)
     baseline = scores(unigram_baseline(train, test), gold)
-    evaluation = {"command": "python -m lstm_zoo_wordsplit.train", "split": "test", "n": len(test), "limit_files": args.limit_files,
+    evaluation = {"command": "python -m lstm_zoo_wordsplit.train", "split": "test", "n": len(test),
+                  "limit_files": args.limit_files,
                   "date": datetime.date.today().isoformat(), "metrics": metrics,
                   "baselines": {"unigram word frequencies (Viterbi)": baseline}}
     config = {"architecture": arch, "preprocessor": {"file": "vocab.json", "size": len(vocab)},

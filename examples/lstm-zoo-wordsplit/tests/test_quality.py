@@ -1,10 +1,9 @@
 """Beyond the template's tests: this example's trained checkpoint beats the baseline, measured now."""
 import pytest
-
-import zoo
-
 from lstm_zoo_wordsplit import data, train
 from lstm_zoo_wordsplit.task import Task
+
+import zoo
 
 
 @pytest.mark.skipif(not Task.checkpoints, reason="no bundled checkpoint")

@@ -1,14 +1,13 @@
 """The wordsplit task: the zoo's conformance suite, then this task's own behaviour."""
 import importlib.metadata
 
+import lstm_zoo_wordsplit
 import pytest
+from lstm_zoo_wordsplit import data, train
+from lstm_zoo_wordsplit.task import Task
 
 import zoo
 from zoo.plugins import manager
-
-import lstm_zoo_wordsplit
-from lstm_zoo_wordsplit import data, train
-from lstm_zoo_wordsplit.task import Task
 
 
 @pytest.fixture(scope="session")
