@@ -8,8 +8,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["HF_HUB_DISABLE_XET"] = "1"
 os.environ.setdefault("HF_ENDPOINT", "http://127.0.0.1:9")  # closed port: any stray Hub call fails at once
 os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="zoo-test-hf-")  # never the user's cache

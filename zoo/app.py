@@ -18,7 +18,7 @@ from . import __version__, settings
 from .errors import ZooError
 from .plugins import Registry
 from .plugins import registry as load_registry
-from .task import Task
+from .task import Task, default_of
 
 log = logging.getLogger("zoo.app")
 
@@ -216,7 +216,7 @@ EVENT_CONCURRENCY = 64
 
 def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     checkpoints = reg.checkpoints.get(task.name, [])
-    default = next((c for c in checkpoints if c.default), checkpoints[0] if checkpoints else None)
+    default = default_of(checkpoints)
     gr.Markdown(task.description)
     checkpoint = gr.Dropdown(
         choices=[(f"{c.id}: {c.description}" if c.description else c.id, c.id) for c in checkpoints],

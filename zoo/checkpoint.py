@@ -22,7 +22,7 @@ from typing import Any
 
 from . import settings
 from .errors import CheckpointError
-from .task import Checkpoint, Task
+from .task import Checkpoint, Task, default_of
 
 log = logging.getLogger("zoo.checkpoint")
 
@@ -83,9 +83,10 @@ def content_revision(folder: Path, skip: tuple[str, ...] = ()) -> str:
 def find_checkpoint(task_name: str, name: str | None, checkpoints: list[Checkpoint]) -> Checkpoint | Path:
     """Map a checkpoint name (None, id, repo id, repo@revision or folder path) to what it names."""
     if name is None or name == "":
-        if not checkpoints:
+        default = default_of(checkpoints)
+        if default is None:
             raise CheckpointError(f"task {task_name!r} has no registered checkpoints")
-        return next((c for c in checkpoints if c.default), checkpoints[0])
+        return default
     for ckpt in checkpoints:
         if name in (ckpt.id, ckpt.repo_id, f"{ckpt.repo_id}@{ckpt.revision}"):
             return ckpt

@@ -57,10 +57,7 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def _task(name: str):
-    try:
-        return _registry().task(name)
-    except KeyError as exc:
-        raise InputError(exc.args[0]) from None
+    return _registry().task(name)
 
 
 def cmd_predict(args) -> int:

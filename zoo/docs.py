@@ -32,7 +32,8 @@ def hook_reference() -> str:
 
 def task_contract() -> str:
     lines = ["| attribute | default | |", "|---|---|---|"]
-    for name in ("name", "title", "description", "streaming", "batches_streams", "params", "checkpoints"):
+    for name in ("name", "title", "description", "pipeline_tag", "streaming", "batches_streams", "params",
+                 "checkpoints"):
         default = getattr(Task, name)
         lines.append(f"| `{name}` | `{default!r}` | {'required' if name in ('name', 'title', 'description') else ''} |")
     lines += ["", "| method | | what it does |", "|---|---|---|"]

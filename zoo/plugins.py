@@ -28,15 +28,13 @@ from typing import Any
 import pluggy
 
 from . import hookspecs, settings
-from .errors import PluginError
-from .task import Checkpoint, Task, check_checkpoint, check_task
+from .errors import CheckpointError, InputError, PluginError
+from .paths import BUILTIN_DIR, ROOT
+from .task import Checkpoint, Task, check_checkpoint, check_task, default_of
 
 log = logging.getLogger("zoo.plugins")
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILTIN_DIR = ROOT / "plugins"
 ENTRY_POINT_GROUP = "lstm_zoo"
-PINS_FILE = ROOT / "checkpoint-pins.json"
 
 
 @dataclasses.dataclass
@@ -68,11 +66,17 @@ class Registry:
         return [p for p in self.plugins if p.error]
 
     def task(self, name: str) -> Task:
-        try:
-            return self.tasks[name]
-        except KeyError:
+        if name not in self.tasks:
             known = ", ".join(sorted(self.tasks)) or "none"
-            raise KeyError(f"unknown task {name!r}; registered tasks: {known}") from None
+            raise InputError(f"unknown task {name!r}; registered tasks: {known}")
+        return self.tasks[name]
+
+    def default_checkpoint(self, task_name: str) -> Checkpoint:
+        """The task's default checkpoint (``zoo.task.default_of``: marked default, else the first)."""
+        ckpt = default_of(self.checkpoints.get(self.task(task_name).name, []))
+        if ckpt is None:
+            raise CheckpointError(f"task {task_name!r} has no registered checkpoints")
+        return ckpt
 
 
 def _error_text(exc: BaseException) -> str:
@@ -313,12 +317,12 @@ class PluginManager:
 
 def _apply_pins(checkpoints: dict[str, list[Checkpoint]]) -> list[str]:
     """A bad pins file is an error, not a silent fallback to other weights."""
-    from .publish import apply_pins, read_pins
+    from .pins import apply_pins, pins_path, read_pins
 
-    path = settings.pins_path() or (str(PINS_FILE) if PINS_FILE.is_file() else "")
-    if not path:
+    path = pins_path()
+    if path is None:
         return []
-    changed = apply_pins(checkpoints, read_pins(Path(path)))
+    changed = apply_pins(checkpoints, read_pins(path))
     for line in changed:
         log.info("pinned by %s: %s", path, line)
     return changed
@@ -332,7 +336,4 @@ def registry() -> Registry:
 
 
 def default_checkpoint(task_name: str) -> Checkpoint:
-    ckpts = registry().checkpoints.get(task_name) or []
-    if not ckpts:
-        raise KeyError(f"task {task_name!r} has no registered checkpoints")
-    return next((c for c in ckpts if c.default), ckpts[0])
+    return registry().default_checkpoint(task_name)

@@ -19,9 +19,8 @@ from typing import Any
 from . import __version__
 from .checkpoint import CARD, CONFIG, WEIGHTS, repo_files
 from .errors import InputError
-from .plugins import PINS_FILE, ROOT
+from .paths import PINS_FILE, ROOT, SPACES_DIR
 
-SPACES_DIR = ROOT / "spaces"
 HARDWARE = ("cpu-basic", "cpu-upgrade", "t4-small", "t4-medium", "l4x1", "a10g-small", "a10g-large", "a100-large")
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
@@ -67,7 +66,7 @@ def build_space(reg, out: Path, pins: Path | None = None, hardware: str = "cpu-b
     output) replaces the registered repos and revisions in the card and travels with the Space."""
     from huggingface_hub import SpaceCard
 
-    from .publish import apply_pins, read_pins
+    from .pins import apply_pins, read_pins
 
     if hardware not in HARDWARE:
         raise InputError(f"--hardware {hardware!r}: one of {', '.join(HARDWARE)}")

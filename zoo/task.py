@@ -173,6 +173,7 @@ class Task:
     name: str = ""
     title: str = ""
     description: str = ""
+    pipeline_tag: str = ""  # the Hugging Face Hub pipeline tag its checkpoints' cards carry
     streaming: bool = False  # True: ``stream`` yields growing results and the app streams them
     # True: the task implements start_sequence/step_sequences, and the app advances concurrent
     # streams of one model together, one batched step for all (continuous batching).
@@ -297,6 +298,12 @@ def stream_sequence(task: Task, pipe, input: Any, params: dict, every_s: float =
     and steps the app runs batched with other streams, with a batch of one."""
     seq = task.start_sequence(pipe, input, **params)
     yield from run_alone(seq, lambda s: task.step_sequences(pipe, [s]), every_s)
+
+
+def default_of(checkpoints: Sequence[Checkpoint]) -> Checkpoint | None:
+    """The one default rule: the checkpoint marked ``default``, else the first listed; None if
+    there are none. (The registry warns when a task marks other than exactly one.)"""
+    return next((c for c in checkpoints if c.default), checkpoints[0] if checkpoints else None)
 
 
 def check_task(task: Any) -> None:

@@ -223,6 +223,8 @@ def stage_command(stage: dict) -> str:
 def model_card(meta: dict, config: dict, evaluation: dict, ev: dict, repo: str) -> str:
     from zoo import card as cards
 
+    from .task import ChargenTask
+
     arch, text, a = config["architecture"], CARDS[config["training"]["corpus"]], named(meta["args"])
     steps = "; then ".join(stage_command(st) for st in config["training"]["stages"])
     return cards.render(
@@ -239,5 +241,5 @@ def model_card(meta: dict, config: dict, evaluation: dict, ev: dict, repo: str) 
                  "with a fresh optimizer and schedule.",
         evaluation=evaluation, limitations=text["limitations"],
         preprocessor_files="`vocab.json` (the character vocabulary)", example=text["example"],
-        license="mit", pipeline_tag="text-generation", datasets=text["datasets"], language=text["language"],
+        license="mit", pipeline_tag=ChargenTask.pipeline_tag, datasets=text["datasets"], language=text["language"],
         tags=["text-generation", "char-rnn"])

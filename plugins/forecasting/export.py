@@ -93,6 +93,8 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int
 def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, repo_id: str) -> str:
     from zoo import card as cards
 
+    from .task import ForecastingTask
+
     arch, a, log = meta["architecture"], meta["args"], getattr(pre, "log", False)
     return cards.render(
         task="forecasting", repo_id=repo_id, title="Global quantile LSTM forecaster, M3 monthly"
@@ -115,5 +117,5 @@ def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands
         limitations=("Trained on monthly business and economic series: other frequencies work through the "
                      "season length but were not evaluated; horizons beyond 18 steps are not offered."),
         preprocessor_files="`preprocessor.json`", example="112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118",
-        license="mit", pipeline_tag="time-series-forecasting", datasets=["m3-competition"],
+        license="mit", pipeline_tag=ForecastingTask.pipeline_tag, datasets=["m3-competition"],
         tags=["forecasting", "time-series", "quantile-regression"], language=None)

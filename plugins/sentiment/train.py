@@ -275,6 +275,6 @@ def model_card(config: dict, evaluation: dict, args) -> str:
                      "multi-clause reviews are often misread. Contributions explain this model's arithmetic, "
                      "not the truth about a sentence."),
         preprocessor_files=files,
-        example=SentimentTask().examples()[0], license=license, pipeline_tag="text-classification",
+        example=SentimentTask().examples()[0], license=license, pipeline_tag=SentimentTask.pipeline_tag,
         datasets=["cornell-movie-review-data/rotten_tomatoes"], tags=["sentiment-analysis", "text-classification"],
     )

@@ -335,6 +335,8 @@ def test_evaluation(ev: dict, attends: bool) -> dict:
 def model_card(meta: dict, config: dict, evaluation: dict) -> str:
     from zoo import card as cards
 
+    from .task import TranslationTask
+
     arch = meta["architecture"]
     attends = arch.get("attention", True)
     return cards.render(
@@ -355,5 +357,5 @@ def model_card(meta: dict, config: dict, evaluation: dict) -> str:
         limitations="It knows 17th-century Bible English and the 1909 Spanish Bible: modern text comes out archaic "
                     "or wrong.",
         preprocessor_files="`source_tokenizer.json`, `target_tokenizer.json`", example="In the beginning God created "
-        "the heaven and the earth.", license="mit", pipeline_tag="translation", datasets=["kjv-rv1909"],
+        "the heaven and the earth.", license="mit", pipeline_tag=TranslationTask.pipeline_tag, datasets=["kjv-rv1909"],
         tags=["translation", "seq2seq"], language=["en", "es"])

@@ -162,6 +162,8 @@ def check_model_card(task, pipe, tmp_path: Path) -> None:
     data = card.data.to_dict()
     for key in ("library_name", "pipeline_tag", "license", "datasets", "metrics"):
         assert data.get(key), f"model card metadata lacks {key}"
+    if getattr(task, "pipeline_tag", ""):
+        assert data["pipeline_tag"] == task.pipeline_tag, f"card pipeline_tag {data['pipeline_tag']!r} vs the task's"
     config = json.loads((pipe.source.folder / CONFIG).read_text())
     assert config.get("metrics"), "config.json must carry the eval metrics"
     assert config.get("evaluation", {}).get("command"), "config.json must say how the metrics were made"
