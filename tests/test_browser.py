@@ -15,16 +15,24 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser():
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM, "Chromium is required in CI (apt-get install chromium)"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(app_url)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh page of the app for every test: no test sees another's tab, checkpoint or sliders."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(app_url)
+    yield page
+    context.close()
 
 
 def test_type_a_sentence_and_see_the_verdict_and_the_words_that_drove_it(page):
@@ -42,6 +50,7 @@ def test_type_a_sentence_and_see_the_verdict_and_the_words_that_drove_it(page):
 
 
 def test_an_empty_sentence_shows_a_clear_message_and_the_tab_still_works(page):
+    page.click("#tab-sentiment-button, button[role=tab]:has-text('Sentiment')")
     page.fill("#sentiment-input textarea", "   ")
     page.click("#sentiment-submit")
     page.locator("#sentiment-notice").get_by_text("empty").wait_for(timeout=30_000)
@@ -52,6 +61,7 @@ def test_an_empty_sentence_shows_a_clear_message_and_the_tab_still_works(page):
 
 
 def test_examples_shift_enter_and_checkpoint_changes_all_run_the_model(page):
+    page.click("#tab-sentiment-button, button[role=tab]:has-text('Sentiment')")
     verdict = page.locator("#sentiment-label [data-testid=label-output-value]")
     page.get_by_text("The plot is thin, the jokes fall flat").first.click()
     verdict.get_by_text("negative", exact=True).wait_for(timeout=30_000)

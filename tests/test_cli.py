@@ -34,11 +34,8 @@ def test_bad_input_and_bad_options_exit_with_clear_messages():
     assert ckpt.returncode == 3 and "unknown checkpoint" in ckpt.stderr
 
 
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this host has a CUDA GPU")
 def test_cuda_without_a_gpu_is_an_error_not_a_fallback():
-    import torch
-
-    if torch.cuda.is_available():
-        return
     result = run_cli("predict", "sentiment", "fine", "--device", "cuda")
     assert result.returncode == 3 and "no CUDA GPU" in result.stderr
 

@@ -55,7 +55,6 @@ def test_the_generated_plugin_passes_its_own_tests_once_installed(installed, tmp
     tests = installed["generated"] / "tests"
     out = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)], tmp_path, installed["env"])
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
-    assert "conformance" in out.stdout or " passed" in out.stdout
     passed = int(out.stdout.strip().splitlines()[-1].split(" passed")[0].split()[-1])
     assert passed >= 9 + 9  # the conformance checks on the tiny model and on the bundled checkpoint, and more
 

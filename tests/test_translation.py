@@ -91,7 +91,7 @@ def test_the_api_returns_the_text_and_the_attention(app_url):
     assert len(result["sentences"]) == 2 and result["sentences"][1]["attention"]
     assert notice == ""
     *_, result, notice = client.predict("?!", 5, 1.0, 200, "en-es", api_name="/translation")
-    assert "nothing to translate" in notice and result == {"error": result["error"]}
+    assert "nothing to translate" in notice and set(result) == {"error"} and "nothing to translate" in result["error"]
 
 
 def test_eval_scores_greedy_and_beam_beside_copying_and_per_held_out_book():
@@ -107,5 +107,6 @@ def test_eval_scores_greedy_and_beam_beside_copying_and_per_held_out_book():
     out = json.loads(result.stdout)
     assert out["n"] == 12 and set(out["metrics"]) == {"greedy", "beam 2"} and set(out["baselines"]) == {"copy the source"}
     for scores in out["metrics"].values():
-        assert 0 < scores["bleu"] < 100 and scores["chrf"] > out["baselines"]["copy the source"]["chrf"]
+        assert scores["bleu"] > 10 * out["baselines"]["copy the source"]["bleu"]
+        assert scores["chrf"] > out["baselines"]["copy the source"]["chrf"] + 20
         assert sum(book["n"] for book in scores["by_book"].values()) == 12

@@ -66,7 +66,10 @@ def test_bad_input_gets_a_clear_message(pipe):
 
 
 def test_the_bundled_checkpoints_score_what_their_cards_say():
-    """The test metrics in config.json (and the card) are measured again now, with the baseline."""
+    """The test metrics in config.json (and the card) are measured again now, with the baseline.
+    The data is this interpreter's standard library: on the Python it was recorded with (the same
+    number of test identifiers) the figures are exact; on another they stay within 0.03 and the
+    model still beats the baseline."""
     if not Task.checkpoints:
         pytest.skip("no bundled checkpoint yet: python -m lstm_zoo_wordsplit.train")
     for ckpt in Task.checkpoints:
@@ -77,5 +80,9 @@ def test_the_bundled_checkpoints_score_what_their_cards_say():
         gold = [s for _, s in test_set]
         baseline = train.scores(train.unigram_baseline(train_set, test_set), gold)
         measured = train.scores(train.predict(pipe.model, pipe.preprocessor, test_set), gold)
-        assert measured == pipe.config["metrics"], (ckpt.id, measured, pipe.config["metrics"])
-        assert list(evaluation["baselines"].values())[0] == baseline
+        if len(test_set) == evaluation["n"]:
+            assert measured == pipe.config["metrics"], (ckpt.id, measured, pipe.config["metrics"])
+            assert list(evaluation["baselines"].values())[0] == baseline
+        else:
+            assert all(abs(measured[k] - v) <= 0.03 for k, v in pipe.config["metrics"].items()), (measured, ckpt.id)
+            assert all(measured[k] > baseline[k] for k in measured), (measured, baseline)

@@ -1,0 +1,62 @@
+"""The shipped quality claims, re-measured: each bundled default checkpoint's figures on its test
+split equal the figures recorded in its config.json (within what another CPU's arithmetic may
+move), and the comparisons the README makes hold in the same run."""
+import json
+from pathlib import Path
+
+from conftest import require_data, require_translation_data, run_cli
+
+PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
+
+
+def recorded(task: str, checkpoint: str) -> dict:
+    return json.loads((PLUGINS / task / "checkpoints" / checkpoint / "config.json").read_text())["metrics"]
+
+
+def evaluated(*args) -> dict:
+    result = run_cli("eval", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_forecasting_m3_monthly_test_figures_are_the_recorded_ones_and_beat_theta_on_smape():
+    from zoo.datasets import cache_dir
+
+    require_data("forecasting", cache_dir("forecasting") / "m3_data.json")
+    out = evaluated("forecasting", "--split", "test")  # all 1,428 series, as recorded
+    want = recorded("forecasting", "m3-monthly")
+    assert out["n"] == 1428
+    assert abs(out["metrics"]["smape"] - want["smape"]) <= 0.01
+    assert abs(out["metrics"]["mase"] - want["mase"]) <= 0.002
+    assert abs(out["metrics"]["coverage"] - want["coverage"]) <= 0.002
+    assert out["metrics"]["smape"] < out["baselines"]["theta"]["smape"] < out["baselines"]["seasonal naive"]["smape"]
+
+
+def test_chargen_kjv_test_bits_per_character_are_the_recorded_ones_and_beat_the_compressors():
+    from zoo.datasets import cache_dir
+
+    require_data("translation", cache_dir("kjv") / "kjv.txt")  # the KJV text the translation data brings
+    out = evaluated("chargen", "--checkpoint", "kjv", "--split", "test")
+    assert abs(out["metrics"]["bits_per_char"] - recorded("chargen", "kjv")["bits_per_char"]) <= 0.0005
+    assert out["metrics"]["bits_per_char"] < min(b["bits_per_char"] for b in out["baselines"].values())
+    assert out["generation_step"]["int8"] and abs(out["generation_step"]["increase"]) <= 0.02
+
+
+def test_translation_on_the_first_100_test_pairs_scores_what_it_scored_when_recorded():
+    """The whole test split takes minutes; its first 100 pairs were scored on 2026-12-02 (the
+    full-split figures are in config.json and BENCHMARKS.md)."""
+    require_translation_data()
+    out = evaluated("translation", "--split", "test", "--limit", "100", "--ablation", "")
+    beam = out["metrics"]["beam 5"]
+    assert abs(beam["bleu"] - 28.29) <= 1.0 and abs(beam["chrf"] - 49.79) <= 1.0
+    assert abs(out["metrics"]["greedy"]["bleu"] - 26.08) <= 1.0
+    assert beam["chrf"] > out["metrics"]["greedy"]["chrf"] > out["baselines"]["copy the source"]["chrf"] + 20
+
+
+def test_sentiment_test_accuracy_is_the_recorded_one_and_beats_vader():
+    from plugins.sentiment import data
+
+    require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
+    out = evaluated("sentiment", "--split", "test")
+    assert abs(out["metrics"]["accuracy"] - recorded("sentiment", "rt-bilstm-minilm")["accuracy"]) <= 0.002
+    assert out["metrics"]["accuracy"] > out["baselines"]["vader"]["accuracy"] + 0.15
