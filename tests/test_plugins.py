@@ -244,3 +244,88 @@ def test_a_task_missing_a_required_method_is_refused_at_registration_with_what_t
         error = plugin_info(reg, "notab_plugin").error
         assert "does not implement build_tab()" in error and "NoTab" in error
         assert "notab" not in reg.tasks and "sentiment" in reg.tasks
+
+
+def test_a_task_may_give_the_three_stages_instead_of_predict_batch():
+    import torch
+
+    from zoo.pipelines import Pipeline
+
+    class Staged(Task):
+        name, title, description = "staged", "Staged", "validate -> preprocess -> forward -> postprocess"
+
+        def build_model(self, config): return torch.nn.Identity()
+
+        def load_preprocessor(self, folder, config): ...
+
+        def preprocess(self, pipe, inputs, **params): return torch.tensor([float(len(x)) for x in inputs])
+
+        def forward(self, pipe, batch, **params): return pipe.model(batch) * 2
+
+        def postprocess(self, pipe, outputs, inputs, **params): return [{"n": int(v)} for v in outputs]
+
+        def build_tab(self, gr): ...
+
+    class Plugin:
+        @hookimpl
+        def register_tasks(self, register):
+            register(Staged())
+
+    with manager.registered(Plugin(), name="staged_plugin") as reg:
+        assert plugin_info(reg, "staged_plugin").error is None and "staged" in reg.tasks
+    task = Staged()
+    pipe = Pipeline(task, task.build_model({}), None, {"task": "staged"}, torch.device("cpu"), torch.float32, None)
+    assert task.predict_batch(pipe, ["ab", "abcd"]) == [{"n": 4}, {"n": 8}]
+
+
+def test_a_checkpoint_whose_preprocessor_cannot_encode_decode_and_save_is_refused(tmp_path):
+    import shutil
+
+    import torch
+
+    from plugins.sentiment.task import SentimentTask
+    from zoo.pipelines import load_folder
+
+    class Broken(SentimentTask):
+        def load_preprocessor(self, folder, config):
+            return object()
+
+    folder = tmp_path / "ckpt"
+    shutil.copytree(zoo.registry().default_checkpoint("sentiment").bundled, folder)
+    with pytest.raises(zoo.CheckpointError, match="lacks encode, decode or save"):
+        load_folder(Broken(), folder, torch.device("cpu"))
+
+
+API = {"zoo", "zoo.task", "zoo.errors", "zoo.training", "zoo.datasets", "zoo.sequences", "zoo.lstm_step",
+       "zoo.checkpoint", "zoo.pipelines", "zoo.card", "zoo.coldstart", "zoo.settings", "zoo.plugins", "zoo.testing",
+       "zoo.testing.conformance", "zoo.testing.hub_server"}
+
+
+def test_plugins_use_only_the_declared_plugin_api_and_never_each_other():
+    """Built-in plugins and the examples import the zoo's declared API (each module's __all__,
+    listed in docs/plugins.md) and nothing of another plugin."""
+    import ast
+    import importlib
+    from pathlib import Path
+
+    from conftest import ROOT
+
+    files = list((ROOT / "plugins").rglob("*.py")) + [p for p in (ROOT / "examples").rglob("*.py") if "build" not in p.parts]
+    bad = []
+    for path in files:
+        package = path.relative_to(ROOT).parts[:2]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                mod = node.module
+                if mod.startswith("plugins.") and tuple(mod.split(".")[:2]) != package:
+                    bad.append(f"{path.relative_to(ROOT)}: imports {mod}")
+                if mod == "zoo" or mod.startswith("zoo."):
+                    if mod not in API:
+                        bad.append(f"{path.relative_to(ROOT)}: imports {mod}, not part of the plugin API")
+                        continue
+                    module = importlib.import_module(mod)
+                    public = set(module.__all__) if hasattr(module, "__all__") else None  # settings, testing: whole
+                    for alias in node.names:
+                        if public is not None and alias.name not in public and f"{mod}.{alias.name}" not in API:
+                            bad.append(f"{path.relative_to(ROOT)}: {mod}.{alias.name} is not in its __all__")
+    assert not bad, bad

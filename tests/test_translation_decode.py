@@ -3,8 +3,9 @@ real architecture, checked against the plainest possible greedy decoder."""
 import pytest
 import torch
 
-from plugins.translation.decode import beam_search, pad
+from plugins.translation.decode import beam_search
 from plugins.translation.model import Seq2Seq
+from zoo.sequences import pad
 
 SOURCES = [[5, 6, 7, 8, 3], [9, 10, 3], [11, 3]]
 
@@ -17,7 +18,7 @@ def model():
 
 def rerun_greedy(model, source, max_length):
     """Greedy decoding that re-runs the whole decoder over the prefix at every step."""
-    src, lengths = pad([source], "cpu")
+    src, lengths = pad([source])
     ys = [2]
     with torch.no_grad():
         for _ in range(max_length):
@@ -48,7 +49,7 @@ def test_a_hypothesis_score_is_its_log_probability_under_the_model(model, beam_s
                                                 length_penalty=0.0)):
         ended = hyp.attention.shape[0] == len(hyp.ids) + 1
         targets = hyp.ids + ([3] if ended else [])
-        src, lengths = pad([source], "cpu")
+        src, lengths = pad([source])
         with torch.no_grad():
             logp = model(src, lengths, torch.tensor([[2] + targets[:-1]])).log_softmax(-1)[0]
         expected = sum(float(logp[i, t]) for i, t in enumerate(targets))

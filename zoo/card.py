@@ -5,6 +5,9 @@ import json
 
 from huggingface_hub import ModelCard, ModelCardData
 
+# The part of this module that plugins use (docs/plugins.md, "The plugin API").
+__all__ = ["metrics_table", "render"]
+
 TEMPLATE = """---
 {{ card_data }}
 ---

@@ -24,6 +24,9 @@ from . import settings
 from .errors import CheckpointError
 from .task import Checkpoint, Task, default_of
 
+# The part of this module that plugins use (docs/plugins.md, "The plugin API").
+__all__ = ["content_revision", "load_state_dict_strict", "read_config", "save_checkpoint"]
+
 log = logging.getLogger("zoo.checkpoint")
 
 CONFIG = "config.json"

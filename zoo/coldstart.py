@@ -15,6 +15,9 @@ from collections.abc import Iterator
 
 from .paths import ROOT
 
+# The part of this module that plugins use (docs/plugins.md, "The plugin API").
+__all__ = ["app_process", "measure", "start_app"]
+
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -13,6 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+# The part of this module that plugins use (docs/plugins.md, "The plugin API").
+__all__ = ["apt_download", "cache_dir", "kjv_text", "kjv_verses", "pip_download"]
+
 log = logging.getLogger("zoo.datasets")
 
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import hookspecs
-from .task import REQUIRED_METHODS, Task
+from .task import REQUIRED_METHODS, STAGES, Task
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "plugins.md"
 
@@ -41,7 +41,8 @@ def task_contract() -> str:
         if not callable(fn) or name.startswith("_") or name in ("coerce_params", "supports"):  # the framework's
             continue
         first = _doc(fn).split("\n\n")[0].replace("\n", " ").replace("|", "\\|")
-        status = "required" if name in REQUIRED_METHODS else "optional"
+        status = ("required, or the three stages" if name == "predict_batch" else "required" if name in REQUIRED_METHODS
+                  else "a stage" if name in STAGES else "optional")
         lines.append(f"| `{name}{inspect.signature(fn)}` | {status} | {first} |")
     return "\n".join(lines) + "\n"
 

@@ -1,5 +1,8 @@
 """Errors the zoo raises on purpose: each carries a message meant for the person who caused it."""
 
+# The part of this module that plugins use (docs/plugins.md, "The plugin API").
+__all__ = ["CheckpointError", "DeviceError", "InputError", "PluginError", "UnsupportedVerb", "ZooError"]
+
 
 class ZooError(Exception):
     """Base class: anything the zoo reports deliberately."""

@@ -43,6 +43,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+# The part of this module that plugins use (docs/plugins.md, "The plugin API").
+__all__ = ["LSTMStep", "State", "cached_step", "int8_available"]
+
 State = list[tuple[torch.Tensor, torch.Tensor]]
 log = logging.getLogger(__name__)
 

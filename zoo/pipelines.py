@@ -17,7 +17,10 @@ from . import checkpoint as ckpt_mod
 from .devices import resolve_device, resolve_dtype
 from .errors import CheckpointError, InputError
 from .plugins import registry
-from .task import Task
+from .task import Preprocessor, Task
+
+# The part of this module that plugins use (docs/plugins.md, "The plugin API").
+__all__ = ["Pipeline", "load_folder", "pipeline"]
 
 log = logging.getLogger("zoo.pipeline")
 
@@ -122,6 +125,9 @@ def load_folder(task: Task, folder: Path, device: torch.device, dtype: torch.dty
                                                                                ckpt_mod.CARD)) or "none"
         raise CheckpointError(f"{label}: the preprocessor files ({files}) could not be read: "
                               f"{type(exc).__name__}: {str(exc)[:200]}") from None
+    if not isinstance(preprocessor, Preprocessor):
+        raise CheckpointError(f"{label}: {task.name}'s load_preprocessor gave a {type(preprocessor).__name__}, "
+                              "which lacks encode, decode or save (zoo.task.Preprocessor)")
     model = model.to(device=device, dtype=dtype).eval()
     return Pipeline(task, model, preprocessor, config, device, dtype, source)
 

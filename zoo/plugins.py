@@ -32,6 +32,9 @@ from .errors import CheckpointError, InputError, PluginError
 from .paths import BUILTIN_DIR, ROOT
 from .task import Checkpoint, Task, check_checkpoint, check_task, default_of
 
+# The part of this module that plugins (and their tests) use (docs/plugins.md, "The plugin API").
+__all__ = ["Registry", "default_checkpoint", "manager", "registry"]
+
 log = logging.getLogger("zoo.plugins")
 
 ENTRY_POINT_GROUP = "lstm_zoo"

@@ -10,13 +10,18 @@ import dataclasses
 import math
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from .errors import InputError, UnsupportedVerb
+
+# The part of this module that plugins use (docs/plugins.md, "The plugin API").
+__all__ = ["Checkpoint", "Param", "Preprocessor", "StreamSequence", "Tab", "Task", "View", "check_text", "default_of",
+           "run_alone", "stream_sequence"]
 
 _KINDS = {int: "an integer", float: "a number", str: "text", bool: "true or false"}
 REQUIRED_ATTRIBUTES = ("name", "title", "description")
 REQUIRED_METHODS = ("build_model", "load_preprocessor", "predict_batch", "build_tab")
+STAGES = ("preprocess", "forward", "postprocess")  # predict_batch, or all three of these
 VERB_METHODS = {"data": "data", "train": "train", "eval": "evaluate", "bench": "bench"}  # CLI verb -> method
 VERB_NOUNS = {"data": "data recipe", "train": "training recipe", "eval": "evaluation", "bench": "benchmark"}
 
@@ -150,6 +155,21 @@ class View:
     render: Callable[..., tuple]
 
 
+@runtime_checkable
+class Preprocessor(Protocol):
+    """What the zoo assumes of a task's preprocessor (checkpoint loading checks it is there; the
+    conformance suite tests that it round-trips): it is saved with the weights and loaded with them."""
+
+    def encode(self, input: Any) -> Any:
+        """An input (or its text) as the model reads it."""
+
+    def decode(self, encoded: Any) -> Any:
+        """What ``encode`` gave, back as an input: ``encode(decode(encode(x))) == encode(x)``."""
+
+    def save(self, folder: Path) -> None:
+        """Write the files ``Task.load_preprocessor`` reads back from ``folder``."""
+
+
 class StreamSequence:
     """One stream of a task that batches streams (``Task.start_sequence``): its own state, advanced
     by ``Task.step_sequences`` together with other streams of the same model."""
@@ -194,9 +214,29 @@ class Task:
     def validate(self, input: Any) -> None:
         """Raise ``InputError`` with a clear message if ``input`` cannot be used at all."""
 
-    def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
-        """Return one JSON-friendly result per input; a batch answer equals one-by-one answers."""
+    # A prediction is validate -> preprocess -> forward -> postprocess. A task implements the three
+    # stages (the default predict_batch chains them), or predict_batch itself.
+    def preprocess(self, pipe, inputs: list, **params) -> Any:
+        """Inputs (each already through ``validate``) -> what ``forward`` reads, on the CPU."""
         raise NotImplementedError
+
+    def forward(self, pipe, batch: Any, **params) -> Any:
+        """The model on ``pipe.device`` (under ``torch.inference_mode``): the only stage that runs it."""
+        raise NotImplementedError
+
+    def postprocess(self, pipe, outputs: Any, inputs: list, **params) -> list[dict]:
+        """The model's outputs -> one JSON-friendly result per input."""
+        raise NotImplementedError
+
+    def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
+        """One JSON-friendly result per input; a batch answer equals one-by-one answers. By
+        default ``postprocess(forward(preprocess(inputs)))``."""
+        import torch
+
+        batch = self.preprocess(pipe, inputs, **params)
+        with torch.inference_mode():
+            outputs = self.forward(pipe, batch, **params)
+        return self.postprocess(pipe, outputs, inputs, **params)
 
     def stream(self, pipe, input: Any, **params) -> Iterator[dict]:
         """Streaming tasks yield growing results; the last one equals ``predict_batch``'s."""
@@ -314,12 +354,18 @@ def check_task(task: Any) -> None:
             raise TypeError(f"task {task!r} needs a non-empty string attribute {attr!r}")
     if not task.name.isidentifier():
         raise TypeError(f"task name {task.name!r} must be an identifier (it names the API endpoint)")
+
+    def inherited(method: str) -> bool:
+        return isinstance(task, Task) and getattr(type(task), method, None) is getattr(Task, method)
+
+    staged = not any(inherited(stage) for stage in STAGES)  # the default predict_batch chains them
     for method in REQUIRED_METHODS:
-        inherited = isinstance(task, Task) and getattr(type(task), method, None) is getattr(Task, method)
-        if inherited or not callable(getattr(task, method, None)):
+        if method == "predict_batch" and staged:
+            continue
+        if inherited(method) or not callable(getattr(task, method, None)):
             raise TypeError(f"task {task.name!r} ({type(task).__module__}.{type(task).__qualname__}) does not "
-                            f"implement {method}(); every task defines {', '.join(REQUIRED_METHODS)} "
-                            "(see docs/plugins.md)")
+                            f"implement {method}(); every task defines build_model, load_preprocessor, build_tab "
+                            "and predict_batch (or the stages preprocess, forward and postprocess): see docs/plugins.md")
     for ckpt in getattr(task, "checkpoints", ()) or ():
         check_checkpoint(ckpt, task.name)
 

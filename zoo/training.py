@@ -14,6 +14,10 @@ from safetensors.torch import load_file, save_file
 
 from .errors import InputError
 
+# The part of this module that plugins use (docs/plugins.md, "The plugin API").
+__all__ = ["Budget", "RunFolder", "add_run_options", "cosine_lr", "load_optimizer", "log", "optimizer_step",
+           "save_optimizer"]
+
 
 def cosine_lr(peak: float, step: int, total: int, warmup: int = 0) -> float:
     """Linear warm-up over ``warmup`` steps, then cosine decay to 0 at ``total``."""

@@ -6,6 +6,7 @@ from pathlib import Path
 import torch
 
 from zoo import Checkpoint, Tab, Task
+from zoo.sequences import by_length, pad
 
 from .model import LSTMClassifier
 from .preprocess import SentimentPreprocessor
@@ -50,25 +51,30 @@ class SentimentTask(Task):
     def validate(self, input) -> None:
         SentimentPreprocessor.validate(input)
 
-    def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
+    def preprocess(self, pipe, inputs: list, **params):
+        """Each text's tokens, and length-sorted chunks of at most 256 of them, padded."""
         pre: SentimentPreprocessor = pipe.preprocessor
-        labels = pipe.config["labels"]
         encoded = [pre.encode(text) for text in inputs]
-        results: list[dict | None] = [None] * len(encoded)
-        # Length-sorted chunks: little padding, bounded memory for huge batches.
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
-        for start in range(0, len(order), 256):
-            idx = order[start:start + 256]
-            lengths = torch.tensor([len(encoded[i].ids) for i in idx])
-            ids = torch.full((len(idx), int(lengths.max())), pre.pad_id, dtype=torch.long)
-            for row, i in enumerate(idx):
-                ids[row, : lengths[row]] = torch.tensor(encoded[i].ids)
+        chunks = [(idx, *pad([encoded[i].ids for i in idx], pre.pad_id))
+                  for idx in by_length([len(e.ids) for e in encoded], 256)]
+        return encoded, chunks
+
+    def forward(self, pipe, batch, **params):
+        """Per chunk: label probabilities, and each token's contribution to the log-odds of the last
+        label ("positive") over the first."""
+        encoded, chunks = batch
+        out = []
+        for idx, ids, lengths in chunks:
             logits, contrib = pipe.model.explain(ids.to(pipe.device), lengths)
-            probs = logits.float().softmax(-1).cpu()
-            # Contribution to the log-odds of the last label ("positive") over the first.
-            toward = (contrib[..., -1] - contrib[..., 0]).float().cpu()
+            out.append((idx, lengths, logits.float().softmax(-1).cpu(), (contrib[..., -1] - contrib[..., 0]).float().cpu()))
+        return encoded, out
+
+    def postprocess(self, pipe, outputs, inputs: list, **params) -> list[dict]:
+        encoded, chunks = outputs
+        results: list[dict | None] = [None] * len(encoded)
+        for idx, lengths, probs, toward in chunks:
             for row, i in enumerate(idx):
-                results[i] = self._result(encoded[i], probs[row], toward[row, : lengths[row]], labels)
+                results[i] = self._result(encoded[i], probs[row], toward[row, : lengths[row]], pipe.config["labels"])
         return results
 
     @staticmethod

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from zoo import card as cards
 from zoo.checkpoint import content_revision, save_checkpoint
 from zoo.pipelines import load_folder
+from zoo.sequences import by_length, pad
 from zoo.training import add_run_options, optimizer_step
 
 from . import data
@@ -74,22 +75,12 @@ def with_recipe(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
-def make_batch(seqs: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    lengths = torch.tensor([len(s) for s in seqs])
-    ids = torch.full((len(seqs), int(lengths.max())), pad_id, dtype=torch.long)
-    for row, s in enumerate(seqs):
-        ids[row, : len(s)] = torch.tensor(s)
-    return ids, lengths
-
-
 @torch.no_grad()
 def predict(model, seqs: list[list[int]], pad_id: int) -> list[int]:
     model.eval()
-    order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
     pred = [0] * len(seqs)
-    for start in range(0, len(order), 256):
-        idx = order[start:start + 256]
-        logits = model(*make_batch([seqs[i] for i in idx], pad_id))
+    for idx in by_length([len(s) for s in seqs], 256):
+        logits = model(*pad([seqs[i] for i in idx], pad_id))
         for i, p in zip(idx, logits.argmax(-1).tolist()):
             pred[i] = p
     return pred
@@ -198,7 +189,7 @@ def train_epoch(args, model, pre, optimizer, train: tuple, fit: dict, total: int
     total_loss = 0.0
     for idx in tqdm(batches_of(x_train, args.batch_size), desc=desc, unit="batch", leave=False, mininterval=5):
         seqs = [[pre.unk_id if random.random() < args.word_dropout else t for t in x_train[i]] for i in idx]
-        loss = F.cross_entropy(model(*make_batch(seqs, pre.pad_id)), y_train[idx])
+        loss = F.cross_entropy(model(*pad(seqs, pre.pad_id)), y_train[idx])
         step = fit["step"]
         lr = args.lr * min(1.0, (step + 1) / (0.05 * total)) * max(0.05, 1 - step / total)
         optimizer_step(model, optimizer, loss, lr)

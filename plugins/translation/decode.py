@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from zoo.lstm_step import LSTMStep
+from zoo.sequences import pad
 
 
 @dataclasses.dataclass
@@ -23,14 +24,6 @@ class Hypothesis:
     ids: list[int]  # target ids, without [BOS] and [EOS]
     score: float  # length-normalized log-probability
     attention: torch.Tensor  # (target tokens incl. [EOS] if it came, source length)
-
-
-def pad(batch: list[list[int]], device) -> tuple[torch.Tensor, torch.Tensor]:
-    lengths = torch.tensor([len(x) for x in batch])
-    out = torch.zeros(len(batch), int(lengths.max()), dtype=torch.long)
-    for i, x in enumerate(batch):
-        out[i, : len(x)] = torch.tensor(x)
-    return out.to(device), lengths
 
 
 def _penalty(lengths: torch.Tensor, alpha: float) -> torch.Tensor:
@@ -43,7 +36,7 @@ def beam_search(model, sources: list[list[int]], *, beam_size: int = 5, length_p
     device = model.out.weight.device
     step = step or model.decoder_step()
     B, K = len(sources), beam_size
-    source, lengths = pad(sources, device)
+    source, lengths = pad(sources, device=device)
     memory, mask, lstm_state = model.encode(source, lengths)
     keys = model.keys(memory)
     # Every sentence's tensors repeated once per beam: row b * K + k.

@@ -20,10 +20,10 @@ import torch
 import torch.nn.functional as F
 
 from zoo.errors import InputError
+from zoo.sequences import pad
 from zoo.training import Budget, RunFolder, add_run_options, cosine_lr, log, optimizer_step
 
 from . import data
-from .decode import pad
 from .model import Seq2Seq
 from .preprocess import TranslationPreprocessor
 
@@ -84,8 +84,8 @@ def batches(pairs: list[tuple[list[int], list[int]]], batch_tokens: int, seed: i
 
 
 def loss_on(model, pairs, idx, smoothing: float) -> torch.Tensor:
-    source, lengths = pad([pairs[i][0] for i in idx], "cpu")
-    target, _ = pad([pairs[i][1] for i in idx], "cpu")
+    source, lengths = pad([pairs[i][0] for i in idx])
+    target, _ = pad([pairs[i][1] for i in idx])
     logits = model(source, lengths, target[:, :-1])
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target[:, 1:].reshape(-1), ignore_index=0,
                            label_smoothing=smoothing)

@@ -8,6 +8,7 @@ import torch
 
 from zoo import Checkpoint, InputError, Param, Tab
 from zoo import Task as BaseTask
+from zoo.sequences import pad
 
 from .model import Splitter
 from .preprocess import Vocab
@@ -56,11 +57,8 @@ class Task(BaseTask):
     def predict_batch(self, pipe, inputs: list, threshold: float) -> list[dict]:
         tokens = [t for text in inputs for t in text.split()]
         ids = [pipe.preprocessor.encode(t) for t in tokens]
-        lengths = torch.tensor([len(x) for x in ids])
-        batch = torch.zeros(len(ids), int(lengths.max()), dtype=torch.long)
-        for i, x in enumerate(ids):
-            batch[i, : len(x)] = torch.tensor(x)
-        probs = torch.sigmoid(pipe.model(batch.to(pipe.device), lengths)).float().cpu()
+        batch, lengths = pad(ids, device=pipe.device)
+        probs = torch.sigmoid(pipe.model(batch, lengths)).float().cpu()
         split = iter(self._split(t, probs[i, : len(t)].tolist(), threshold) for i, t in enumerate(tokens))
         results = []
         for text in inputs:

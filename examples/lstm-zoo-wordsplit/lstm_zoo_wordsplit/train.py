@@ -21,6 +21,7 @@ from torch import nn
 
 from zoo.card import render
 from zoo.checkpoint import content_revision, save_checkpoint
+from zoo.sequences import by_length, pad
 
 from . import data
 from .model import Splitter
@@ -29,19 +30,12 @@ from .task import HERE, Task
 
 
 def batches(examples, vocab: Vocab, size: int, shuffle: bool):
-    order = sorted(range(len(examples)), key=lambda i: len(examples[i][0]))  # similar lengths together
-    chunks = [order[i:i + size] for i in range(0, len(order), size)]
+    chunks = list(by_length([len(text) for text, _ in examples], size))  # similar lengths together
     if shuffle:
         random.shuffle(chunks)
     for chunk in chunks:
-        texts = [examples[i][0] for i in chunk]
-        lengths = torch.tensor([len(t) for t in texts])
-        ids = torch.zeros(len(chunk), int(lengths.max()), dtype=torch.long)
-        labels = torch.zeros(ids.shape)
-        for row, i in enumerate(chunk):
-            text, starts = examples[i]
-            ids[row, : len(text)] = torch.tensor(vocab.encode(text))
-            labels[row, : len(text)] = torch.tensor(starts, dtype=torch.float)
+        ids, lengths = pad([vocab.encode(examples[i][0]) for i in chunk])
+        labels, _ = pad([examples[i][1] for i in chunk], dtype=torch.float)
         yield ids, lengths, labels
 
 
