@@ -306,7 +306,6 @@ def test_plugins_use_only_the_declared_plugin_api_and_never_each_other():
     listed in docs/plugins.md) and nothing of another plugin."""
     import ast
     import importlib
-    from pathlib import Path
 
     from conftest import ROOT
 
