@@ -85,7 +85,7 @@ def test_a_broken_plugin_shows_a_notice_and_the_rest_works():
 def test_python_app_py_makes_no_outside_request_at_start(hub, tmp_path):
     """Models load on first use: starting the app asks the Hub for nothing. (HF_ENDPOINT points at
     a local counting server; Gradio's analytics are off by default.)"""
-    from conftest import AppProcess
+    from helpers import AppProcess
 
     # GRADIO_ANALYTICS_ENABLED unset: the app must turn it off by itself.
     with AppProcess(env={"GRADIO_ANALYTICS_ENABLED": None}, timeout=90) as app:
@@ -101,7 +101,7 @@ def test_importing_the_app_turns_telemetry_off_by_itself():
     import subprocess
     import sys
 
-    from conftest import ROOT
+    from helpers import ROOT
 
     env = {k: v for k, v in os.environ.items() if k not in ("GRADIO_ANALYTICS_ENABLED", "HF_HUB_DISABLE_TELEMETRY")}
     code = ("import app, gradio.analytics, huggingface_hub.constants as c; "

@@ -2,7 +2,7 @@
 import os
 
 import pytest
-from conftest import ROOT, chromium_path
+from helpers import ROOT, chromium_path
 
 CHROMIUM = chromium_path()
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

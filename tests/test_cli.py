@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 
 def test_tasks_lists_checkpoints():
@@ -41,7 +41,7 @@ def test_cuda_without_a_gpu_is_an_error_not_a_fallback():
 
 
 def require_sentiment_data():
-    from conftest import require_data
+    from helpers import require_data
 
     from plugins.sentiment import data
 
@@ -105,7 +105,7 @@ NEEDS = {"sentiment": "movieReviewSnippets_GroundTruth.txt", "translation": None
 
 
 def _require(task):
-    from conftest import require_data, require_translation_data
+    from helpers import require_data, require_translation_data
 
     if task == "sentiment":
         from plugins.sentiment import data

@@ -3,7 +3,7 @@ import re
 import subprocess
 import sys
 
-from conftest import ROOT
+from helpers import ROOT
 
 from zoo import docs, hookspecs
 

@@ -7,7 +7,7 @@ import socket
 import time
 
 import pytest
-from conftest import AppProcess, run_cli
+from helpers import AppProcess, run_cli
 from safetensors.torch import load_file, save_file
 
 import zoo

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from conftest import ROOT, run_cli
 from gradio_client import Client
+from helpers import ROOT, run_cli
 
 import zoo
 from plugins.forecasting import series
@@ -220,7 +220,7 @@ def test_the_api_returns_numbers_and_a_plot(app_url):
 def test_eval_reports_smape_mase_and_coverage_beside_seasonal_naive_and_theta():
     """Needs the M3 data in the cache (``python -m zoo data forecasting``, part of the README's
     test command): tests never download."""
-    from conftest import require_data
+    from helpers import require_data
 
     from plugins.forecasting import data
 

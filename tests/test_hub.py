@@ -1,7 +1,7 @@
 """Checkpoints load through the real Hub protocol (huggingface_hub against a local
 Hub-compatible server), from the cache, or from the bundled copy, as ZOO_WEIGHTS says."""
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 import zoo
 from zoo import CheckpointError

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, AppProcess, run_cli
+from helpers import ROOT, AppProcess, run_cli
 
 EXAMPLES = ROOT / "examples"
 pytestmark = pytest.mark.slow

@@ -4,7 +4,7 @@ import textwrap
 import types
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 
 import zoo
 from zoo import Checkpoint, PluginError, Task, hookimpl
@@ -307,7 +307,7 @@ def test_plugins_use_only_the_declared_plugin_api_and_never_each_other():
     import ast
     import importlib
 
-    from conftest import ROOT
+    from helpers import ROOT
 
     files = list((ROOT / "plugins").rglob("*.py")) + [p for p in (ROOT / "examples").rglob("*.py") if "build" not in p.parts]
     bad = []

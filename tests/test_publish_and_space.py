@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, AppProcess, run_cli
+from helpers import ROOT, AppProcess, run_cli
 
 import zoo
 from zoo.checkpoint import content_revision

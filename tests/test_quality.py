@@ -4,7 +4,7 @@ move), and the comparisons the README makes hold in the same run."""
 import json
 from pathlib import Path
 
-from conftest import require_data, require_translation_data, run_cli
+from helpers import require_data, require_translation_data, run_cli
 
 PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 import torch
-from conftest import free_port
 from gradio_client import Client
+from helpers import free_port
 
 import zoo
 from zoo import Checkpoint, InputError, Param, Tab, Task, hookimpl

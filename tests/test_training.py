@@ -47,7 +47,7 @@ def test_chargen_trains_stops_resumes_exports_and_the_export_conforms(capsys, tm
 
 
 def test_forecasting_trains_each_member_resumes_exports_and_the_export_conforms(capsys, tmp_path):
-    from conftest import require_data
+    from helpers import require_data
 
     from plugins.forecasting import data
 
@@ -70,7 +70,7 @@ def test_forecasting_trains_each_member_resumes_exports_and_the_export_conforms(
 
 
 def test_translation_trains_resumes_with_snapshots_exports_averaged_and_the_export_conforms(capsys, tmp_path):
-    from conftest import require_translation_data
+    from helpers import require_translation_data
     require_translation_data()
     run, out = tmp_path / "run", tmp_path / "checkpoint"
     tiny = ["--limit-pairs", "200", "--vocab-size", "300", "--batch-tokens", "400", "--snapshots"]
@@ -85,7 +85,7 @@ def test_translation_trains_resumes_with_snapshots_exports_averaged_and_the_expo
 
 
 def test_sentiment_trains_saves_its_best_epoch_and_the_checkpoint_conforms(capsys, tmp_path):
-    from conftest import require_data
+    from helpers import require_data
 
     from plugins.sentiment import data
 
@@ -119,3 +119,29 @@ def test_every_training_option_says_what_it_does():
             task.add_arguments("train", parser)
             bare = [a.option_strings[0] for a in parser._actions if a.option_strings and not a.help]
             assert not bare, f"{name}: {bare}"
+
+
+def test_sentiment_stopped_after_an_epoch_and_resumed_ends_where_an_uninterrupted_run_does(capsys, tmp_path):
+    """Saved after every epoch with both random generators' states: a run cut by --minutes and
+    resumed trains exactly what the same run uninterrupted trains."""
+    from helpers import require_data
+
+    from plugins.sentiment import data
+
+    require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
+    tiny = ["--recipe", "scratch", "--epochs", "2", "--hidden-size", "8", "--embedding-dim", "8", "--patience", "5"]
+    straight = zoo_json(capsys, "train", "sentiment", *tiny, "--out", str(tmp_path / "a"))
+    cut = zoo_json(capsys, "train", "sentiment", *tiny, "--out", str(tmp_path / "b"), "--minutes", "0")
+    assert cut["stopped"] == {"epoch": 1} and not (tmp_path / "b").exists()
+    resumed = zoo_json(capsys, "train", "sentiment", *tiny, "--out", str(tmp_path / "b"))
+    assert resumed["test"] == straight["test"] and resumed["dev_accuracy"] == straight["dev_accuracy"]
+    history = [json.loads((tmp_path / x / "config.json").read_text())["training"]["history"] for x in "ab"]
+    assert [h["train_loss"] for h in history[0]] == [h["train_loss"] for h in history[1]]
+    other = run_zoo_error(capsys, "train", "sentiment", *tiny, "--out", str(tmp_path / "b"), "--lr", "0.5")
+    assert "was started with other options" in other
+
+
+def run_zoo_error(capsys, *argv) -> str:
+    capsys.readouterr()
+    assert main(list(argv)) == 2
+    return capsys.readouterr().err

@@ -99,7 +99,7 @@ def test_eval_scores_greedy_and_beam_beside_copying_and_per_held_out_book():
     test command): tests never download."""
     import json
 
-    from conftest import require_translation_data, run_cli
+    from helpers import require_translation_data, run_cli
 
     require_translation_data()
     result = run_cli("eval", "translation", "--split", "test", "--limit", "12", "--beam-size", "2", "--ablation", "")

@@ -72,7 +72,7 @@ def test_a_continued_run_carries_the_lineage_of_the_run_it_started_from(tmp_path
 def test_an_averaged_run_exports_as_a_checkpoint_that_loads_and_names_its_lineage(tmp_path):
     """The whole --export path on an untrained full-size model (test scores on 4 pairs): needs the
     Bible pairs in the cache, as the eval test does."""
-    from conftest import require_translation_data
+    from helpers import require_translation_data
 
     from plugins.translation.task import TranslationTask
     from zoo.checkpoint import content_revision, read_config

@@ -18,9 +18,10 @@ from tqdm import tqdm
 
 from zoo import card as cards
 from zoo.checkpoint import content_revision, save_checkpoint
+from zoo.errors import InputError
 from zoo.pipelines import load_folder
 from zoo.sequences import by_length, pad
-from zoo.training import add_run_options, optimizer_step
+from zoo.training import Budget, RunFolder, add_run_options, optimizer_step
 
 from . import data
 from .evaluate import scores
@@ -38,8 +39,10 @@ BUNDLED = {"minilm": HERE / "checkpoints" / "rt-bilstm-minilm", "scratch": HERE 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.description = __doc__
-    add_run_options(p, out="runs/sentiment-RECIPE", epochs=None, lr=None, batch_size=None, seed=1,
+    add_run_options(p, out="runs/sentiment-RECIPE", epochs=None, lr=None, batch_size=None, seed=1, minutes=600,
                     epochs_help="most passes over the training split (default: from the recipe)")
+    p.add_argument("--run", default=None, help="run folder, saved after every epoch so the same command resumes "
+                   "(default: OUT.run); --out receives the checkpoint")
     p.add_argument("--batch-size", "--batch", dest="batch_size", type=int, default=None,
                    help="sentences per step (default: from the recipe)")
     p.add_argument("--recipe", default="minilm", choices=sorted(RECIPES),
@@ -71,7 +74,9 @@ def with_recipe(args: argparse.Namespace) -> argparse.Namespace:
             setattr(args, key, value)
     if args.out == "bundled":
         args.out = str(BUNDLED[args.recipe])
+        args.run = args.run or f"runs/sentiment-{args.recipe}.run"
     args.out = args.out.replace("RECIPE", args.recipe)
+    args.run = args.run or args.out.rstrip("/") + ".run"
     return args
 
 
@@ -128,14 +133,17 @@ def run(args: argparse.Namespace) -> dict:
     model, architecture = build_model(args, pre, pretrained)
     started = time.time()
     fit = train_epochs(args, model, pre, (encode(train), torch.tensor([ex.label for ex in train])),
-                       (encode(dev), [ex.label for ex in dev]))
+                       (encode(dev), [ex.label for ex in dev]), RunFolder(args.run))
+    if fit.get("out_of_time"):
+        return {"run": args.run, "stopped": {"epoch": len(fit["history"])}, "history": fit["history"]}
     model.load_state_dict(fit["best_state"])
     config = {
         "architecture": architecture, "preprocessor": pre.config(), "labels": ["negative", "positive"],
         "training": {"data": "Rotten Tomatoes sentence polarity (vadersentiment 3.3.2 sdist)",
                      "split": "sha256(row id) % 10: 0 test, 1 dev, else train",
                      "n_train": len(train), "n_dev": len(dev), "best_epoch": fit["best_epoch"],
-                     "dev_accuracy": fit["best_acc"], "history": fit["history"], "args": vars(args) | {"out": None},
+                     "dev_accuracy": fit["best_acc"], "history": fit["history"],
+                     "args": vars(args) | {"out": None, "run": None, "minutes": None},
                      "embeddings": embeddings_info(args)},
     }
     ev, evaluation = save_and_evaluate(args, model, pre, config)
@@ -156,28 +164,69 @@ def batches_of(x_train: list, batch_size: int) -> list[list[int]]:
     return out
 
 
-def train_epochs(args, model, pre, train: tuple, dev: tuple) -> dict:
-    """Epochs until --epochs or --patience epochs without a better dev accuracy; the best state."""
+# What must match for a run folder to be resumed: the data, the model and the schedule.
+RESUMED_OPTIONS = ("recipe", "data_file", "seed", "epochs", "lr", "batch_size", "embedding_dim", "hidden_size",
+                   "num_layers", "pooling", "dropout", "embedding_dropout", "word_dropout", "max_train_tokens",
+                   "min_frequency", "weight_decay")
+
+
+def train_epochs(args, model, pre, train: tuple, dev: tuple, run: RunFolder) -> dict:
+    """Epochs until --epochs or --patience epochs without a better dev accuracy (the best state
+    kept), saved to the run folder after each; out of --minutes, it stops there and a rerun resumes."""
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr,
                                   weight_decay=args.weight_decay)
     total = math.ceil(len(train[0]) / args.batch_size) * int(args.epochs)
-    fit = {"best_acc": -1.0, "best_state": None, "best_epoch": 0, "history": [], "step": 0}
-    waited, started = 0, time.time()
-    for epoch in range(1, int(args.epochs) + 1):
+    recipe = {k: v for k, v in vars(args).items() if k in RESUMED_OPTIONS}
+    fit = {"best_acc": -1.0, "best_state": None, "best_epoch": 0, "history": [], "step": 0, "waited": 0,
+           "recipe": recipe}
+    if run.exists():
+        fit = resume(run, model, optimizer)
+        if fit.get("recipe") != recipe:
+            raise InputError(f"--run {run.path} was started with other options ({fit.get('recipe')}); "
+                             "resume it with those, or give another --run")
+    budget = Budget(args.minutes)
+    for epoch in range(len(fit["history"]) + 1, int(args.epochs) + 1):
+        if fit["waited"] >= args.patience:
+            break
         loss = train_epoch(args, model, pre, optimizer, train, fit, total, f"epoch {epoch}/{int(args.epochs)}")
         dev_acc = scores(predict(model, dev[0], pre.pad_id), dev[1])["accuracy"]
         fit["history"].append({"epoch": epoch, "train_loss": round(loss, 4), "dev_accuracy": dev_acc,
-                               "seconds": round(time.time() - started, 1)})
+                               "seconds": round(budget.elapsed(), 1)})
         tqdm.write(json.dumps(fit["history"][-1]), file=sys.stderr)
         if dev_acc > fit["best_acc"]:
-            fit.update(best_acc=dev_acc, best_epoch=epoch, best_state={k: v.detach().clone()
-                                                                        for k, v in model.state_dict().items()})
-            waited = 0
+            fit.update(best_acc=dev_acc, best_epoch=epoch, waited=0,
+                       best_state={k: v.detach().clone() for k, v in model.state_dict().items()})
         else:
-            waited += 1
-            if waited >= args.patience:
+            fit["waited"] += 1
+            if fit["waited"] >= args.patience:
                 tqdm.write(f"early stop: no dev improvement for {args.patience} epochs", file=sys.stderr)
-                break
+        save(run, model, optimizer, fit)
+        if budget.over() and epoch < int(args.epochs) and fit["waited"] < args.patience:
+            return {**fit, "out_of_time": True}
+    return fit
+
+
+def save(run: RunFolder, model, optimizer, fit: dict) -> None:
+    """The run after an epoch: weights, optimizer, the best state so far and both random
+    generators' states (a resumed run draws what an uninterrupted one would)."""
+    from safetensors.torch import save_file
+
+    meta = {k: v for k, v in fit.items() if k != "best_state"} | {"python_random": random.getstate()}
+    run.save(model, optimizer, meta)
+    save_file({"torch_rng": torch.get_rng_state(), **{f"best.{k}": v.contiguous() for k, v in fit["best_state"].items()}},
+              str(run.path / "best.safetensors"))
+
+
+def resume(run: RunFolder, model, optimizer) -> dict:
+    from safetensors.torch import load_file
+
+    fit = run.resume(model, optimizer)
+    version, state, gauss = fit.pop("python_random")
+    random.setstate((version, tuple(state), gauss))
+    extra = load_file(str(run.path / "best.safetensors"))
+    torch.set_rng_state(extra.pop("torch_rng"))
+    fit["best_state"] = {k.removeprefix("best."): v for k, v in extra.items()}
+    tqdm.write(f"resumed after epoch {len(fit['history'])}", file=sys.stderr)
     return fit
 
 
