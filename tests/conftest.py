@@ -31,6 +31,36 @@ def _fresh_registry():
 
 
 @pytest.fixture(scope="session")
+def toy_checkpoints(tmp_path_factory):
+    """Two checkpoints of the toy task (tests/toy.py), saved for real; ``toy-1`` is the default."""
+    from toy import save_toy
+
+    return [save_toy(tmp_path_factory.mktemp(f"toy-{seed}"), seed) for seed in (1, 2)]
+
+
+@pytest.fixture
+def toy(toy_checkpoints):
+    """The toy task, registered for this test: framework tests need no real plugin."""
+    from toy import ToyPlugin
+
+    plugin = ToyPlugin(toy_checkpoints)
+    with manager.registered(plugin, name="toy_plugin"):
+        yield plugin.task
+
+
+@pytest.fixture
+def toy_hub(toy, tmp_path, monkeypatch):
+    """A local Hub-compatible server holding the toy checkpoints, and an empty HF cache."""
+    from zoo.testing.hub_server import HubServer
+
+    with HubServer({c.repo_id: (c.bundled, c.revision) for c in toy.checkpoints}) as server:
+        monkeypatch.setenv("HF_ENDPOINT", server.url)
+        monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        yield server
+
+
+@pytest.fixture(scope="session")
 def sentiment():
     return zoo.pipeline("sentiment", device="cpu")
 

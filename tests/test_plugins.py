@@ -198,13 +198,13 @@ def test_a_hook_without_hookimpl_or_a_plugin_with_no_hooks_is_reported(tmp_path,
 
 
 def test_a_task_with_malformed_checkpoints_is_refused_alone():
-    from plugins.sentiment.task import SentimentTask
+    from toy import ToyTask
 
-    class Malformed(SentimentTask):
+    class Malformed(ToyTask):
         name = "malformed"
         checkpoints = ["not a checkpoint"]
 
-    class Unpinned(SentimentTask):
+    class Unpinned(ToyTask):
         name = "unpinned"
         checkpoints = [Checkpoint(id="x", repo_id="a/b", revision="main")]
 
@@ -278,22 +278,18 @@ def test_a_task_may_give_the_three_stages_instead_of_predict_batch():
     assert task.predict_batch(pipe, ["ab", "abcd"]) == [{"n": 4}, {"n": 8}]
 
 
-def test_a_checkpoint_whose_preprocessor_cannot_encode_decode_and_save_is_refused(tmp_path):
-    import shutil
-
+def test_a_checkpoint_whose_preprocessor_cannot_encode_decode_and_save_is_refused(toy_checkpoints):
     import torch
+    from toy import ToyTask
 
-    from plugins.sentiment.task import SentimentTask
     from zoo.pipelines import load_folder
 
-    class Broken(SentimentTask):
+    class Broken(ToyTask):
         def load_preprocessor(self, folder, config):
             return object()
 
-    folder = tmp_path / "ckpt"
-    shutil.copytree(zoo.registry().default_checkpoint("sentiment").bundled, folder)
     with pytest.raises(zoo.CheckpointError, match="lacks encode, decode or save"):
-        load_folder(Broken(), folder, torch.device("cpu"))
+        load_folder(Broken(), toy_checkpoints[0].bundled, torch.device("cpu"))
 
 
 API = {"zoo", "zoo.task", "zoo.errors", "zoo.training", "zoo.datasets", "zoo.sequences", "zoo.lstm_step",
@@ -328,3 +324,13 @@ def test_plugins_use_only_the_declared_plugin_api_and_never_each_other():
                         if public is not None and alias.name not in public and f"{mod}.{alias.name}" not in API:
                             bad.append(f"{path.relative_to(ROOT)}: {mod}.{alias.name} is not in its __all__")
     assert not bad, bad
+
+
+def test_the_toy_task_the_framework_tests_use_passes_the_conformance_suite(toy, tmp_path, monkeypatch):
+    from zoo.testing.conformance import CHECKS
+
+    monkeypatch.setenv("ZOO_WEIGHTS", "bundled")
+    pipe = zoo.pipeline("toy", device="cpu", cache=False)
+    for check in CHECKS:
+        (tmp_path / check.__name__).mkdir()
+        check(toy, pipe, tmp_path / check.__name__)
