@@ -158,7 +158,8 @@ class View:
 @runtime_checkable
 class Preprocessor(Protocol):
     """What the zoo assumes of a task's preprocessor (checkpoint loading checks it is there; the
-    conformance suite tests that it round-trips): it is saved with the weights and loaded with them."""
+    conformance suite tests that it round-trips): it is saved with the weights and loaded with them,
+    and what ``encode`` returns compares with ``==`` (equal when the model would see the same)."""
 
     def encode(self, input: Any) -> Any:
         """An input (or its text) as the model reads it."""

@@ -15,14 +15,20 @@ from safetensors.torch import load_file, save_file
 from .errors import InputError
 
 # The part of this module that plugins use (docs/plugins.md, "The plugin API").
-__all__ = ["Budget", "RunFolder", "add_run_options", "cosine_lr", "load_optimizer", "log", "optimizer_step",
-           "save_optimizer"]
+__all__ = ["Budget", "RunFolder", "add_run_options", "cosine_lr", "linear_lr", "load_optimizer", "log",
+           "optimizer_step", "save_optimizer"]
 
 
 def cosine_lr(peak: float, step: int, total: int, warmup: int = 0) -> float:
     """Linear warm-up over ``warmup`` steps, then cosine decay to 0 at ``total``."""
     ramp = min(1.0, (step + 1) / warmup) if warmup else 1.0
     return peak * ramp * 0.5 * (1 + math.cos(math.pi * step / total))
+
+
+def linear_lr(peak: float, step: int, total: int, warmup: float = 0.05, floor: float = 0.05) -> float:
+    """Linear warm-up over the first ``warmup`` share of the steps, then linear decay to ``floor``
+    times the peak."""
+    return peak * min(1.0, (step + 1) / (warmup * total)) * max(floor, 1 - step / total)
 
 
 def optimizer_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, loss: torch.Tensor, lr: float,

@@ -21,7 +21,7 @@ from zoo.checkpoint import content_revision, save_checkpoint
 from zoo.errors import InputError
 from zoo.pipelines import load_folder
 from zoo.sequences import by_length, pad
-from zoo.training import Budget, RunFolder, add_run_options, optimizer_step
+from zoo.training import Budget, RunFolder, add_run_options, linear_lr, optimizer_step
 
 from . import data
 from .evaluate import scores
@@ -231,8 +231,8 @@ def resume(run: RunFolder, model, optimizer) -> dict:
 
 
 def train_epoch(args, model, pre, optimizer, train: tuple, fit: dict, total: int, desc: str) -> float:
-    """One epoch with word dropout; linear warm-up over 5% of the steps, then linear decay to 5% of
-    the peak rate. The mean training loss."""
+    """One epoch with word dropout, on the linear schedule (``zoo.training.linear_lr``: warm-up over
+    5% of the steps, then decay to 5% of the peak rate). The mean training loss."""
     x_train, y_train = train
     model.train()
     total_loss = 0.0
@@ -240,8 +240,7 @@ def train_epoch(args, model, pre, optimizer, train: tuple, fit: dict, total: int
         seqs = [[pre.unk_id if random.random() < args.word_dropout else t for t in x_train[i]] for i in idx]
         loss = F.cross_entropy(model(*pad(seqs, pre.pad_id)), y_train[idx])
         step = fit["step"]
-        lr = args.lr * min(1.0, (step + 1) / (0.05 * total)) * max(0.05, 1 - step / total)
-        optimizer_step(model, optimizer, loss, lr)
+        optimizer_step(model, optimizer, loss, linear_lr(args.lr, step, total))
         fit["step"] = step + 1
         total_loss += loss.item() * len(idx)
     return total_loss / len(x_train)
