@@ -15,7 +15,7 @@ from safetensors.torch import load_file, save_file
 from .errors import InputError
 
 # The part of this module that plugins use (docs/plugins.md, "The plugin API").
-__all__ = ["Budget", "RunFolder", "add_run_options", "cosine_lr", "linear_lr", "load_optimizer", "log",
+__all__ = ["Budget", "RunFolder", "add_lstm_options", "add_run_options", "cosine_lr", "linear_lr", "load_optimizer", "log",
            "optimizer_step", "save_optimizer"]
 
 
@@ -74,6 +74,16 @@ def add_run_options(p, *, out: str, epochs: float | None, lr: float, batch_size:
         p.add_argument("--minutes", type=float, default=minutes,
                        help=f"stop (saved, resumable) after this many minutes (default {minutes:g})")
         p.add_argument("--save-every", type=float, default=5, help="minutes between saves (default 5)")
+
+
+def add_lstm_options(p, *, hidden_size: int | None, num_layers: int) -> None:
+    """The LSTM's size, spelt the same in every recipe (the older ``--hidden`` and ``--layers`` too).
+    ``hidden_size`` None: the recipe's preset decides."""
+    default = "from the recipe" if hidden_size is None else hidden_size
+    p.add_argument("--hidden-size", "--hidden", dest="hidden_size", type=int, default=hidden_size,
+                   help=f"LSTM units per layer (and direction) (default {default})")
+    p.add_argument("--num-layers", "--layers", dest="num_layers", type=int, default=num_layers,
+                   help=f"stacked LSTM layers (default {num_layers})")
 
 
 class RunFolder:

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from zoo.errors import InputError
-from zoo.training import Budget, RunFolder, add_run_options, cosine_lr, log, optimizer_step
+from zoo.training import Budget, RunFolder, add_lstm_options, add_run_options, cosine_lr, log, optimizer_step
 
 from . import data
 from .evaluate import nats_per_char
@@ -38,9 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus", default="kjv", choices=sorted(data.CORPORA), help="training text (default kjv)")
     p.add_argument("--embedding-dim", "--embedding", dest="embedding_dim", type=int, default=64,
                    help="character embedding size (default 64)")
-    p.add_argument("--hidden-size", "--hidden", dest="hidden_size", type=int, default=512,
-                   help="LSTM units per layer (default 512)")
-    p.add_argument("--num-layers", "--layers", dest="num_layers", type=int, default=2, help="LSTM layers (default 2)")
+    add_lstm_options(p, hidden_size=512, num_layers=2)
     p.add_argument("--dropout", type=float, default=0.1, help="dropout between layers and before the head")
     p.add_argument("--min-count", type=int, default=1, help="characters rarer in the training text read as unknown")
     p.add_argument("--seq", type=int, default=256, help="characters per truncated-BPTT segment (default 256)")

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from zoo.training import Budget, RunFolder, add_run_options, cosine_lr, log, optimizer_step
+from zoo.training import Budget, RunFolder, add_lstm_options, add_run_options, cosine_lr, log, optimizer_step
 
 from . import data
 from .model import QuantileLSTM
@@ -77,9 +77,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--holdout", choices=["none", "dev"], default="none",
                    help="dev: leave out each series' last 18 training values and score on them")
     p.add_argument("--members", type=int, default=5, help="ensemble members, each trained with its own seed")
-    p.add_argument("--hidden-size", "--hidden", dest="hidden_size", type=int, default=64,
-                   help="LSTM units per layer (default 64)")
-    p.add_argument("--num-layers", "--layers", dest="num_layers", type=int, default=2, help="LSTM layers (default 2)")
+    add_lstm_options(p, hidden_size=64, num_layers=2)
     p.add_argument("--window", type=int, default=36, help="values the preprocessor scales by (default 36)")
     p.add_argument("--context", type=int, default=120, help="values of history the model reads (default 120)")
     p.add_argument("--min-context", type=int, default=12, help="fewest values before a training cut point")

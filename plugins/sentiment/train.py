@@ -21,7 +21,7 @@ from zoo.checkpoint import content_revision, save_checkpoint
 from zoo.errors import InputError
 from zoo.pipelines import load_folder
 from zoo.sequences import by_length, pad
-from zoo.training import Budget, RunFolder, add_run_options, linear_lr, optimizer_step
+from zoo.training import Budget, RunFolder, add_lstm_options, add_run_options, linear_lr, optimizer_step
 
 from . import data
 from .evaluate import scores
@@ -53,7 +53,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--patience", type=int, default=3, help="epochs without dev improvement before stopping")
     p.add_argument("--weight-decay", type=float, default=0.01, help="AdamW weight decay (default 0.01)")
     p.add_argument("--min-frequency", type=int, default=1, help="'scratch': rarer words read as unknown")
-    p.add_argument("--num-layers", type=int, default=1, help="biLSTM layers (default 1)")
+    add_lstm_options(p, hidden_size=None, num_layers=1)
     p.add_argument("--pooling", default="maxmean", choices=["max", "mean", "maxmean", "attention"],
                    help="how the token states become one sentence vector")
     p.add_argument("--dropout", type=float, default=0.5, help="dropout before the head (default 0.5)")
@@ -64,7 +64,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights-dtype", default="float16", choices=["float16", "float32"],
                    help="dtype of the stored weights (float16 halves the repo; metrics are measured on the stored weights)")
     p.add_argument("--embedding-dim", type=int, default=None, help="default: from the recipe")
-    p.add_argument("--hidden-size", type=int, default=None, help="LSTM units each way (default: from the recipe)")
 
 
 def with_recipe(args: argparse.Namespace) -> argparse.Namespace:
