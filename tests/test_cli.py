@@ -148,21 +148,12 @@ def test_a_tasks_options_are_parsed_strictly_under_its_own_name():
 
 
 def test_a_verb_a_task_does_not_provide_is_its_own_error():
-    from zoo import Task, UnsupportedVerb
+    from toy import ToyTask  # the toy task provides no command-line verbs
+
+    from zoo import UnsupportedVerb
     from zoo.cli import run_verb
 
-    class Bare(Task):
-        name, title, description = "bare", "Bare", "no verbs"
-
-        def build_model(self, config): ...
-
-        def load_preprocessor(self, folder, config): ...
-
-        def predict_batch(self, pipe, inputs, **params): return [{} for _ in inputs]
-
-        def build_tab(self, gr): ...
-
     for verb in ("data", "train", "eval", "bench"):
-        assert not Bare().supports(verb)
-        with pytest.raises(UnsupportedVerb, match="task 'bare' has no"):
-            run_verb(Bare(), verb, [])
+        assert not ToyTask().supports(verb)
+        with pytest.raises(UnsupportedVerb, match="task 'toy' has no"):
+            run_verb(ToyTask(), verb, [])

@@ -85,16 +85,19 @@ def verb_parser(task, verb: str) -> argparse.ArgumentParser:
     return p
 
 
+def _options(argv: list[str]) -> list[str]:
+    """A task's options; a lone ``--`` before them is accepted (the way they were once passed on)."""
+    return argv[1:] if argv[:1] == ["--"] else argv
+
+
 def run_verb(task, verb: str, argv: list[str]) -> dict:
-    """``zoo VERB TASK ARGV...``: parse strictly, run, and return the one JSON document it prints.
-    A lone ``--`` before the options is accepted (the way they were once passed on)."""
+    """``zoo VERB TASK ARGV...``: parse strictly, run, and return the one JSON document it prints."""
     from .errors import UnsupportedVerb
     from .task import VERB_METHODS, VERB_NOUNS
 
     if not task.supports(verb):
         raise UnsupportedVerb(f"task {task.name!r} has no {VERB_NOUNS[verb]}")
-    argv = argv[1:] if argv[:1] == ["--"] else argv
-    args = verb_parser(task, verb).parse_args(argv)
+    args = verb_parser(task, verb).parse_args(_options(argv))
     if verb != "eval":
         return getattr(task, VERB_METHODS[verb])(args)
     from .pipelines import pipeline
@@ -134,7 +137,7 @@ def cmd_bench(args) -> int:
             p = argparse.ArgumentParser(prog="zoo bench serve", description=servebench.__doc__,
                                         formatter_class=argparse.RawDescriptionHelpFormatter)
             servebench.add_arguments(p)
-            results["serve"] = servebench.run(p.parse_args(options[1:] if options[:1] == ["--"] else options))
+            results["serve"] = servebench.run(p.parse_args(_options(options)))
         else:
             results[name] = run_verb(_task(name), "bench", options)
     _print(results)
