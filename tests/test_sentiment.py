@@ -52,11 +52,28 @@ def test_unusual_text_gets_an_answer(sentiment, text):
     assert out["label"] in ("positive", "negative")
 
 
-def test_unknown_script_says_the_model_cannot_read_it(sentiment):
-    out = sentiment("ፊልሙ በጣም ጥሩ ነበር")  # Amharic: no piece of it is in the vocabulary
-    assert any("vocabulary" in n for n in out["notices"])
-    mostly = sentiment("ፊልሙ በጣም ጥሩ ነበር good")
-    assert any("4 of 5 pieces are unknown" in n for n in mostly["notices"])
+@pytest.mark.parametrize("checkpoint", ["rt-bilstm-minilm", "rt-bilstm"])
+@pytest.mark.parametrize("text, why", [
+    ("ፊልሙ በጣም ጥሩ ነበር", "4 of 4 words are unknown"),  # Amharic: no word of it is known
+    ("asdkj qwpeo zmxnc vbwer", "4 of 4 words are unknown"),  # gibberish
+    ("Esta película es muy aburrida y demasiado larga.", ""),  # Spanish
+    ("Ce film est vraiment ennuyeux et trop long.", ""),  # French
+])
+def test_every_checkpoint_cautions_when_the_text_is_mostly_unknown_or_not_english(checkpoint, text, why):
+    from zoo import pipeline
+
+    notices = pipeline("sentiment", checkpoint)(text).get("notices", [])
+    assert any("caution" in n and why in n for n in notices), notices
+
+
+@pytest.mark.parametrize("checkpoint", ["rt-bilstm-minilm", "rt-bilstm"])
+def test_english_reviews_with_rare_words_get_no_caution(checkpoint):
+    from zoo import pipeline
+
+    pipe = pipeline("sentiment", checkpoint)
+    for text in ["Tedious and overlong.", "A mesmerizing, idiosyncratic film about grief.", "Great!",
+                 "The plot is thin, the jokes fall flat, and it goes on far too long."]:
+        assert not pipe(text).get("notices"), text
 
 
 @pytest.mark.parametrize("bad", ["", "  \n", "\x00\x01", 3.5, ["a list"], b"bytes"])

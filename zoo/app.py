@@ -18,15 +18,35 @@ from . import __version__, settings
 from .errors import ZooError
 from .plugins import Registry
 from .plugins import registry as load_registry
-from .task import Task, default_of
+from .task import Task, default_of, in_tab_order
 
 log = logging.getLogger("zoo.app")
 
 def _notice_md(result: dict) -> str:
-    notes = result.get("notices") or []
-    if result.get("error"):
-        notes = [f"Error: {result['error']}"] + list(notes)
-    return "\n".join(f"- {n}" for n in notes)
+    """A result's error and notices as markdown: the error a quote (styled red by ``CSS``), each
+    notice a list item (amber), so the two look different in the tab and read plainly over the API."""
+    lines = [f"> **Error:** {_one_line(result['error'])}", ""] if result.get("error") else []
+    return "\n".join(lines + [f"- {_one_line(n)}" for n in result.get("notices") or []]).strip()
+
+
+def _one_line(text) -> str:
+    return " ".join(str(text).split())
+
+
+# Errors and notices look different and cannot be missed: the notice under each tab quotes an
+# error (red) and lists notices (amber).
+CSS = """
+.zoo-notice blockquote { border-left: 5px solid #dc2626; background: rgba(220, 38, 38, 0.10);
+  padding: 0.7em 1em; margin: 0.4em 0; font-size: 1.05em; }
+.zoo-notice blockquote, .zoo-notice blockquote strong { color: #b91c1c; }
+.dark .zoo-notice blockquote, .dark .zoo-notice blockquote strong { color: #fca5a5; }
+.zoo-notice ul { border-left: 5px solid #d97706; background: rgba(217, 119, 6, 0.10);
+  padding: 0.5em 1em 0.5em 2em; margin: 0.4em 0; }
+.zoo-overview table { font-size: 0.92em; }
+"""
+# After a run, bring an error into view if it is below the fold (no server call).
+_SHOW_ERROR_JS = """() => { const e = document.querySelector('#%s-notice blockquote');
+  if (e) e.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }"""
 
 
 _PATHS = re.compile(r"(?:[A-Za-z]:)?(?:/[\w.@+-]+){2,}/?")
@@ -215,6 +235,8 @@ EVENT_CONCURRENCY = 64
 
 
 def _build_task_tab(gr, task: Task, reg: Registry) -> None:
+    from . import overview
+
     checkpoints = reg.checkpoints.get(task.name, [])
     default = default_of(checkpoints)
     gr.Markdown(task.description)
@@ -223,8 +245,13 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
         value=default.id if default else None, label="Checkpoint", interactive=len(checkpoints) > 1,
         elem_id=f"{task.name}-checkpoint",
     )
+    cards = {c.id: overview.card_text(reg, task.name, c.id) for c in checkpoints}  # local files, read once
+    with gr.Accordion("Model card of this checkpoint", open=False, elem_id=f"{task.name}-card-box"):
+        card = gr.Markdown(cards.get(default.id, "") if default else "", elem_id=f"{task.name}-card")
+    checkpoint.change(lambda c: cards.get(c, ""), inputs=checkpoint, outputs=card, queue=False,
+                      api_visibility="private")
     tab = task.build_tab(gr)
-    notice = gr.Markdown(label="notice", elem_id=f"{task.name}-notice")
+    notice = gr.Markdown(label="notice", elem_id=f"{task.name}-notice", elem_classes=["zoo-notice"])
     with gr.Accordion("JSON result (the API's second-to-last output)", open=False):
         raw = gr.JSON(label="result", elem_id=f"{task.name}-json")
     inputs = [*tab.inputs, checkpoint]
@@ -254,10 +281,21 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     common = dict(fn=_named(fn, names), inputs=inputs, outputs=outputs, concurrency_id=f"task-{task.name}",
                   batch=batched, max_batch_size=settings.max_batch_size() if batched else 4,
                   concurrency_limit=1 if batched else EVENT_CONCURRENCY)
+    # An error or notice belongs to the inputs it answered: gone as soon as they change or a run
+    # starts. (Registered before the run: the browser runs a trigger's events in this order.)
+    gr.on(triggers=[*(c.change for c in tab.inputs if hasattr(c, "change")), *triggers], fn=None,
+          js="() => ''", outputs=[notice], queue=False, api_visibility="private")
     events = [gr.on(triggers=triggers, api_name=task.name, **common)]
     if tab.examples:
-        examples = gr.Examples(examples=tab.examples, inputs=tab.inputs, label="Examples (click one to run it)")
+        # A row one longer than the inputs ends with the checkpoint it belongs to.
+        with_checkpoint = any(len(row) == len(tab.inputs) + 1 for row in tab.examples)
+        rows = [list(row) + ([default.id if default else None] if with_checkpoint and len(row) == len(tab.inputs)
+                             else []) for row in tab.examples]
+        examples = gr.Examples(examples=rows, inputs=tab.inputs + ([checkpoint] if with_checkpoint else []),
+                               label="Examples (click one to run it)")
         events.append(examples.load_input_event.then(api_visibility="private", **common))
+    for event in events:
+        event.then(fn=None, js=_SHOW_ERROR_JS % task.name)
     for view in tab.views:
         _wire_view(view, raw, task.name)
     if tab.stop is not None:
@@ -304,15 +342,19 @@ def build_app(reg: Registry | None = None):
     serve_settings()
     reg = reg or load_registry()
     with gr.Blocks(title="LSTM Zoo", delete_cache=(600, 1800)) as demo:
-        gr.Markdown(f"# LSTM Zoo\nTry LSTM models for {len(reg.tasks)} task(s). v{__version__}.")
+        gr.Markdown(f"# LSTM Zoo\nTry, compare and call LSTM models: {_count(len(reg.tasks), 'task')} with "
+                    f"{_count(sum(map(len, reg.checkpoints.values())), 'checkpoint')}, each with its model card "
+                    f"and test figures. v{__version__}.")
         if reg.failures:
-            lines = [f"- plugin `{p.name}` ({p.source}): {public(str(p.error))}" for p in reg.failures]
+            lines = [f"- plugin `{p.name}` ({p.source}): {_one_line(public(str(p.error)))}" for p in reg.failures]
             gr.Markdown("**Some plugins could not be loaded; everything else works.**\n" + "\n".join(lines),
-                        elem_id="plugin-notices")
+                        elem_id="plugin-notices", elem_classes=["zoo-notice"])
         if not reg.tasks:
             gr.Markdown("No tasks are registered. Check `python -m zoo plugins`.")
         with gr.Tabs():
-            for task in reg.tasks.values():
+            with gr.Tab("Overview", id="overview", elem_id="tab-overview") as overview_tab:
+                table, refresh = _build_overview_tab(gr, reg)
+            for task in in_tab_order(reg.tasks.values()):
                 with gr.Tab(task.title, id=task.name, elem_id=f"tab-{task.name}"):
                     try:
                         _build_task_tab(gr, task, reg)
@@ -321,8 +363,41 @@ def build_app(reg: Registry | None = None):
                             raise
                         log.exception("tab for task %r failed to build", task.name)
                         gr.Markdown(f"**This tab failed to build:** `{type(exc).__name__}: {public(str(exc))}`")
+        for trigger in (demo.load, overview_tab.select):
+            trigger(refresh, outputs=table, queue=False, api_visibility="private")
     demo.queue(default_concurrency_limit=EVENT_CONCURRENCY)
     return demo
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _build_overview_tab(gr, reg: Registry):
+    """Every task and checkpoint, how good each is and where it was loaded from; any card a click away.
+    ``/overview`` returns the same as JSON."""
+    from . import overview
+
+    table = gr.Markdown(overview.markdown(reg, overview.entries(reg)), elem_id="overview-table",
+                        elem_classes=["zoo-overview"])
+    choices = [(f"{t.title}: {c.id}", f"{t.name}:{c.id}")
+               for t in in_tab_order(reg.tasks.values()) for c in reg.checkpoints.get(t.name, [])]
+    pick = gr.Dropdown(choices, value=choices[0][1] if choices else None, label="Model card of",
+                       elem_id="overview-card-pick")
+    cards = {key: overview.card_text(reg, *key.split(":", 1)) for _, key in choices}
+    card = gr.Markdown(cards.get(pick.value, ""), elem_id="overview-card")
+    pick.change(lambda key: cards.get(key, ""), inputs=pick, outputs=card, queue=False, api_visibility="private")
+
+    def refresh():  # "loaded from" changes as models load
+        return overview.markdown(reg, overview.entries(reg))
+
+    def describe() -> list[dict]:
+        """Every registered checkpoint: task, id, default, repo_id, revision, license, datasets,
+        metrics and same-run baselines, and where this process loaded it from."""
+        return overview.entries(reg)
+
+    gr.api(describe, api_name="overview")
+    return table, refresh
 
 
 def preload(reg: Registry) -> None:
@@ -414,7 +489,7 @@ def main() -> None:
 
 def launch_options() -> dict:
     """What every launch of the app passes: bounded uploads and threads."""
-    return dict(max_file_size=f"{settings.max_upload_mb()}mb", max_threads=4 * EVENT_CONCURRENCY,
+    return dict(css=CSS, max_file_size=f"{settings.max_upload_mb()}mb", max_threads=4 * EVENT_CONCURRENCY,
                 # Gradio keeps each session's last inputs and outputs; bound how many sessions.
                 state_session_capacity=settings.max_sessions(), show_error=False)
 

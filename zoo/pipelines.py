@@ -184,6 +184,12 @@ def pipeline(task: str | Task, checkpoint: str | None = None, device: str | None
         return pipe
 
 
+def loaded() -> list[Pipeline]:
+    """The pipelines this process has loaded (and cached), for the app's overview."""
+    with _cache_lock:
+        return list(_cache.values())
+
+
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()

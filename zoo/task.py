@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -195,6 +195,7 @@ class Task:
     title: str = ""
     description: str = ""
     pipeline_tag: str = ""  # the Hugging Face Hub pipeline tag its checkpoints' cards carry
+    tab_order: int = 100  # where its tab sits in the app, after the overview: lower first, ties by title
     streaming: bool = False  # True: ``stream`` yields growing results and the app streams them
     # True: the task implements start_sequence/step_sequences, and the app advances concurrent
     # streams of one model together, one batched step for all (continuous batching).
@@ -339,6 +340,11 @@ def stream_sequence(task: Task, pipe, input: Any, params: dict, every_s: float =
     and steps the app runs batched with other streams, with a batch of one."""
     seq = task.start_sequence(pipe, input, **params)
     yield from run_alone(seq, lambda s: task.step_sequences(pipe, [s]), every_s)
+
+
+def in_tab_order(tasks: Iterable[Task]) -> list[Task]:
+    """Tasks in the order the app shows them (``Task.tab_order``, then title)."""
+    return sorted(tasks, key=lambda t: (t.tab_order, t.title))
 
 
 def default_of(checkpoints: Sequence[Checkpoint]) -> Checkpoint | None:

@@ -24,6 +24,7 @@ EXAMPLES = ["In the beginning", "And the LORD said unto Moses,", "def read_confi
 class ChargenTask(Task):
     name = "chargen"
     title = "Text generation"
+    tab_order = 20
     description = ("Character-level generation: a 2-layer LSTM continues your text one character at a time, in "
                    "the style of its corpus: the King James Bible, or Python's standard library (pick the "
                    "checkpoint). Streams as it writes; Stop ends the work on the server.")

@@ -25,6 +25,7 @@ REVISION = "5b65eb0bd7afa3f739a24ebe6a440eb677eb74c2"
 class ForecastingTask(Task):
     name = "forecasting"
     title = "Forecasting"
+    tab_order = 40
     description = ("Forecast a time series with a global LSTM trained on the 1,428 monthly series of the M3 "
                    "competition: point forecasts and a prediction interval, beside the seasonal naive and "
                    "Theta forecasts. Pick a sample, upload a CSV (a date column and value columns) or paste numbers.")

@@ -27,6 +27,7 @@ EXAMPLES = [
 class SentimentTask(Task):
     name = "sentiment"
     title = "Sentiment"
+    tab_order = 10
     description = ("Is a movie-review sentence positive or negative? A bidirectional LSTM trained on "
                    "8,500 Rotten Tomatoes review sentences; the highlighted words show what pushed the decision "
                    "(green towards positive, red towards negative). It reads English movie reviews only, and "

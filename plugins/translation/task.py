@@ -33,6 +33,7 @@ ABLATION_REVISION = "f84a4e00e16036d7161511ec2724f6c8222167b4"
 class TranslationTask(Task):
     name = "translation"
     title = "Translation"
+    tab_order = 30
     description = ("English -> Spanish with an attentional LSTM encoder-decoder trained on the King James and "
                    "Reina-Valera 1909 Bibles: it translates Bible-like English best. The heatmap shows which "
                    "source subwords each Spanish subword attended to.")
