@@ -200,10 +200,20 @@ def test_the_cli_takes_a_csv_path_or_a_json_list():
 
 def test_the_api_returns_numbers_and_a_plot(app_url):
     client = Client(app_url, verbose=False)
-    plot, errors, result, notice = client.predict("AirPassengers", None, None, "infer", "", 12, 80, True, "m3-monthly",
-                                                  api_name="/forecasting")
+    plot, errors, table, csv_file, result, notice = client.predict(
+        "AirPassengers", None, None, "infer", "", 12, 80, True, "m3-monthly", api_name="/forecasting")
     assert len(result["forecast"]) == 12 and set(result["quantiles"]) >= {"0.1", "0.5", "0.9"}
     assert result["actual"] and result["errors"]["theta"]["smape"] > 0 and plot
+    assert [row[0] for row in errors["data"]] == list(result["errors"])
+    # The table and the downloaded CSV hold the same numbers as the result, one row per step.
+    assert table["headers"][:4] == ["date", "forecast", "lower 80%", "upper 80%"] and len(table["data"]) == 12
+    import pandas as pd
+
+    downloaded = pd.read_csv(csv_file)
+    assert downloaded["date"].tolist() == result["dates"]
+    assert downloaded["forecast"].tolist() == pytest.approx(result["forecast"], rel=1e-5)
+    assert downloaded["actual (held out)"].tolist() == pytest.approx(result["actual"], rel=1e-5)
+    assert set(downloaded.columns) >= {"lower 80%", "upper 80%", "theta", "seasonal naive"}
     *_, result, notice = client.predict("(none)", None, None, "infer", "1, 2", 12, 80, False, "m3-monthly",
                                         api_name="/forecasting")
     assert "at least 8" in notice and set(result) == {"error"}

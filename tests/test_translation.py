@@ -42,9 +42,11 @@ def test_spanish_comes_out_as_text_not_subwords(translate):
     assert "\u2581" not in out and not re.search(r"\s[,.;:?]", out) and not re.search(r"\s{2}", out)
 
 
-def test_max_length_bounds_each_translation_and_every_beam_size_runs(translate):
+def test_max_length_bounds_each_translation_says_so_and_every_beam_size_runs(translate):
     short = translate(TWO, max_length=3)
     assert all(len(s["target_tokens"]) <= 3 for s in short["sentences"])
+    assert sum("may be cut short" in n for n in short["notices"]) == 2
+    assert "notices" not in translate(TWO)
     assert all(translate(TWO, beam_size=b)["translation"] for b in (1, 2, 8))
 
 
@@ -53,6 +55,13 @@ def test_unseen_words_are_read_as_subwords_and_unseen_characters_get_a_notice(tr
     assert "[UNK]" not in out["sentences"][0]["source_tokens"] and "notices" not in out
     out = translate("And the king said: ☃ is good.")
     assert any("never saw" in n and "☃" in n for n in out["notices"])
+
+
+def test_a_clause_after_a_semicolon_keeps_its_lower_case_start(translate):
+    out = translate("Go now; and come back.")
+    assert [s["source"] for s in out["sentences"]] == ["Go now;", "and come back."]
+    second = out["sentences"][1]["translation"]
+    assert second[0].islower() and out["translation"].endswith(second), out
 
 
 def test_another_script_is_left_as_is_with_a_notice(translate):
@@ -71,7 +80,8 @@ def test_ten_thousand_words_are_cut_with_a_notice_and_translated(translate):
 def test_punctuation_between_sentences_is_kept_and_text_without_words_is_refused(translate):
     out = translate("Amen. ...")
     assert out["translation"].endswith(" ...") and out["sentences"][1]["attention"] == []
-    for bad in ["?!... ;", "", "  \n ", None, 3]:
+    assert translate("Amen. 1909.")["translation"].endswith(" 1909.")  # no letters: copied
+    for bad in ["?!... ;", "", "  \n ", None, 3, "1234 5678", "3.14"]:
         with pytest.raises(InputError):
             translate(bad)
 

@@ -7,6 +7,7 @@ the components of its tab (``Task.build_tab``). Models load on first use, or all
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import signal
@@ -43,7 +44,25 @@ CSS = """
 .zoo-notice ul { border-left: 5px solid #d97706; background: rgba(217, 119, 6, 0.10);
   padding: 0.5em 1em 0.5em 2em; margin: 0.4em 0; }
 .zoo-overview table { font-size: 0.92em; }
+.zoo-clamp-note { color: #b45309; font-size: 0.9em; padding: 0.2em 0; }
 """
+# A number typed outside a slider's or number box's range: Gradio would use the nearest bound and
+# still show what was typed. Show the value used, and say so beside the box.
+JS = """() => {
+  document.addEventListener('change', (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || box.type !== 'number' || box.value === '') return;
+    const value = Number(box.value), low = box.min === '' ? -Infinity : Number(box.min),
+          high = box.max === '' ? Infinity : Number(box.max);
+    const block = box.closest('.block') || box.parentElement;
+    let note = block.querySelector(':scope .zoo-clamp-note');
+    if (value >= low && value <= high) { if (note) note.remove(); return; }
+    const used = value < low ? low : high;
+    box.value = String(used);
+    if (!note) { note = document.createElement('div'); note.className = 'zoo-clamp-note'; block.appendChild(note); }
+    note.textContent = `${value} is ${value < low ? 'below the minimum' : 'above the maximum'}: ${used} is used.`;
+  }, true);
+}"""
 # After a run, bring an error into view if it is below the fold (no server call).
 _SHOW_ERROR_JS = """() => { const e = document.querySelector('#%s-notice blockquote');
   if (e) e.scrollIntoView({block: 'nearest', behavior: 'smooth'}); }"""
@@ -115,27 +134,76 @@ def make_batch_fn(task: Task, tab):
     return run
 
 
+class _StopButtons:
+    """Stop pressed in a browser session: that session's running streams of that task end at their
+    next update, keeping what they made, with a notice saying so. (Gradio's own cancel would end
+    them too, but shows an error badge on every output.)"""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running: dict[tuple[str, str], set[threading.Event]] = {}
+
+    @contextlib.contextmanager
+    def running(self, key: tuple[str, str] | None):
+        event = threading.Event()
+        if key is None:  # an API call: its client cancels or disconnects instead
+            yield event
+            return
+        with self._lock:
+            self._running.setdefault(key, set()).add(event)
+        try:
+            yield event
+        finally:
+            with self._lock:
+                events = self._running.get(key, set())
+                events.discard(event)
+                if not events:
+                    self._running.pop(key, None)
+
+    def press(self, key: tuple[str, str]) -> int:
+        with self._lock:
+            events = list(self._running.get(key, ()))
+        for event in events:
+            event.set()
+        return len(events)
+
+
+STOP_BUTTONS = _StopButtons()
+STOPPED = "stopped: the output is what was made before you pressed Stop"
+
+
+def _session_key(task: Task, request) -> tuple[str, str] | None:
+    session = getattr(request, "session_hash", None)
+    return (task.name, session) if session else None
+
+
 def make_stream_fn(task: Task, tab):
     """A stream: growing results from the scheduler's stream engine (continuous batching for tasks
-    that batch streams). Closing the generator (Stop, a disconnect) frees the stream at once."""
+    that batch streams). Closing the generator (a disconnect, a client's cancel) or the tab's Stop
+    button frees the stream at once."""
     import gradio as gr
 
     from .scheduler import error_message, scheduler
 
-    def run(*values):
+    def run(*values, request=None):
         try:
             input, params, checkpoint = _request(task, tab, values)
             stream = scheduler().stream(task, checkpoint, input, params)
             try:
                 last = None
-                for result in stream:
-                    if last is not None:
-                        # The result JSON and the notice come with the last update only; until
-                        # then they stay empty, which Gradio's diff of successive updates sends as
-                        # nothing. (Not gr.skip(): Gradio rebuilds a component for every update
-                        # dict, about as costly for the server as a batched step of 8 streams.)
-                        yield (*_outputs(tab, last)[:-2], None, "")
-                    last = result
+                with STOP_BUTTONS.running(_session_key(task, request)) as stopped:
+                    for result in stream:
+                        if last is not None:
+                            # The result JSON and the notice come with the last update only; until
+                            # then they stay empty, which Gradio's diff of successive updates sends
+                            # as nothing. (Not gr.skip(): Gradio rebuilds a component for every update
+                            # dict, about as costly for the server as a batched step of 8 streams.)
+                            yield (*_outputs(tab, last)[:-2], None, "")
+                        last = result
+                        if stopped.is_set():
+                            break
+                    if last is not None and stopped.is_set():
+                        last = {**last, "stopped": True, "notices": [*last.get("notices", []), STOPPED]}
                 if last is not None:
                     yield _outputs(tab, last)
             finally:
@@ -211,21 +279,27 @@ def _api_names(components: list, taken: set[str]) -> list[str]:
 
 
 def _named(fn, names: list[str]):
-    """Give ``fn(*values)`` a signature with these names (Gradio documents the API from it)."""
+    """Give ``fn(*values)`` a signature with these names (Gradio documents the API from it). A
+    generator function also gets the request (``request=``: whose Stop button is whose)."""
     import functools
     import inspect
 
+    import gradio as gr
+
+    params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
     if inspect.isgeneratorfunction(fn):  # Gradio streams only what looks like a generator function
         @functools.wraps(fn)
-        def wrapper(*args):
-            yield from fn(*args)
+        def wrapper(*args):  # Gradio puts the request last, where the signature asks for it
+            yield from fn(*args[:-1], request=args[-1])
+
+        params.append(inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request))
+        wrapper.__annotations__ = {"request": gr.Request}  # Gradio finds the request by this annotation
     else:
         @functools.wraps(fn)
         def wrapper(*args):
             return fn(*args)
 
-    wrapper.__signature__ = inspect.Signature(
-        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+    wrapper.__signature__ = inspect.Signature(params)
     return wrapper
 
 
@@ -258,7 +332,8 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     outputs = [*tab.outputs, raw, notice]
     # Button, Enter in a one-line box or Shift+Enter in a multi-line one, and a new checkpoint
     # all run the model, so what is shown always answers what is in the inputs.
-    triggers = [checkpoint.change]
+    # .input, not .change: an example that names its checkpoint sets it, and runs once, as examples do.
+    triggers = [checkpoint.input]
     if tab.submit is not None:
         triggers.append(tab.submit.click)
     if tab.inputs and isinstance(tab.inputs[0], gr.Textbox):
@@ -299,8 +374,12 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     for view in tab.views:
         _wire_view(view, raw, task.name)
     if tab.stop is not None:
-        # Cancelling closes the running generator on the server: the work stops, not just the display.
-        tab.stop.click(fn=None, cancels=events, queue=False)
+        # Stop ends this session's streams of this task at their next update (the work on the server too).
+        def press_stop(request: gr.Request):
+            STOP_BUTTONS.press(_session_key(task, request))
+
+        press_stop.__annotations__ = {"request": gr.Request}  # resolved: Gradio injects the request by it
+        tab.stop.click(fn=press_stop, queue=False, api_visibility="private")
 
 
 _VIEW_SLOTS = threading.BoundedSemaphore(2)  # redraws at once, across all views and sessions
@@ -489,7 +568,7 @@ def main() -> None:
 
 def launch_options() -> dict:
     """What every launch of the app passes: bounded uploads and threads."""
-    return dict(css=CSS, max_file_size=f"{settings.max_upload_mb()}mb", max_threads=4 * EVENT_CONCURRENCY,
+    return dict(css=CSS, js=JS, max_file_size=f"{settings.max_upload_mb()}mb", max_threads=4 * EVENT_CONCURRENCY,
                 # Gradio keeps each session's last inputs and outputs; bound how many sessions.
                 state_session_capacity=settings.max_sessions(), show_error=False)
 

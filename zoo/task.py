@@ -139,7 +139,9 @@ class Tab:
     to_request: Callable[..., tuple[Any, dict]]
     to_outputs: Callable[[dict], tuple]
     submit: Any = None  # the button that runs it; (Shift+)Enter in a first Textbox also runs it
-    examples: list | None = None  # rows of input-component values
+    # Rows of input-component values; a row one value longer ends with the id of the checkpoint it
+    # belongs to (clicking it selects that checkpoint).
+    examples: list | None = None
     stop: Any = None  # streaming tasks: a button that cancels the run on the server
     views: list[View] = dataclasses.field(default_factory=list)
 

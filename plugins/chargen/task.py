@@ -18,7 +18,9 @@ PYTHON_REVISION = "e3c2b76b34f59e0a02e9b01c2ec8960a44e8d7a6"
 MAX_NEW_CHARS = 10_000
 MAX_PRIME_CHARS = 20_000
 
-EXAMPLES = ["In the beginning", "And the LORD said unto Moses,", "def read_config(path):\n    "]
+# Each example with the checkpoint whose corpus it belongs to.
+EXAMPLES = [("In the beginning", "kjv"), ("And the LORD said unto Moses,", "kjv"),
+            ("def read_config(path):\n    ", "python"), ("class Stack:\n    def push(self, item):\n        ", "python")]
 
 
 class ChargenTask(Task):
@@ -148,11 +150,16 @@ class ChargenTask(Task):
                 output = gr.Textbox(label="Generated text", lines=12, elem_id="chargen-output")
             with gr.Column(scale=1):
                 p = {x.name: x for x in self.params}
-                length = gr.Slider(1, MAX_NEW_CHARS, value=p["max_new_chars"].default, step=1, label="max_new_chars")
-                temperature = gr.Slider(0, 2, value=p["temperature"].default, step=0.05, label="temperature")
-                top_k = gr.Slider(0, 80, value=0, step=1, label="top_k (0: off)")
-                top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="top_p")
-                seed = gr.Number(value=-1, precision=0, label="seed (-1: random)")
+                # The sliders span exactly what the API accepts (Param min and max).
+                length = gr.Slider(p["max_new_chars"].min, p["max_new_chars"].max, value=p["max_new_chars"].default,
+                                   step=1, label="max_new_chars")
+                temperature = gr.Slider(p["temperature"].min, p["temperature"].max, value=p["temperature"].default,
+                                        step=0.05, label="temperature", info=p["temperature"].help)
+                top_k = gr.Slider(p["top_k"].min, p["top_k"].max, value=p["top_k"].default, step=1,
+                                  label="top_k (0: off)")
+                top_p = gr.Slider(p["top_p"].min, p["top_p"].max, value=p["top_p"].default, step=0.01, label="top_p")
+                seed = gr.Number(value=-1, precision=0, label="seed (-1: random)", minimum=p["seed"].min,
+                                 maximum=p["seed"].max)
                 stop = gr.Textbox(value="", label="stop at")
 
         def to_request(text, n, t, k, p_, s, stop_at):
@@ -161,4 +168,4 @@ class ChargenTask(Task):
 
         return Tab(inputs=[prime, length, temperature, top_k, top_p, seed, stop], outputs=[output],
                    to_request=to_request, to_outputs=lambda r: (r["text"],), submit=go, stop=stop_button,
-                   examples=[[e, 300, 0.8, 0, 1.0, 7, ""] for e in EXAMPLES])
+                   examples=[[e, 300, 0.8, 0, 1.0, 7, "", checkpoint] for e, checkpoint in EXAMPLES])

@@ -19,7 +19,7 @@ def figure(result: dict) -> Figure:
     else:
         past = list(range(-len(history) + 1, 1))
         future = list(range(1, len(forecast) + 1))
-    fig = Figure(figsize=(10, 4.2), dpi=100)
+    fig = Figure(figsize=(10, 4.6), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     ax.plot(past, history, color="#444444", lw=1.2, label="history")
     ax.fill_between(future, result["lower"], result["upper"], color="#f58518", alpha=0.25,
@@ -34,7 +34,7 @@ def figure(result: dict) -> Figure:
     ax.set_xlabel("date" if dated else "step (0 = last value used)")
     if result.get("name"):
         ax.set_title(result["name"], fontsize=10, loc="left")
-    ax.legend(loc="upper left", fontsize=8, ncol=2)
+    # Below the axes, so it never hides a part of the series.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, ncol=6, frameon=False)
     ax.grid(alpha=0.25)
-    fig.tight_layout()
     return fig

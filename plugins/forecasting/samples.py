@@ -6,7 +6,8 @@
   wheel (its missing months stay empty: a real series with gaps);
 - Sunspots: yearly sunspot numbers 1700-2008 from statsmodels;
 - M3-N1404, M3-N1652, M3-N2500: three M3 monthly series, training and test parts together
-  (no dates in the source), so "hold out 18" is the competition's own test.
+  (no dates in the source: a step column ``t`` orders them), so "hold out 18" is the
+  competition's own test.
 
     python -m plugins.forecasting.samples     # rewrite samples/ (needs pip and the M3 data)
 """
@@ -41,7 +42,8 @@ def build() -> list[str]:
     by_id = {s["id"]: s for s in data.m3()}
     for sid in M3_IDS:
         s = by_id[sid]
-        pd.DataFrame({"value": s["x"] + s["xx"]}).to_csv(HERE / f"M3-{sid}.csv", index=False)
+        values = s["x"] + s["xx"]
+        pd.DataFrame({"t": range(1, len(values) + 1), "value": values}).to_csv(HERE / f"M3-{sid}.csv", index=False)
     return sorted(p.name for p in HERE.glob("*.csv"))
 
 

@@ -2,7 +2,13 @@
 interval level, frequency and hold-out; a plot and, with hold-out, a table of errors."""
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import re
+import tempfile
+import time
+from pathlib import Path
 
 from zoo import InputError, Tab, settings
 
@@ -47,6 +53,41 @@ def to_request(sample, upload, column, frequency, numbers, horizon, level, holdo
                     "holdout": bool(holdout)}
 
 
+def forecast_frame(result: dict):
+    """One row per forecast step: its date (or step), the LSTM's forecast and interval, the
+    baselines and, with hold out, the actual value."""
+    import pandas as pd
+
+    n = len(result["forecast"])
+    level = result.get("level", "")
+    table = {"date": result["dates"]} if result.get("dates") else {"step": list(range(1, n + 1))}
+    table |= {"forecast": result["forecast"], f"lower {level:g}%": result["lower"], f"upper {level:g}%": result["upper"]}
+    table |= dict(result.get("baselines") or {})
+    if result.get("actual"):
+        table["actual (held out)"] = result["actual"]
+    return pd.DataFrame(table)
+
+
+DOWNLOADS = Path(tempfile.gettempdir()) / "lstm-zoo-forecasts"
+KEEP_SECONDS = 1800
+
+
+def forecast_csv(result: dict) -> str:
+    """The forecast table as a CSV file for the download button. Named by its content (the same
+    forecast is one file); files older than half an hour are removed, so the folder stays small."""
+    data = forecast_frame(result).to_csv(index=False, float_format="%.6g").encode()
+    DOWNLOADS.mkdir(exist_ok=True)
+    now = time.time()
+    for old in DOWNLOADS.glob("*.csv"):
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > KEEP_SECONDS:
+                old.unlink()
+    name = re.sub(r"[^\w.-]+", "_", str(result.get("name") or "series"))[:60]
+    path = DOWNLOADS / f"forecast-{name}-{hashlib.sha256(data).hexdigest()[:12]}.csv"
+    path.write_bytes(data)
+    return str(path)
+
+
 def error_rows(result: dict) -> list[list]:
     errors = result.get("errors") or {}
     return [[name, e["smape"], e["mase"], e["mae"], e.get("interval_coverage", "")] for name, e in errors.items()]
@@ -78,8 +119,13 @@ def build(gr, task) -> Tab:
             go = gr.Button("Forecast", variant="primary", elem_id="forecasting-submit")
     plot = gr.Plot(label="Forecast", elem_id="forecasting-plot")
     errors = gr.Dataframe(headers=["method", "sMAPE", "MASE", "MAE", "interval coverage"],
-                          label="Errors on the held-out values",
+                          label="Errors on the held-out values", visible=False,
                           elem_id="forecasting-errors", interactive=False)
+    with gr.Row():
+        numbers_out = gr.Dataframe(label="The forecast, step by step", interactive=False, wrap=True,
+                                   elem_id="forecasting-table", scale=3)
+        download = gr.File(label="Download the forecast (CSV)", interactive=False, elem_id="forecasting-download",
+                           scale=1)
 
     def columns_of(path):
         if not path:
@@ -92,10 +138,14 @@ def build(gr, task) -> Tab:
             names = []
         return gr.update(choices=names, value=names[0] if names else None)
 
-    # Tab-local convenience: the column list follows the uploaded file (no model, no queue).
+    # Tab-local conveniences (no model, no queue): the column list follows the uploaded file, and the
+    # error table is there only with hold out (without it there is nothing to score).
     upload.change(columns_of, inputs=upload, outputs=column, queue=False, api_visibility="private")
+    holdout.change(lambda on: gr.update(visible=bool(on)), inputs=holdout, outputs=errors, queue=False,
+                   api_visibility="private")
 
     return Tab(inputs=[sample, upload, column, frequency, numbers, horizon, level, holdout],
-               outputs=[plot, errors], to_request=to_request,
-               to_outputs=lambda r: (figure(r), error_rows(r)), submit=go,
+               outputs=[plot, errors, numbers_out, download], to_request=to_request,
+               to_outputs=lambda r: (figure(r), error_rows(r),
+                                     forecast_frame(r).round(4), forecast_csv(r)), submit=go,
                examples=[[name, None, None, "infer", "", 12, 80, True] for name in sample_names()[:3]])

@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 MAX_SENTENCES = 64
 MAX_CHARS = 20_000
 PIECE_WORDS = 60  # a longer sentence is translated in pieces: training verses are at most 120 subwords
-_WORD = re.compile(r"\w")
+_WORD = re.compile(r"[^\W\d_]")  # a letter: text without one (digits, punctuation) is not translated
 EXAMPLES = [
     "In the beginning God created the heaven and the earth.",
     "And the king said unto his servants, Go and bring me bread and wine. Then they went out.",
@@ -28,6 +28,14 @@ EXAMPLES = [
 ]
 REVISION = "ba72136e630850367426e3afb26972ea49856a4c"
 ABLATION_REVISION = "f84a4e00e16036d7161511ec2724f6c8222167b4"
+
+
+def _case_as_source(source: str, translation: str) -> str:
+    """A clause that starts in lower case (the part after a ';' or ':', translated on its own)
+    starts its translation in lower case too: the model capitalises every start it sees."""
+    if source[:1].islower() and translation[:1].isupper():
+        return translation[0].lower() + translation[1:]
+    return translation
 
 
 class TranslationTask(Task):
@@ -63,7 +71,8 @@ class TranslationTask(Task):
         if not input.strip():
             raise InputError("the text is empty: type an English sentence to translate")
         if not _WORD.search(input[:MAX_CHARS]):
-            raise InputError("there is nothing to translate: the text has no letters or digits")
+            raise InputError("there is nothing to translate: the text has no letters (numbers and "
+                             "punctuation are left as they are)")
 
     def _plan(self, text: str) -> tuple[list[str], list[str]]:
         """The pieces to translate, and notices about what was cut or split."""
@@ -87,8 +96,7 @@ class TranslationTask(Task):
     def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
         pre: TranslationPreprocessor = pipe.preprocessor
         plans = [self._plan(text) for text in inputs]
-        # Pieces without a letter or digit ("...", "!?") are copied, not fed to the model.
-        # Pieces without a letter or digit ("...", "!?") and pieces mostly in characters the model
+        # Pieces without a letter ("...", "!?", "42") and pieces mostly in characters the model
         # never saw (another script) are copied with a notice: a made-up translation helps no one.
         encoded, unknown = {}, {}
         for pieces, _ in plans:
@@ -118,8 +126,12 @@ class TranslationTask(Task):
                 if unknown[sentence]:
                     notices.append(f"characters the model never saw were read as unknown: "
                                    f"{''.join(unknown[sentence])[:40]!r}")
+                if hyp.attention.shape[0] == len(hyp.ids):  # no [EOS]: the decoder ran out of length
+                    notices.append(f"the translation of {sentence[:40]!r} stopped after {len(hyp.ids)} subword(s) "
+                                   f"(max_length {params['max_length']}, or twice the source's length): "
+                                   "it may be cut short")
                 items.append({
-                    "source": sentence, "translation": pre.decode_target(hyp.ids),
+                    "source": sentence, "translation": _case_as_source(sentence, pre.decode_target(hyp.ids)),
                     "source_tokens": [pre.source.id_to_token(i) for i in ids],
                     "target_tokens": [pre.target.id_to_token(i) for i in hyp.ids] + ["[EOS]"] * (
                         hyp.attention.shape[0] - len(hyp.ids)),
