@@ -1,8 +1,9 @@
-"""The generated parts of ``docs/plugins.md``: the hook reference (from ``zoo.hookspecs``) and the
-task contract (from ``zoo.task.Task``), so the guide cannot drift from the code.
+"""The generated parts of the docs, so they cannot drift from the code: in ``docs/plugins.md`` the
+hook reference (from ``zoo.hookspecs``) and the task contract (from ``zoo.task.Task``); in the
+README the table of built-in checkpoints and their test figures (from their cards and configs).
 
-    python -m zoo.docs          # rewrite the generated blocks in docs/plugins.md
-    python -m zoo.docs --check  # exit 1 if they are stale (the test suite runs this check)
+    python -m zoo.docs          # rewrite the generated blocks
+    python -m zoo.docs --check  # exit 1 if any is stale (the test suite runs this check)
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from . import hookspecs
 from .task import REQUIRED_METHODS, STAGES, Task
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "plugins.md"
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _doc(obj) -> str:
@@ -32,8 +34,8 @@ def hook_reference() -> str:
 
 def task_contract() -> str:
     lines = ["| attribute | default | |", "|---|---|---|"]
-    for name in ("name", "title", "description", "pipeline_tag", "streaming", "batches_streams", "params",
-                 "checkpoints"):
+    for name in ("name", "title", "description", "pipeline_tag", "tab_order", "streaming", "batches_streams",
+                 "params", "checkpoints"):
         default = getattr(Task, name)
         lines.append(f"| `{name}` | `{default!r}` | {'required' if name in ('name', 'title', 'description') else ''} |")
     lines += ["", "| method | | what it does |", "|---|---|---|"]
@@ -47,27 +49,38 @@ def task_contract() -> str:
     return "\n".join(lines) + "\n"
 
 
-BLOCKS = {"hooks": hook_reference, "task-contract": task_contract}
+def checkpoints_table() -> str:
+    from .overview import builtin_table
+    from .plugins import registry
+
+    return builtin_table(registry())
 
 
-def render(text: str) -> str:
-    for key, make in BLOCKS.items():
+BLOCKS = {GUIDE: {"hooks": hook_reference, "task-contract": task_contract},
+          README: {"checkpoints": checkpoints_table}}
+
+
+def render(text: str, blocks: dict | None = None) -> str:
+    for key, make in (blocks or BLOCKS[GUIDE]).items():
         pattern = re.compile(rf"(<!-- generated:{key} -->\n).*?(<!-- /generated:{key} -->)", re.S)
         if not pattern.search(text):
-            raise ValueError(f"{GUIDE} lacks the <!-- generated:{key} --> block")
+            raise ValueError(f"the text lacks the <!-- generated:{key} --> block")
         text = pattern.sub(lambda m: m.group(1) + make() + m.group(2), text)
     return text
 
 
 def main(argv: list[str]) -> int:
-    current = GUIDE.read_text(encoding="utf-8")
-    fresh = render(current)
-    if "--check" in argv:
+    stale = []
+    for path, blocks in BLOCKS.items():
+        current = path.read_text(encoding="utf-8")
+        fresh = render(current, blocks)
         if fresh != current:
-            print(f"{GUIDE} is stale: run python -m zoo.docs", file=sys.stderr)
-            return 1
-        return 0
-    GUIDE.write_text(fresh, encoding="utf-8")
+            stale.append(path)
+            if "--check" not in argv:
+                path.write_text(fresh, encoding="utf-8")
+    if stale and "--check" in argv:
+        print(f"stale: {', '.join(map(str, stale))}: run python -m zoo.docs", file=sys.stderr)
+        return 1
     return 0
 
 

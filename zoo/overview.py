@@ -120,7 +120,7 @@ def demote_headings(text: str, by: int = 2) -> str:
 
 
 def _number(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def figures(row: dict) -> str:
@@ -135,26 +135,45 @@ def figures(row: dict) -> str:
     return own + where + ("<br>vs " + "<br>vs ".join(others) if others else "")
 
 
+def _name(row: dict) -> str:
+    name = f"**{row['id']}**" + (" (default)" if row["default"] else "")
+    return name + (f"<br>{row['description']}" if row["description"] else "")
+
+
 def markdown(reg: Registry, rows: list[dict]) -> str:
     """The overview as markdown: a short summary, then one table per task."""
     n_ckpt = len(rows)
     lines = [f"**{len(reg.tasks)} {'task' if len(reg.tasks) == 1 else 'tasks'}, {n_ckpt} "
              f"{'checkpoint' if n_ckpt == 1 else 'checkpoints'}.** Each checkpoint is a Hugging Face model repo "
-             "pinned to a revision. Test figures come from the command on its card, beside baselines "
-             "measured in the same run (higher is better for accuracy, F1, BLEU and chrF; lower for bits "
-             "per character, sMAPE and MASE; coverage should be near the interval's level). "
-             "Open a card below, or beside the checkpoint selector in each tab."]
+             "pinned to a revision. " + READING + " Open a card below, or beside the checkpoint selector in each tab."]
     for task in in_tab_order(reg.tasks.values()):
         lines += ["", f"### {task.title} (`{task.name}`)", "", task.description, "",
                   "| checkpoint | test figures (same-run baselines) | trained on | licence | repo @ revision | loaded from |",
                   "|---|---|---|---|---|---|"]
         for row in (r for r in rows if r["task"] == task.name):
-            name = f"**{row['id']}**" + (" (default)" if row["default"] else "")
-            if row["description"]:
-                name += f"<br>{row['description']}"
-            data = ", ".join(row["datasets"]) or "see the card"
-            lines.append(f"| {name} | {figures(row)} | {data} | {row['license'] or 'see the card'} | "
-                         f"`{row['repo_id']}`<br>`@{row['revision'][:12]}` | {row['loaded_from']} |")
+            lines.append(f"| {_name(row)} | {figures(row)} | {', '.join(row['datasets']) or 'see the card'} | "
+                         f"{row['license'] or 'see the card'} | `{row['repo_id']}`<br>`@{row['revision'][:12]}` | "
+                         f"{row['loaded_from']} |")
         if not any(r["task"] == task.name for r in rows):
             lines.append("| (none registered) | | | | | |")
     return "\n".join(lines)
+
+
+READING = ("Test figures come from the command on its card, beside baselines measured in the same run "
+           "(higher is better for accuracy, F1, BLEU and chrF; lower for bits per character, sMAPE and MASE; "
+           "coverage should be near the interval's level).")
+
+
+def builtin_table(reg: Registry) -> str:
+    """The README's table: the built-in plugins' checkpoints, from the same cards and configs."""
+    builtin = [p for p in reg.plugins if p.source == "builtin" and not p.error]
+    names = {t for p in builtin for t in p.tasks}
+    ids = {c for p in builtin for c in p.checkpoints} | {  # added to any task, and the tasks' own
+        f"{t.name}:{c.id}" for t in reg.tasks.values() if t.name in names for c in t.checkpoints}
+    rows = [r for r in entries(reg) if r["task"] in names and f"{r['task']}:{r['id']}" in ids]
+    lines = [READING, "", "| task | checkpoint | test figures (same-run baselines) | trained on | licence |",
+             "|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(f"| `{row['task']}` | {_name(row)} | {figures(row)} | {', '.join(row['datasets']) or 'see the card'}"
+                     f" | {row['license'] or 'see the card'} |")
+    return "\n".join(lines) + "\n"

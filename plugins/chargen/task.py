@@ -152,10 +152,10 @@ class ChargenTask(Task):
                 p = {x.name: x for x in self.params}
                 # The sliders span exactly what the API accepts (Param min and max).
                 length = gr.Slider(p["max_new_chars"].min, p["max_new_chars"].max, value=p["max_new_chars"].default,
-                                   step=1, label="max_new_chars")
+                                   step=1, precision=0, label="max_new_chars")
                 temperature = gr.Slider(p["temperature"].min, p["temperature"].max, value=p["temperature"].default,
                                         step=0.05, label="temperature", info=p["temperature"].help)
-                top_k = gr.Slider(p["top_k"].min, p["top_k"].max, value=p["top_k"].default, step=1,
+                top_k = gr.Slider(p["top_k"].min, p["top_k"].max, value=p["top_k"].default, step=1, precision=0,
                                   label="top_k (0: off)")
                 top_p = gr.Slider(p["top_p"].min, p["top_p"].max, value=p["top_p"].default, step=0.01, label="top_p")
                 seed = gr.Number(value=-1, precision=0, label="seed (-1: random)", minimum=p["seed"].min,

@@ -112,7 +112,8 @@ def build(gr, task) -> Tab:
             frequency = gr.Dropdown(FREQUENCY_CHOICES, value="infer", label="frequency",
                                     info="sets the season length (monthly 12, quarterly 4, ...); infer: from "
                                     "the dates, else the autocorrelation", elem_id="forecasting-frequency")
-            horizon = gr.Slider(1, p["horizon"].max, value=p["horizon"].default, step=1, label="horizon")
+            horizon = gr.Slider(1, p["horizon"].max, value=p["horizon"].default, step=1, precision=0,
+                                label="horizon")
             level = gr.Slider(50, 95, value=p["level"].default, step=5, label="level", info="prediction interval, %")
             holdout = gr.Checkbox(label="hold out", info="forecast the last `horizon` values from the rest "
                                   "and score each method on them", elem_id="forecasting-holdout")

@@ -162,9 +162,11 @@ class TranslationTask(Task):
                 go = gr.Button("Translate", variant="primary", elem_id="translation-submit")
                 output = gr.Textbox(label="Spanish", lines=4, elem_id="translation-output")
             with gr.Column(scale=1):
-                beam = gr.Slider(1, 8, value=p["beam_size"].default, step=1, label="beam_size")
+                beam = gr.Slider(p["beam_size"].min, p["beam_size"].max, value=p["beam_size"].default, step=1,
+                                 precision=0, label="beam_size")
                 penalty = gr.Slider(0, 2, value=p["length_penalty"].default, step=0.1, label="length_penalty")
-                length = gr.Slider(1, 400, value=p["max_length"].default, step=1, label="max_length")
+                length = gr.Slider(p["max_length"].min, p["max_length"].max, value=p["max_length"].default, step=1,
+                                   precision=0, label="max_length")
         chooser = gr.Dropdown(choices=[], label="Attention map of sentence", interactive=True,
                               elem_id="translation-sentence")
         plot = gr.Plot(label="Attention: which English subwords each Spanish subword looked at",
