@@ -1,4 +1,7 @@
-"""A person uses the app in a real browser (Debian Chromium driven by Playwright)."""
+"""A person uses the app in a real browser (Debian Chromium driven by Playwright): the overview,
+every tab's controls, errors and notices as a visitor sees them, and the layout on a phone.
+
+With ``ZOO_SCREENSHOTS=1`` the tests also rewrite the README's pictures in docs/screenshots/."""
 import os
 
 import pytest
@@ -35,33 +38,114 @@ def page(browser, app_url):
     context.close()
 
 
+def screenshot(page, name: str) -> None:
+    """The README's picture of a tab, when asked for (ZOO_SCREENSHOTS=1)."""
+    if os.environ.get("ZOO_SCREENSHOTS"):
+        (ROOT / "docs" / "screenshots").mkdir(parents=True, exist_ok=True)
+        page.wait_for_timeout(1500)  # let the outputs' pending fade finish
+        page.screenshot(path=str(ROOT / "docs" / "screenshots" / f"{name}.png"), full_page=True)
+
+
+def open_tab(page, name: str) -> None:
+    page.click(f"#tab-{name}-button")
+
+
+def shown_error(page, task: str):
+    """The error under a tab, as the visitor sees it: a red-bordered quote."""
+    return page.locator(f"#{task}-notice blockquote")
+
+
+def red(locator) -> bool:
+    color = locator.evaluate("e => getComputedStyle(e).borderLeftColor")  # rgb(220, 38, 38)
+    r, g, b = (int(v) for v in color[color.index("(") + 1:].rstrip(")").split(",")[:3])
+    return r > 150 and g < 100 and b < 100
+
+
+# -- the overview --------------------------------------------------------------------------------
+
+def test_the_overview_comes_first_and_lists_every_checkpoint_with_its_test_figures(page):
+    from zoo.plugins import registry
+
+    tabs = page.locator("button[role=tab]")
+    assert tabs.first.inner_text() == "Overview"
+    assert [tabs.nth(i).inner_text() for i in range(1, 5)] == ["Sentiment", "Text generation", "Translation",
+                                                               "Forecasting"]
+    table = page.locator("#overview-table")
+    table.get_by_text("4 tasks, 7 checkpoints").wait_for(timeout=10_000)
+    reg = registry()
+    for ckpt in (c for checkpoints in reg.checkpoints.values() for c in checkpoints):
+        row = table.locator("tr", has_text=ckpt.revision[:12])
+        assert row.count() == 1, ckpt.id
+        text = row.inner_text()
+        assert ckpt.repo_id in text and "vs " in text  # figures beside their baselines
+    assert "0.8223" in table.inner_text() and "vader" in table.inner_text() and "apache-2.0" in table.inner_text()
+    # Any checkpoint's full card is a click away.
+    page.click("#overview-card-pick input")
+    page.get_by_role("option", name="Translation: en-es-noattn").click()
+    page.locator("#overview-card").get_by_text("Limitations").wait_for(timeout=10_000)
+    assert "attention-free" in page.locator("#overview-card").inner_text()
+    screenshot(page, "overview")
+
+
+def test_the_overview_says_where_a_model_was_loaded_from_once_it_is_used(page):
+    open_tab(page, "sentiment")
+    page.fill("#sentiment-input textarea", "A fine film.")
+    page.click("#sentiment-submit")
+    page.locator("#sentiment-label [data-testid=label-output-value]").wait_for(timeout=30_000)
+    open_tab(page, "overview")
+    row = page.locator("#overview-table tr", has_text="lstm-zoo/sentiment-rt-bilstm-minilm")
+    row.get_by_text("bundled (cpu)").wait_for(timeout=10_000)
+
+
+def test_each_tab_shows_the_card_of_the_selected_checkpoint(page):
+    open_tab(page, "chargen")
+    page.click("#chargen-card-box button")
+    card = page.locator("#chargen-card")
+    card.get_by_text("Character LSTM, King James Bible").wait_for(timeout=10_000)
+    page.click("#chargen-checkpoint input")
+    page.get_by_role("option", name="python: Python standard library source (2x256)").click()
+    card.get_by_text("Character LSTM, Python standard library").wait_for(timeout=10_000)
+
+
+# -- sentiment -----------------------------------------------------------------------------------
+
 def test_type_a_sentence_and_see_the_verdict_and_the_words_that_drove_it(page):
-    page.click("#tab-sentiment-button, button[role=tab]:has-text('Sentiment')")
+    open_tab(page, "sentiment")
     page.fill("#sentiment-input textarea", "A funny, tender and beautifully acted film.")
     page.click("#sentiment-submit")
     verdict = page.locator("#sentiment-label [data-testid=label-output-value]")
     verdict.get_by_text("positive", exact=True).wait_for(timeout=30_000)
     highlight = page.locator("#sentiment-highlight")
     highlight.get_by_text("beautifully").first.wait_for(timeout=10_000)
-    os.makedirs(ROOT / "docs", exist_ok=True)
-    if os.environ.get("ZOO_SCREENSHOT"):  # refresh the README's picture
-        page.wait_for_timeout(2000)  # let the outputs' pending fade finish
-        page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
+    screenshot(page, "sentiment")
 
 
-def test_an_empty_sentence_shows_a_clear_message_and_the_tab_still_works(page):
-    page.click("#tab-sentiment-button, button[role=tab]:has-text('Sentiment')")
+def test_an_error_is_red_where_the_visitor_looks_and_goes_when_the_input_changes(page):
+    open_tab(page, "sentiment")
     page.fill("#sentiment-input textarea", "   ")
     page.click("#sentiment-submit")
-    page.locator("#sentiment-notice").get_by_text("empty").wait_for(timeout=30_000)
+    error = shown_error(page, "sentiment")
+    error.get_by_text("empty").wait_for(timeout=30_000)
+    assert red(error) and error.is_visible() and error.bounding_box()["y"] < 900  # in view
     page.fill("#sentiment-input textarea", "A dreary, lifeless film.")
+    error.wait_for(state="detached", timeout=5_000)  # gone as soon as the input changes
     page.click("#sentiment-submit")
     page.locator("#sentiment-label [data-testid=label-output-value]").get_by_text(
         "negative", exact=True).wait_for(timeout=30_000)
+    assert shown_error(page, "sentiment").count() == 0
+
+
+def test_gibberish_gets_a_caution_that_looks_unlike_an_error(page):
+    open_tab(page, "sentiment")
+    page.fill("#sentiment-input textarea", "asdkj qwpeo zmxnc vbwer")
+    page.click("#sentiment-submit")
+    caution = page.locator("#sentiment-notice li")
+    caution.get_by_text("caution").wait_for(timeout=30_000)
+    assert shown_error(page, "sentiment").count() == 0 and not red(page.locator("#sentiment-notice ul"))
 
 
 def test_examples_shift_enter_and_checkpoint_changes_all_run_the_model(page):
-    page.click("#tab-sentiment-button, button[role=tab]:has-text('Sentiment')")
+    open_tab(page, "sentiment")
     verdict = page.locator("#sentiment-label [data-testid=label-output-value]")
     page.get_by_text("The plot is thin, the jokes fall flat").first.click()
     verdict.get_by_text("negative", exact=True).wait_for(timeout=30_000)
@@ -76,8 +160,10 @@ def test_examples_shift_enter_and_checkpoint_changes_all_run_the_model(page):
     verdict.get_by_text("positive", exact=True).wait_for(timeout=30_000)
 
 
-def test_generated_text_streams_in_and_stop_ends_it(page):
-    page.click("button[role=tab]:has-text('Text generation')")
+# -- text generation -----------------------------------------------------------------------------
+
+def test_generated_text_streams_in_and_stop_ends_it_and_says_so(page):
+    open_tab(page, "chargen")
     output = page.locator("#chargen-output textarea")
     page.fill("#chargen-input textarea", "In the beginning")
     page.click("#chargen-submit")
@@ -93,15 +179,53 @@ def test_generated_text_streams_in_and_stop_ends_it(page):
     first = len(output.input_value())
     page.wait_for_function(f"document.querySelector('#chargen-output textarea').value.length > {first}", timeout=30_000)
     page.click("#chargen-stop")
-    page.wait_for_timeout(500)
+    page.locator("#chargen-notice li").get_by_text("before you pressed Stop").wait_for(timeout=10_000)
     stopped = output.input_value()
     page.wait_for_timeout(1000)
     assert output.input_value() == stopped  # nothing arrives after Stop
     assert len(stopped) < len("And God said") + 10_000
+    assert page.get_by_text("Error", exact=True).count() == 0  # a stop is not an error
 
+
+def test_an_example_runs_on_the_checkpoint_it_belongs_to(page):
+    open_tab(page, "chargen")
+    page.get_by_text("def read_config(path):").first.click()
+    page.wait_for_function("document.querySelector('#chargen-output textarea').value.length > 200", timeout=30_000)
+    assert page.locator("#chargen-checkpoint input").input_value().startswith("python")
+    assert page.locator("#chargen-output textarea").input_value().startswith("def read_config(path):")
+    screenshot(page, "chargen")
+
+
+def test_the_sliders_span_the_api_and_a_typed_value_outside_says_what_is_used(page):
+    open_tab(page, "chargen")
+    p = {x.name: x for x in __import__("zoo").pipelines.registry().task("chargen").params}
+    for label, name in [("temperature", "temperature"), ("top_k (0: off)", "top_k"), ("max_new_chars", "max_new_chars")]:
+        box = page.locator(f"input[aria-label='number input for {label}']")
+        assert float(box.get_attribute("max")) == p[name].max and float(box.get_attribute("min")) == p[name].min
+    box = page.locator("input[aria-label='number input for top_k (0: off)']")
+    box.fill("5000")
+    box.press("Enter")
+    page.get_by_text("5000 is above the maximum: 1000 is used.").wait_for(timeout=5_000)
+    assert box.input_value() == "1000"
+    # Greedy (temperature 0) with the same seed writes the same text twice.
+    page.fill("input[aria-label='number input for temperature']", "0")
+    page.press("input[aria-label='number input for temperature']", "Enter")
+    page.fill("input[aria-label='number input for max_new_chars']", "60")
+    page.press("input[aria-label='number input for max_new_chars']", "Enter")
+    texts = []
+    for prime in ["And the LORD said", "In the", "And the LORD said"]:  # the middle run tells the two apart
+        page.fill("#chargen-input textarea", prime)
+        page.click("#chargen-submit")
+        page.wait_for_function("p => { const v = document.querySelector('#chargen-output textarea').value;"
+                               " return v.startsWith(p) && v.length === p.length + 60; }", arg=prime, timeout=30_000)
+        texts.append(page.locator("#chargen-output textarea").input_value())
+    assert texts[0] == texts[2] and texts[1].startswith("In the")
+
+
+# -- translation ---------------------------------------------------------------------------------
 
 def test_a_translation_comes_with_an_attention_map_for_each_sentence(page):
-    page.click("button[role=tab]:has-text('Translation')")
+    open_tab(page, "translation")
     page.fill("#translation-input textarea",
               "And the king said unto his servants, Go and bring me bread. Then they went out.")
     page.click("#translation-submit")
@@ -112,6 +236,7 @@ def test_a_translation_comes_with_an_attention_map_for_each_sentence(page):
     heatmap.wait_for(timeout=30_000)
     first = heatmap.get_attribute("src")
     assert heatmap.bounding_box()["width"] > 200  # drawn large enough to read
+    screenshot(page, "translation")
     # The second sentence's map is drawn from the result on the page: a different picture.
     page.click("#translation-sentence input")
     page.get_by_role("option", name="2. Then they went out.").click()
@@ -120,19 +245,35 @@ def test_a_translation_comes_with_an_attention_map_for_each_sentence(page):
         arg=first, timeout=30_000)
 
 
-def test_text_without_words_gets_a_clear_message_and_translation_still_works(page):
-    page.click("button[role=tab]:has-text('Translation')")
-    page.fill("#translation-input textarea", "?!... ;")
-    page.click("#translation-submit")
-    page.locator("#translation-notice").get_by_text("nothing to translate").wait_for(timeout=30_000)
+def test_text_without_letters_is_refused_and_a_cut_translation_says_so(page):
+    open_tab(page, "translation")
+    for text in ["?!... ;", "1234 5678"]:
+        page.fill("#translation-input textarea", text)
+        page.click("#translation-submit")
+        shown_error(page, "translation").get_by_text("nothing to translate").wait_for(timeout=30_000)
+    page.fill("input[aria-label='number input for max_length']", "1")
+    page.press("input[aria-label='number input for max_length']", "Enter")
     page.fill("#translation-input textarea", "The fear of the LORD is the beginning of knowledge.")
     page.press("#translation-input textarea", "Shift+Enter")
-    page.wait_for_function("document.querySelector('#translation-output textarea').value.length > 10",
+    page.locator("#translation-notice li").get_by_text("cut short").wait_for(timeout=60_000)
+    assert shown_error(page, "translation").count() == 0
+
+
+def test_the_ablation_checkpoint_translates_without_a_heatmap(page):
+    open_tab(page, "translation")
+    page.fill("#translation-input textarea", "Then they went out.")
+    page.click("#translation-checkpoint input")
+    page.get_by_role("option", name="en-es-noattn", exact=False).click()
+    page.wait_for_function("document.querySelector('#translation-output textarea').value.length > 3",
                            timeout=60_000)
+    assert page.locator("#translation-attention img").count() == 0
 
 
-def test_upload_a_csv_and_see_the_forecast_with_its_errors(page, tmp_path):
-    page.click("button[role=tab]:has-text('Forecasting')")
+# -- forecasting ---------------------------------------------------------------------------------
+
+def test_upload_a_csv_and_see_the_forecast_its_numbers_and_its_errors(page, tmp_path):
+    open_tab(page, "forecasting")
+    assert not page.locator("#forecasting-errors").is_visible()  # nothing to score without hold out
     air = (ROOT / "plugins" / "forecasting" / "samples" / "AirPassengers.csv").read_text().strip().split("\n")
     csv = tmp_path / "airline.csv"
     # Two value columns: the column chooser offers both once the file is up.
@@ -148,22 +289,95 @@ def test_upload_a_csv_and_see_the_forecast_with_its_errors(page, tmp_path):
     table = page.locator("#forecasting-errors")
     table.get_by_text("theta").wait_for(timeout=30_000)
     table.get_by_text("lstm").wait_for(timeout=30_000)
-    if os.environ.get("ZOO_SCREENSHOT"):
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(ROOT / "docs" / "forecasting.png"), full_page=True)
+    numbers = page.locator("#forecasting-table")
+    numbers.get_by_text("1960-12").wait_for(timeout=10_000)  # the held-out months, one row each
+    assert "actual (held out)" in numbers.inner_text()
+    with page.expect_download() as download:
+        page.locator("#forecasting-download a").first.click()
+    rows = open(download.value.path()).read().strip().split("\n")
+    assert rows[0].startswith("date,forecast,lower 80%,upper 80%") and len(rows) == 1 + 12
+    screenshot(page, "forecasting")
 
 
-def test_a_csv_without_numbers_gets_a_clear_message_and_forecasting_still_works(page, tmp_path):
-    page.reload()  # a fresh tab: no file from the test before
-    page.click("button[role=tab]:has-text('Forecasting')")
+def test_samples_horizon_and_level_change_the_forecast_without_stray_notices(page):
+    open_tab(page, "forecasting")
+    page.click("#forecasting-sample input")
+    page.get_by_role("option", name="M3-N1404").click()
+    page.fill("input[aria-label='number input for horizon']", "6")
+    page.press("input[aria-label='number input for horizon']", "Enter")
+    page.fill("input[aria-label='number input for level']", "90")
+    page.press("input[aria-label='number input for level']", "Enter")
+    page.click("#forecasting-submit")
+    numbers = page.locator("#forecasting-table")
+    numbers.get_by_text("lower 90%").wait_for(timeout=60_000)
+    assert numbers.locator("[role=grid]").get_attribute("aria-rowcount") == str(1 + 6)
+    assert page.locator("#forecasting-notice").inner_text().strip() == ""  # a built-in sample needs no fixing
+
+
+def test_a_bad_csv_gets_a_clear_message_which_a_new_upload_clears(page, tmp_path):
+    open_tab(page, "forecasting")
     bad = tmp_path / "words.csv"
     bad.write_text("day,mood\nmon,happy\ntue,sad\n")
     page.set_input_files("#forecasting-upload input[type=file]", str(bad))
-    page.uncheck("#forecasting-holdout input")
     page.click("#forecasting-submit")
-    page.locator("#forecasting-notice").get_by_text("no numeric column").wait_for(timeout=30_000)
-    page.fill("#forecasting-numbers textarea", ", ".join(str(10 + i % 12) for i in range(48)))
+    shown_error(page, "forecasting").get_by_text("no numeric column").wait_for(timeout=30_000)
+    good = tmp_path / "good.csv"
+    good.write_text("value\n" + "\n".join(str(10 + i % 12) for i in range(48)) + "\n")
+    page.click("#forecasting-upload button[aria-label=Clear]")
+    page.set_input_files("#forecasting-upload input[type=file]", str(good))
+    shown_error(page, "forecasting").wait_for(state="detached", timeout=5_000)
     page.click("#forecasting-submit")
-    page.wait_for_function("() => !document.querySelector('#forecasting-notice').innerText.includes('numeric')",
-                           timeout=30_000)
     page.locator("#forecasting-plot img").wait_for(timeout=30_000)
+
+
+# -- a phone -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tab", ["overview", "sentiment", "chargen", "translation", "forecasting"])
+def test_every_tab_fits_a_phone(browser, app_url, tab):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        page.locator("button[role=tab]").first.wait_for()
+        tabs = page.locator(f"#tab-{tab}-button")
+        if not tabs.is_visible():  # Gradio folds tabs that do not fit into a menu
+            page.locator(".overflow-menu button, button.overflow-menu").first.click()
+            page.locator(f".overflow-dropdown button:has-text('{TITLES[tab]}')").click()
+        else:
+            tabs.click()
+        page.wait_for_timeout(800)
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{tab}: the page is {width[0]} px wide on a {width[1]} px phone"
+        if tab != "overview":
+            button = page.locator(f"#{tab}-submit")
+            box = button.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    finally:
+        context.close()
+
+
+TITLES = {"overview": "Overview", "sentiment": "Sentiment", "chargen": "Text generation",
+          "translation": "Translation", "forecasting": "Forecasting"}
+
+
+# -- a broken plugin -----------------------------------------------------------------------------
+
+def test_a_broken_plugin_is_named_at_the_top_and_the_rest_works(browser, tmp_path):
+    from helpers import AppProcess
+
+    (tmp_path / "broken.py").write_text("raise RuntimeError('this plugin is broken on purpose')\n")
+    with AppProcess(env={"ZOO_PLUGINS_DIR": str(tmp_path), "ZOO_PLUGINS": "sentiment,broken"}) as app:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        try:
+            page.goto(app.url)
+            notice = page.locator("#plugin-notices")
+            notice.get_by_text("broken on purpose").wait_for(timeout=30_000)
+            assert "broken" in notice.inner_text() and str(tmp_path) not in notice.inner_text()  # no server paths
+            open_tab(page, "sentiment")
+            page.fill("#sentiment-input textarea", "A fine film.")
+            page.click("#sentiment-submit")
+            page.locator("#sentiment-label [data-testid=label-output-value]").get_by_text(
+                "positive", exact=True).wait_for(timeout=30_000)
+        finally:
+            context.close()
