@@ -32,6 +32,26 @@ def test_sentiment_endpoint_returns_label_highlights_and_json(client):
     assert notice == ""
 
 
+def test_the_overview_endpoint_lists_every_checkpoint_with_its_card_figures_and_source(client):
+    rows = client.predict(api_name="/overview")
+    registered = {(t, c.id): c for t, cs in zoo.registry().checkpoints.items() for c in cs}
+    assert {(r["task"], r["id"]) for r in rows} == set(registered)
+    for row in rows:
+        ckpt = registered[(row["task"], row["id"])]
+        assert (row["repo_id"], row["revision"], row["default"]) == (ckpt.repo_id, ckpt.revision, ckpt.default)
+        assert row["metrics"] and row["baselines"] and row["split"] == "test" and row["license"] and row["card"]
+    client.predict("A fine film.", "rt-bilstm", api_name="/sentiment")
+    after = {(r["task"], r["id"]): r["loaded_from"] for r in client.predict(api_name="/overview")}
+    assert after[("sentiment", "rt-bilstm")] == "bundled (cpu)"
+
+
+def test_an_error_reads_as_a_quote_and_notices_as_a_list(client):
+    *_, notice = client.predict("", api_name="/sentiment")
+    assert notice.startswith("> **Error:** the text is empty")
+    *_, notice = client.predict("great " * 5000, api_name="/sentiment")
+    assert notice.startswith("- ") and "truncated" in notice and "Error" not in notice
+
+
 def test_bad_requests_get_clear_errors_and_the_app_keeps_serving(client):
     for bad, why in [("", "empty"), ("   ", "empty"), ("\x00\x00", "only control characters")]:
         *_, result, notice = client.predict(bad, api_name="/sentiment")

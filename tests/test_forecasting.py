@@ -260,3 +260,23 @@ def test_a_season_length_that_contradicts_the_dates_is_used_and_said(forecast):
     out = forecast({"csv": AIR, "name": "air"}, season_length=4, horizon=3)
     assert out["season_length"] == 4 and out["name"] == "air"
     assert any("the dates are MS (season 12) but season length 4 was asked for" in n for n in out["notices"])
+
+
+def test_the_plot_legend_sits_below_the_axes_and_hides_no_value():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from plugins.forecasting.plot import figure
+
+    fc = zoo.pipeline("forecasting")
+    for sample in ("AirPassengers", "M3-N1404", "Sunspots"):
+        result = fc({"csv": (SAMPLES / f"{sample}.csv").read_text(), "name": sample}, horizon=12, compare=True,
+                    holdout=True)
+        fig = figure(result)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()  # lays the figure out, as saving it for the page does
+        renderer = canvas.get_renderer()
+        ax = fig.axes[0]
+        legend = ax.get_legend().get_window_extent(renderer)
+        axes = ax.get_window_extent(renderer)
+        assert legend.y1 <= axes.y0, sample  # wholly under the plotting area
+        assert fig.get_window_extent(renderer).contains(legend.x0, legend.y0)  # and inside the picture

@@ -92,3 +92,12 @@ def test_the_app_gets_a_tab_and_an_endpoint_for_each(installed):
         *_, forecast, notice = client.predict("AirPassengers", None, None, "infer", "", 12, 80, False,
                                               "m3-monthly-log", api_name="/forecasting")
         assert len(forecast["forecast"]) == 12, (forecast, notice)
+        # The overview lists the third-party checkpoints beside the built-in ones, with their test figures.
+        rows = {(r["task"], r["id"]): r for r in client.predict(api_name="/overview")}
+        assert rows[("wordsplit", "stdlib")]["metrics"]["boundary_f1"] > rows[("wordsplit", "stdlib")][
+            "baselines"]["unigram word frequencies (Viterbi)"]["boundary_f1"]
+        assert rows[("forecasting", "m3-monthly-log")]["metrics"]["smape"] == 14.213
+        assert rows[("forecasting", "m3-monthly-log")]["loaded_from"].startswith("bundled")  # it answered above
+        assert rows[("forecasting", "m3-monthly")]["default"] and not rows[("forecasting", "m3-monthly-log")]["default"]
+        page = urllib.request.urlopen(f"{app.url}config", timeout=10).read().decode()
+        assert "m3-monthly-log" in page and "boundary_f1 **0.9563**" in page  # drawn in the overview tab
