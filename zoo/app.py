@@ -44,6 +44,12 @@ CSS = """
 .zoo-notice ul { border-left: 5px solid #d97706; background: rgba(217, 119, 6, 0.10);
   padding: 0.5em 1em 0.5em 2em; margin: 0.4em 0; }
 .zoo-overview table { font-size: 0.92em; }
+/* A phone: the overview's tables scroll sideways instead of squeezing each column to a word. */
+@media (max-width: 720px) {
+  .zoo-overview table { display: block; overflow-x: auto; }
+  .zoo-overview th, .zoo-overview td { min-width: 8em; }
+  .zoo-overview td:nth-child(2) { min-width: 15em; }
+}
 .zoo-clamp-note { color: #b45309; font-size: 0.9em; padding: 0.2em 0; }
 """
 # A number typed outside a slider's or number box's range: Gradio would use the nearest bound and
