@@ -19,6 +19,16 @@ def test_one_endpoint_per_task_named_after_it(client):
     assert set(endpoints) >= {f"/{name}" for name in zoo.registry().tasks}
 
 
+def test_the_api_page_types_each_parameter_as_the_task_takes_it(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    types = {ep: {p["parameter_name"]: p["python_type"]["type"] for p in endpoints[ep]["parameters"]}
+             for ep in ("/chargen", "/translation", "/forecasting")}
+    assert types["/chargen"]["max_new_chars"] == types["/chargen"]["top_k"] == types["/chargen"]["seed"] == "int"
+    assert types["/chargen"]["temperature"] == "float"
+    assert types["/translation"]["beam_size"] == types["/translation"]["max_length"] == "int"
+    assert types["/forecasting"]["horizon"] == "int" and types["/forecasting"]["column"] == "str"
+
+
 def test_sentiment_endpoint_returns_label_highlights_and_json(client):
     label, highlights, result, notice = client.predict("A joyous, beautifully made film.", api_name="/sentiment")
     assert label["label"] == "positive" == result["label"]

@@ -264,6 +264,14 @@ def _guard_inputs(gr, components: list, soft: bool) -> None:
         comp.preprocess = preprocess
 
 
+def _document_free_dropdowns(gr, components: list) -> None:
+    """Gradio documents a dropdown that takes any value (``allow_custom_value``) as taking only its
+    choices: ``Literal[]`` for one whose choices come later (a CSV's columns). It takes a string."""
+    for comp in components:
+        if isinstance(comp, gr.Dropdown) and comp.allow_custom_value and not comp.multiselect:
+            comp.api_info = lambda: {"type": "string"}
+
+
 def _takes_files(comp) -> bool:
     from gradio.data_classes import FileData, ListFiles
 
@@ -353,6 +361,7 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     # file inputs: Gradio checks an upload's path for the whole batch before any hook of ours.
     batched = not task.streaming and not any(_takes_files(c) for c in inputs)
     _guard_inputs(gr, inputs, soft=batched)
+    _document_free_dropdowns(gr, inputs)
     if task.streaming:
         fn = make_stream_fn(task, tab)
     else:
