@@ -52,7 +52,7 @@ def test_unusual_text_gets_an_answer(sentiment, text):
     assert out["label"] in ("positive", "negative")
 
 
-@pytest.mark.parametrize("checkpoint", ["rt-bilstm-minilm", "rt-bilstm"])
+@pytest.mark.parametrize("checkpoint", ["mixed-bilstm-minilm", "rt-bilstm-minilm", "rt-bilstm"])
 @pytest.mark.parametrize("text, why", [
     ("ፊልሙ በጣም ጥሩ ነበር", "4 of 4 words are unknown"),  # Amharic: no word of it is known
     ("asdkj qwpeo zmxnc vbwer", "4 of 4 words are unknown"),  # gibberish
@@ -66,7 +66,7 @@ def test_every_checkpoint_cautions_when_the_text_is_mostly_unknown_or_not_englis
     assert any("caution" in n and why in n for n in notices), notices
 
 
-@pytest.mark.parametrize("checkpoint", ["rt-bilstm-minilm", "rt-bilstm"])
+@pytest.mark.parametrize("checkpoint", ["mixed-bilstm-minilm", "rt-bilstm-minilm", "rt-bilstm"])
 def test_english_reviews_with_rare_words_get_no_caution(checkpoint):
     from zoo import pipeline
 
@@ -98,3 +98,28 @@ def test_text_that_is_not_valid_unicode_or_not_text_is_refused_with_a_message(se
         sentiment("Go \ud800 now.")
     with pytest.raises(InputError, match="must be text .a string., got int"):
         sentiment(12345)
+
+
+def test_expected_calibration_error_is_the_weighted_gap_between_confidence_and_accuracy():
+    from plugins.sentiment.evaluate import calibration_error
+
+    assert calibration_error([0.9] * 10, [True] * 9 + [False]) == 0.0  # 90% sure, 90% right
+    assert calibration_error([1.0] * 4, [True, True, False, False]) == 0.5
+    assert calibration_error([0.55, 0.95], [True, False]) == round((0.45 + 0.95) / 2, 4)
+
+
+def test_the_other_domains_are_labelled_and_the_held_out_ones_have_only_a_test_split():
+    from helpers import require_data
+
+    from plugins.sentiment import data, domains
+
+    require_data("sentiment", data.data_dir() / "domains")
+    tweets = domains.load("tweets")
+    assert set(tweets) == {"train", "dev", "test"} and len(tweets["train"]) > 8 * len(tweets["test"]) / 2
+    texts = {s: {e.text for e in v} for s, v in tweets.items()}
+    assert not (texts["train"] & texts["test"]) and not (texts["train"] & texts["dev"])
+    for name in domains.HELD_OUT:
+        held = domains.load(name)
+        assert set(held) == {"test"} and {e.label for e in held["test"]} == {0, 1}
+    airline = {e.text for e in domains.load("airline-tweets")["test"]}
+    assert not airline & set().union(*texts.values())  # tweets to airlines never reach training

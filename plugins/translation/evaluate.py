@@ -1,13 +1,14 @@
 """Translation quality: sacreBLEU and chrF on held-out books, for
-greedy and beam search, beside a copy-the-source baseline measured in the same run (and, where
-given, the attention-free ablation decoded the same way)."""
+greedy and beam search, beside a copy-the-source baseline and Apertium (rule-based, where
+``python -m zoo data translation`` has unpacked it) measured in the same run (and, where given,
+the attention-free ablation decoded the same way)."""
 from __future__ import annotations
 
 import time
 
 import sacrebleu
 
-from . import data
+from . import apertium, data
 from .decode import beam_search
 
 
@@ -46,6 +47,10 @@ def evaluate(model, pre, split: str = "test", limit: int | None = None, beam_siz
     sources, refs = [p["en"] for p in pairs], [p["es"] for p in pairs]
     out = {"n": len(pairs), "beam_size": beam_size, "metrics": {},
            "baselines": {"copy the source": scores(sources, refs)}}
+    if apertium.installed():
+        started = time.perf_counter()
+        out["baselines"]["apertium (rule-based)"] = {**scores(apertium.translate(sources), refs),
+                                                     "seconds": round(time.perf_counter() - started, 1)}
     for name, beam in (("greedy", 1), (f"beam {beam_size}", beam_size)):
         started = time.perf_counter()
         hyps = translate_all(model, pre, sources, beam)

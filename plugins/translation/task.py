@@ -208,11 +208,12 @@ class TranslationTask(Task):
             bench.add_arguments(parser)
 
     def data(self, args) -> dict:
-        from . import data
+        from . import apertium, data
 
         splits = data.load_splits()
         return {"pairs": {k: len(v) for k, v in splits.items()},
-                "books": {k: sorted({x["book"] for x in v}) for k, v in splits.items() if k != "train"}}
+                "books": {k: sorted({x["book"] for x in v}) for k, v in splits.items() if k != "train"},
+                "apertium": str(apertium.install())}  # the eval's rule-based baseline
 
     def train(self, args) -> dict:
         from . import train

