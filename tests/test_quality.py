@@ -72,3 +72,7 @@ def test_sentiment_test_accuracy_is_the_recorded_one_and_beats_vader():
     assert abs(domains["drug-reviews"]["metrics"]["accuracy"] - 0.4899) <= 0.002
     # Calibrated: on the tweets' test split the confidence matches the accuracy within 0.05.
     assert domains["tweets"]["metrics"]["ece"] < 0.05 and out["metrics"]["ece"] < 0.05
+    # The same model with its temperature undone: the same answers, worse calibrated on movies.
+    raw = evaluated("sentiment", "--split", "test", "--uncalibrated")
+    assert not raw["calibrated"] and out["calibrated"]
+    assert raw["metrics"]["accuracy"] == out["metrics"]["accuracy"] and raw["metrics"]["ece"] > out["metrics"]["ece"]

@@ -51,9 +51,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "(default: OUT.run); --out receives the checkpoint")
     p.add_argument("--batch-size", "--batch", dest="batch_size", type=int, default=None,
                    help="sentences per step (default: from the recipe)")
-    p.add_argument("--recipe", default="minilm", choices=sorted(RECIPES),
-                   help="preset: 'minilm' (frozen pretrained MiniLM token embeddings, WordPiece) or "
-                        "'scratch' (word-level vocabulary and embeddings learned from the training split)")
+    p.add_argument("--recipe", default="minilm-mixed", choices=sorted(RECIPES),
+                   help="preset: 'minilm-mixed' (the default checkpoint: movies and tweets, frozen pretrained "
+                        "MiniLM token embeddings), 'minilm' (the same on movies only) or 'scratch' (word-level "
+                        "vocabulary and embeddings learned from the movie training split)")
     p.add_argument("--data-file", default=None,
                    help="your own data in the same format (tab-separated: id, rating, sentence); default: the recipe's")
     p.add_argument("--patience", type=int, default=3, help="epochs without dev improvement before stopping")
