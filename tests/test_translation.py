@@ -121,3 +121,59 @@ def test_eval_scores_greedy_and_beam_beside_copying_and_per_held_out_book():
         assert scores["bleu"] > 10 * out["baselines"]["copy the source"]["bleu"]
         assert scores["chrf"] > out["baselines"]["copy the source"]["chrf"] + 20
         assert sum(book["n"] for book in scores["by_book"].values()) == 12
+
+
+def _write_mo(path, messages: dict) -> None:
+    """A gettext catalog (GNU .mo, little-endian) of msgid -> msgstr, header first."""
+    import struct
+
+    items = sorted({"": "Content-Type: text/plain; charset=UTF-8\n", **messages}.items())
+    ids = [k.encode() for k, _ in items]
+    strs = [v.encode() for _, v in items]
+    start = 7 * 4 + 16 * len(items)
+    offsets, blob = [], b""
+    for data in ids + strs:
+        offsets.append((len(data), start + len(blob)))
+        blob += data + b"\0"
+    header = struct.pack("<7I", 0x950412DE, 0, len(items), 28, 28 + 8 * len(items), 0, 0)
+    table = b"".join(struct.pack("<2I", n, o) for n, o in offsets)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(header + table + blob)
+
+
+def test_message_catalogs_become_clean_pairs_split_by_source_package(tmp_path, monkeypatch):
+    from plugins.translation import modern
+
+    monkeypatch.setattr(modern, "folder", lambda: tmp_path)
+    monkeypatch.setattr(modern, "packages", lambda: {"edit-gtk": "edit", "edit-qt": "edit", "paint": "paint"})
+    messages = {
+        "_Save the file before closing": "_Guardar el archivo antes de cerrar",  # accelerators go
+        "&Open a recent document now": "&Abrir un documento reciente ahora",
+        "Could not open %s for reading": "No se pudo abrir %s para leer",  # a placeholder: dropped
+        "Quit": "Salir",  # too short: dropped
+        "Show the grid on the canvas": "Show the grid on the canvas",  # untranslated: dropped
+        "menu\x04Print the whole page at once": "Imprimir toda la página a la vez",  # context removed
+    }
+    for package in ("edit-gtk", "paint"):
+        _write_mo(tmp_path / "mo" / package / "usr/share/locale/es/LC_MESSAGES" / f"{package}.mo", messages)
+    # es_ES is read only where there is no plain es catalog of the same domain
+    _write_mo(tmp_path / "mo" / "edit-gtk" / "usr/share/locale/es_ES/LC_MESSAGES/edit-gtk.mo",
+              {"A message only in es_ES here": "Un mensaje solo en es_ES aquí"})
+    splits = modern.build()
+    pairs = [p for ps in splits.values() for p in ps]
+    assert {(p["en"], p["es"]) for p in pairs} == {
+        ("Save the file before closing", "Guardar el archivo antes de cerrar"),
+        ("Open a recent document now", "Abrir un documento reciente ahora"),
+        ("Print the whole page at once", "Imprimir toda la página a la vez")}
+    assert {modern.split_of(p["source"]) for p in pairs} == {next(k for k, v in splits.items() if p in v) for p in pairs}
+    assert all(p["source"] in ("edit", "paint") for p in pairs)
+    assert (tmp_path / "pairs.json").is_file()  # built once
+
+
+def test_the_modern_package_list_names_binary_and_source_packages():
+    from plugins.translation import modern
+
+    listed = modern.packages()
+    assert len(listed) > 1000 and all(binary and source for binary, source in listed.items())
+    splits = {modern.split_of(s) for s in set(listed.values())}
+    assert splits == {"train", "dev", "test"}

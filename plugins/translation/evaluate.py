@@ -41,9 +41,15 @@ def by_book(pairs: list[dict], hyps: list[str], refs: list[str]) -> dict:
 
 
 def evaluate(model, pre, split: str = "test", limit: int | None = None, beam_size: int = 5,
-             ablation=None) -> dict:
-    """``ablation``: an optional (model, preprocessor) of the attention-free model."""
-    pairs = data.load_splits()[split][:limit]
+             ablation=None, corpus: str = "bible") -> dict:
+    """``ablation``: an optional (model, preprocessor) of the attention-free model. ``corpus``:
+    ``bible`` (held-out books) or ``modern`` (held-out Debian packages' messages, ``modern.py``)."""
+    if corpus == "modern":
+        from . import modern
+
+        pairs = [{**p, "book": p["source"]} for p in modern.load_splits()[split][:limit]]
+    else:
+        pairs = data.load_splits()[split][:limit]
     sources, refs = [p["en"] for p in pairs], [p["es"] for p in pairs]
     out = {"n": len(pairs), "beam_size": beam_size, "metrics": {},
            "baselines": {"copy the source": scores(sources, refs)}}

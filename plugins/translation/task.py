@@ -198,6 +198,9 @@ class TranslationTask(Task):
 
             train.add_arguments(parser)
         elif verb == "eval":
+            parser.add_argument("--corpus", default="bible", choices=["bible", "modern"],
+                                help="the held-out Bible books (default), or the held-out Debian packages' "
+                                     "messages (modern.py; fetch with `zoo data translation --corpus modern`)")
             parser.add_argument("--limit", type=int, default=None, help="only the first N pairs of the split")
             parser.add_argument("--beam-size", type=int, default=5, help="beam width of the served decoder (default 5)")
             parser.add_argument("--ablation", default="en-es-noattn",
@@ -206,10 +209,22 @@ class TranslationTask(Task):
             from . import bench
 
             bench.add_arguments(parser)
+        elif verb == "data":
+            parser.add_argument("--corpus", default="bible", choices=["bible", "modern"],
+                                help="bible: KJV + Reina-Valera 1909 (default); modern: Debian's Spanish message "
+                                     "catalogs (about 1 GB to download; modern.py)")
 
     def data(self, args) -> dict:
         from . import apertium, data
 
+        if getattr(args, "corpus", "bible") == "modern":
+            from . import modern
+
+            modern.fetch()
+            splits = modern.load_splits()
+            return {"pairs": {k: len(v) for k, v in splits.items()},
+                    "sources": {k: len({p["source"] for p in v}) for k, v in splits.items()},
+                    "apertium": str(apertium.install())}
         splits = data.load_splits()
         return {"pairs": {k: len(v) for k, v in splits.items()},
                 "books": {k: sorted({x["book"] for x in v}) for k, v in splits.items() if k != "train"},
@@ -229,7 +244,8 @@ class TranslationTask(Task):
         if args.ablation and getattr(pipe.model, "attention", True):  # the ablation itself has none to ablate
             other = pipeline(self, checkpoint=args.ablation, device=str(pipe.device))
             ablation = (other.model, other.preprocessor)
-        return evaluate(pipe.model, pipe.preprocessor, split, args.limit, args.beam_size, ablation)
+        return evaluate(pipe.model, pipe.preprocessor, split, args.limit, args.beam_size, ablation,
+                        corpus=getattr(args, "corpus", "bible"))
 
     def bench(self, args) -> dict:
         from . import bench
