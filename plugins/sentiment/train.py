@@ -182,9 +182,9 @@ def calibrate(model, dev: tuple, pad_id: int) -> dict:
     probabilities and per-token contributions are both on the calibrated scale. Accuracy is
     unchanged: dividing by T > 0 never changes the argmax."""
     model.eval()
-    logits = torch.cat([model(*pad([dev[0][i] for i in idx], pad_id)) for idx in by_length([len(s) for s in dev[0]], 256)])
-    order = [i for idx in by_length([len(s) for s in dev[0]], 256) for i in idx]
-    gold = torch.tensor([dev[1][i] for i in order])
+    chunks = list(by_length([len(s) for s in dev[0]], 256))  # read twice: logits, then gold in that order
+    logits = torch.cat([model(*pad([dev[0][i] for i in idx], pad_id)) for idx in chunks])
+    gold = torch.tensor([dev[1][i] for idx in chunks for i in idx])
     grid = torch.exp(torch.linspace(math.log(0.25), math.log(4.0), 241))
     losses = torch.stack([F.cross_entropy(logits / t, gold) for t in grid])
     best = float(grid[int(losses.argmin())])
