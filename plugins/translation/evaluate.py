@@ -8,7 +8,7 @@ import time
 
 import sacrebleu
 
-from . import apertium, data
+from . import apertium, corpora
 from .decode import beam_search
 
 
@@ -41,17 +41,19 @@ def by_book(pairs: list[dict], hyps: list[str], refs: list[str]) -> dict:
 
 
 def evaluate(model, pre, split: str = "test", limit: int | None = None, beam_size: int = 5,
-             ablation=None, corpus: str = "bible") -> dict:
-    """``ablation``: an optional (model, preprocessor) of the attention-free model. ``corpus``:
-    ``bible`` (held-out books) or ``modern`` (held-out Debian packages' messages, ``modern.py``)."""
-    if corpus == "modern":
-        from . import modern
-
-        pairs = [{**p, "book": p["source"]} for p in modern.load_splits()[split][:limit]]
-    else:
-        pairs = data.load_splits()[split][:limit]
+             ablation=None, corpus: str = "bible", beside: dict | None = None) -> dict:
+    """``ablation``: an optional (model, preprocessor) of the attention-free model, decoded greedy and
+    with the beam. ``beside``: {row label: (model, preprocessor)} of other checkpoints decoded with
+    the beam only (the served decoder). ``corpus``: ``bible`` (held-out books), ``modern``
+    (held-out Debian packages' messages, ``modern.py``) or ``both``: each scored on its own, the
+    modern figures named ``modern_bleu`` and ``modern_chrf`` beside the Bible's ``bleu`` and ``chrf``."""
+    if corpus == "both":
+        parts = {name: evaluate(model, pre, split, limit, beam_size, ablation, name, beside)
+                 for name in corpora.CORPORA}
+        return {**merge(parts), "corpora": parts}
+    pairs = corpora.splits(corpus)[split][:limit]
     sources, refs = [p["en"] for p in pairs], [p["es"] for p in pairs]
-    out = {"n": len(pairs), "beam_size": beam_size, "metrics": {},
+    out = {"corpus": corpus, "n": len(pairs), "beam_size": beam_size, "metrics": {},
            "baselines": {"copy the source": scores(sources, refs)}}
     if apertium.installed():
         started = time.perf_counter()
@@ -64,4 +66,22 @@ def evaluate(model, pre, split: str = "test", limit: int | None = None, beam_siz
                                 "by_book": by_book(pairs, hyps, refs)}
         if ablation is not None:
             out["baselines"][f"no attention, {name}"] = scores(translate_all(*ablation, sources, beam), refs)
+    for label, (other, other_pre) in (beside or {}).items():
+        out["baselines"][label] = scores(translate_all(other, other_pre, sources, beam_size), refs)
+    return out
+
+
+def merge(parts: dict[str, dict]) -> dict:
+    """Per-corpus results as one: each row's figures side by side, the Bible's unprefixed (as every
+    card before had them), another corpus's prefixed with its name."""
+    def named(corpus: str, figures: dict) -> dict:
+        prefix = "" if corpus == "bible" else f"{corpus}_"
+        return {f"{prefix}{k}": v for k, v in figures.items() if k in ("bleu", "chrf")}
+
+    out = {"corpus": "+".join(parts), "n": {c: r["n"] for c, r in parts.items()},
+           "beam_size": next(iter(parts.values()))["beam_size"], "metrics": {}, "baselines": {}}
+    for corpus, result in parts.items():
+        for kind in ("metrics", "baselines"):
+            for row, figures in result[kind].items():
+                out[kind].setdefault(row, {}).update(named(corpus, figures))
     return out

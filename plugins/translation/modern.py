@@ -68,6 +68,7 @@ def fetch() -> Path:
             for deb in found:
                 deb.unlink()
         log.info("%d of %d packages", min(start + BATCH, len(todo)), len(todo))
+    (root / ".complete").touch()  # build() reads nothing before this: a half-fetched corpus would be cached
     return root
 
 
@@ -160,6 +161,7 @@ def build() -> dict[str, list[dict]]:
 
 
 def load_splits() -> dict[str, list[dict]]:
-    if not (folder() / "mo").is_dir():
-        raise FileNotFoundError("the modern corpus is not fetched: run `python -m zoo data translation --corpus modern`")
+    if not (folder() / "mo" / ".complete").is_file():
+        raise FileNotFoundError("the modern corpus is not (fully) fetched: run `python -m zoo data translation "
+                                "--corpus modern`")
     return build()

@@ -198,13 +198,16 @@ class TranslationTask(Task):
 
             train.add_arguments(parser)
         elif verb == "eval":
-            parser.add_argument("--corpus", default="bible", choices=["bible", "modern"],
-                                help="the held-out Bible books (default), or the held-out Debian packages' "
-                                     "messages (modern.py; fetch with `zoo data translation --corpus modern`)")
+            parser.add_argument("--corpus", default="bible", choices=["bible", "modern", "both"],
+                                help="the held-out Bible books (default), the held-out Debian packages' "
+                                     "messages (modern.py; fetch with `zoo data translation --corpus modern`), "
+                                     "or both, each scored on its own in one run")
             parser.add_argument("--limit", type=int, default=None, help="only the first N pairs of the split")
             parser.add_argument("--beam-size", type=int, default=5, help="beam width of the served decoder (default 5)")
             parser.add_argument("--ablation", default="en-es-noattn",
                                 help="checkpoint of the attention-free model to run beside it ('' = none)")
+            parser.add_argument("--beside", nargs="*", default=[], metavar="CHECKPOINT",
+                                help="other checkpoints decoded the same way in the same run (e.g. en-es-bible)")
         elif verb == "bench":
             from . import bench
 
@@ -244,8 +247,12 @@ class TranslationTask(Task):
         if args.ablation and getattr(pipe.model, "attention", True):  # the ablation itself has none to ablate
             other = pipeline(self, checkpoint=args.ablation, device=str(pipe.device))
             ablation = (other.model, other.preprocessor)
+        beside = {}
+        for checkpoint in getattr(args, "beside", None) or []:
+            other = pipeline(self, checkpoint=checkpoint, device=str(pipe.device))
+            beside[f"checkpoint {checkpoint}, beam {args.beam_size}"] = (other.model, other.preprocessor)
         return evaluate(pipe.model, pipe.preprocessor, split, args.limit, args.beam_size, ablation,
-                        corpus=getattr(args, "corpus", "bible"))
+                        corpus=getattr(args, "corpus", "bible"), beside=beside)
 
     def bench(self, args) -> dict:
         from . import bench

@@ -23,7 +23,7 @@ from zoo.errors import InputError
 from zoo.sequences import pad
 from zoo.training import Budget, RunFolder, add_run_options, cosine_lr, log, optimizer_step
 
-from . import data
+from . import corpora, data
 from .model import Seq2Seq
 from .preprocess import TranslationPreprocessor
 
@@ -34,6 +34,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                     epochs_help="passes over the pairs (default 12, 2 with --init); given on resume, it replaces the "
                                 "run's (the cosine schedule follows it)")
     p.add_argument("--no-attention", action="store_true", help="the ablation: the same model without attention")
+    p.add_argument("--corpus", default="bible", choices=corpora.CHOICES,
+                   help="training pairs: bible (default), modern (Debian message catalogs; `zoo data translation "
+                        "--corpus modern` first) or both; dev is scored per corpus")
+    p.add_argument("--new-tokenizers", action="store_true", help="with --init: train new tokenizers (--vocab-size) "
+                   "on this run's training text and carry the weights over to them (a token the old vocabulary "
+                   "had keeps its rows; a new one starts from the mean of the old pieces it was made of)")
     p.add_argument("--batch-tokens", type=int, default=2500, help="target subwords per batch (default 2500)")
     p.add_argument("--smoothing", type=float, default=0.1, help="label smoothing (default 0.1)")
     p.add_argument("--vocab-size", type=int, default=8000, help="BPE vocabulary per language (default 8000)")
@@ -46,6 +52,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--export", default=None, help="write the run in --out as a checkpoint repo to this folder, and stop")
     p.add_argument("--ablation", default=None, help="with --export: the attention-free run (or checkpoint folder) "
                    "to evaluate beside it")
+    p.add_argument("--beside", default=None, help="with --export: another checkpoint folder (e.g. the Bible-only "
+                   "one) decoded with the beam beside it on the same test sets")
     p.add_argument("--limit", type=int, default=None, help="with --export: evaluate on the first N test pairs only")
     p.add_argument("--snapshots", action="store_true", help="also keep the weights at each epoch's end "
                    "(snapshots/epoch-N.safetensors in --out) for --average")
@@ -60,7 +68,8 @@ def run(args: argparse.Namespace) -> dict:
     """``zoo train translation``: train (or resume) the run in --out, export it, or score it on dev."""
     out = Path(args.out)
     if args.export:
-        return export(out, Path(args.export), args.ablation and Path(args.ablation), args.limit, args.average)
+        return export(out, Path(args.export), args.ablation and Path(args.ablation), args.limit, args.average,
+                      args.beside and Path(args.beside))
     if args.score_dev:
         return score_dev(out, args.average, args.penalties)
     return train(args)
@@ -92,7 +101,7 @@ def loss_on(model, pairs, idx, smoothing: float) -> torch.Tensor:
 
 
 def dev_bleu(model, pre, dev: list[dict], n: int = 200) -> float:
-    """Greedy BLEU on every k-th dev verse (``n`` of them): a cheap signal at each save."""
+    """Greedy BLEU on every k-th dev pair (``n`` of them): a cheap signal at each save."""
     import sacrebleu
 
     from .evaluate import translate_all
@@ -104,7 +113,16 @@ def dev_bleu(model, pre, dev: list[dict], n: int = 200) -> float:
     return round(sacrebleu.corpus_bleu(hyps, [[p["es"] for p in sample]]).score, 2)
 
 
-def start(args: argparse.Namespace, run: RunFolder, splits: dict):
+def dev_signal(model, pre, corpus: str) -> dict:
+    """``dev_bleu_greedy_200`` (the Bible's, as before) and, per other corpus trained on, its own."""
+    out = {}
+    for name in corpora.members(corpus):
+        key = "dev_bleu_greedy_200" if name == "bible" else f"{name}_dev_bleu_greedy_200"
+        out[key] = dev_bleu(model, pre, corpora.splits(name)["dev"])
+    return out
+
+
+def start(args: argparse.Namespace, run: RunFolder, train_pairs: list[dict]):
     """(args, preprocessor, meta): a resumed run's (its options win, but --minutes and --epochs),
     or a new run's, from --init's tokenizers or new ones trained on the training split."""
     if run.exists():
@@ -115,18 +133,19 @@ def start(args: argparse.Namespace, run: RunFolder, splits: dict):
         meta["args"]["epochs"] = epochs
         args = argparse.Namespace(**{**vars(args), **meta["args"], "minutes": args.minutes, "out": args.out})
         return args, TranslationPreprocessor.load(run.path, {}), meta
-    if args.init:
+    if args.init and not args.new_tokenizers:
         pre = TranslationPreprocessor.load(Path(args.init), {})
         args.epochs = args.epochs or 2
     else:
-        pairs = splits["train"][: args.limit_pairs]
+        pairs = train_pairs[: args.limit_pairs]
         pre = TranslationPreprocessor.train([x["en"] for x in pairs], [x["es"] for x in pairs], args.vocab_size)
-        args.epochs = args.epochs or 12
+        args.epochs = args.epochs or (2 if args.init else 12)
     return args, pre, {"step": 0, "args": vars(args), "history": []}
 
 
-def init_from(args, model: Seq2Seq, architecture: dict, pre, splits: dict, meta: dict) -> None:
-    """Load --init's weights (a run, maybe averaged, or an exported checkpoint) into ``model``."""
+def init_from(args, model: Seq2Seq, architecture: dict, pre, meta: dict) -> None:
+    """Load --init's weights (a run, maybe averaged, or an exported checkpoint) into ``model``
+    (with --new-tokenizers, carried over to ``pre``'s vocabularies)."""
     source = Path(args.init)
     if RunFolder(source).exists():  # another run (with --average: its mean)
         init_model, _, init_meta = load_run(source, args.average)
@@ -138,23 +157,35 @@ def init_from(args, model: Seq2Seq, architecture: dict, pre, splits: dict, meta:
         init_config = read_config(source, args.init)
         training, init_architecture, init_model = init_config.get("training", {}), init_config["architecture"], None
         init = {"steps": training.get("steps"), "lineage": training.get("lineage")}
-    if init_architecture != architecture:
+    vocab = ("source_vocab", "target_vocab") if args.new_tokenizers else ()
+    if {k: v for k, v in init_architecture.items() if k not in vocab} != {k: v for k, v in architecture.items()
+                                                                       if k not in vocab}:
         raise InputError(f"--init {args.init}: its architecture {init_architecture} is not {architecture}")
     if init_model is None:
         from zoo.checkpoint import load_state_dict_strict
 
-        load_state_dict_strict(model, source, args.init)  # fp16 on disk -> fp32 here
+        init_model = Seq2Seq(**init_architecture)
+        load_state_dict_strict(init_model, source, args.init)  # fp16 on disk -> fp32 here
+    if args.new_tokenizers:
+        from .vocab_transfer import carry_over
+
+        carry_over(init_model, TranslationPreprocessor.load(source, {}), model, pre)
+        init["new_tokenizers"] = {"source_vocab": architecture["source_vocab"],
+                                  "target_vocab": architecture["target_vocab"]}
     else:
         model.load_state_dict(init_model.state_dict())
-    meta["init"] = {"from": args.init, **init, "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])}
+    meta["init"] = {"from": args.init, **init, **dev_signal(model, pre, args.corpus)}
     log(meta["init"])
 
 
 def train(args: argparse.Namespace) -> dict:
-    run, splits = RunFolder(args.out), data.load_splits()
+    run = RunFolder(args.out)
     resumed = run.exists()
-    args, pre, meta = start(args, run, splits)
-    pairs = [(pre.encode_source(x["en"]), pre.encode_target(x["es"])) for x in splits["train"][: args.limit_pairs]]
+    if resumed:
+        args.corpus = run.meta()["args"].get("corpus", "bible")
+    train_pairs = corpora.training_pairs(args.corpus)
+    args, pre, meta = start(args, run, train_pairs)
+    pairs = [(pre.encode_source(x["en"]), pre.encode_target(x["es"])) for x in train_pairs[: args.limit_pairs]]
     pairs = [pq for pq in pairs if len(pq[0]) <= args.max_tokens and len(pq[1]) <= args.max_tokens]
     torch.manual_seed(args.seed)
     architecture = {"source_vocab": pre.source.get_vocab_size(), "target_vocab": pre.target.get_vocab_size(),
@@ -165,11 +196,11 @@ def train(args: argparse.Namespace) -> dict:
         run.resume(model, optimizer)
         log({"resumed_at_step": meta["step"]})
     elif args.init:
-        init_from(args, model, architecture, pre, splits, meta)
+        init_from(args, model, architecture, pre, meta)
     meta["architecture"] = architecture
 
     def checkpoint():
-        meta["history"].append({"step": meta["step"], "dev_bleu_greedy_200": dev_bleu(model, pre, splits["dev"])})
+        meta["history"].append({"step": meta["step"], **dev_signal(model, pre, args.corpus)})
         log(meta["history"][-1])
         run.save(model, optimizer, meta, preprocessor=pre)
 
@@ -207,6 +238,7 @@ def train_steps(args, model, optimizer, pairs, meta: dict, run: RunFolder, save)
 
 REPO_ID = "lstm-zoo/translation-en-es-bible-lstm"
 ABLATION_REPO_ID = "lstm-zoo/translation-en-es-bible-lstm-noattn"
+MIXED_REPO_ID = "lstm-zoo/translation-en-es-mixed-lstm"  # trained on the Bible and the modern corpus
 
 
 def lineage(meta: dict) -> list[dict]:
@@ -292,9 +324,10 @@ def score_dev(run: Path, average: int | None = None, penalties=(0.6, 1.0, 1.4)) 
 
 
 def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None = None,
-           average: int | None = None) -> dict:
+           average: int | None = None, beside: Path | None = None) -> dict:
     """A training run as a checkpoint repo: fp16 safetensors, both tokenizers, config.json with
-    the test metrics measured on the stored weights (and the ablation's, if given), a card."""
+    the test metrics measured on the stored weights (on each corpus it was trained on; and the
+    ablation's and another checkpoint's, if given), a card."""
     from zoo.checkpoint import content_revision, save_checkpoint
     from zoo.pipelines import load_folder
 
@@ -302,10 +335,12 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
     from .task import TranslationTask
 
     model, pre, meta = load_run(run, average)
+    corpus = meta["args"].get("corpus", "bible")
     task = TranslationTask()
     config = {"architecture": meta["architecture"], "preprocessor": pre.config(),
-              "training": {"data": "KJV -> Reina-Valera 1909 verse pairs, whole books held out",
-                           "split_books": {k: sorted({x["book"] for x in v}) for k, v in data.load_splits().items()},
+              "training": {"data": DATA_WORDS[corpus], "corpus": corpus,
+                           "held_out": {name: {k: sorted({x["book"] for x in v}) for k, v in corpora.splits(name).items()
+                                               if k != "train"} for name in corpora.members(corpus)},
                            "steps": meta["step"], "args": meta["args"], "history": meta["history"],
                            **({"init": meta["init"]} if meta.get("init") else {}),
                            **({"averaged": meta["averaged"]} if meta.get("averaged") else {}),
@@ -313,22 +348,39 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
     save_checkpoint(out, task, model, pre, config, "# placeholder\n", weights_dtype=torch.float16)
     pipe = load_folder(task, out, torch.device("cpu"))
     ablation_pair = load_run_or_checkpoint(ablation)[:2] if ablation else None
-    ev = evaluate(pipe.model, pipe.preprocessor, "test", limit=limit, ablation=ablation_pair)
-    evaluation = test_evaluation(ev, meta["architecture"].get("attention", True))
+    others = {f"checkpoint {beside.name}, beam 5": load_run_or_checkpoint(beside)[:2]} if beside else {}
+    eval_corpus = "both" if corpus != "bible" else "bible"
+    ev = evaluate(pipe.model, pipe.preprocessor, "test", limit=limit, ablation=ablation_pair, corpus=eval_corpus,
+                  beside=others)
+    evaluation = test_evaluation(ev, meta["architecture"].get("attention", True), eval_corpus, beside)
     config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
     save_checkpoint(out, task, pipe.model, pre, config, model_card(meta, config, evaluation), weights_dtype=torch.float16)
     return {"out": str(out), "revision": content_revision(out), "test": ev}
 
 
-def test_evaluation(ev: dict, attends: bool) -> dict:
+DATA_WORDS = {
+    "bible": "KJV -> Reina-Valera 1909 verse pairs, whole books held out",
+    "modern": "Debian packages' English -> Spanish message catalogs, whole source packages held out",
+    "both": "KJV -> Reina-Valera 1909 verse pairs (whole books held out) and Debian packages' English -> Spanish "
+            "message catalogs (whole source packages held out)",
+}
+
+
+def test_evaluation(ev: dict, attends: bool, corpus: str = "bible", beside: Path | None = None) -> dict:
     """The card's evaluation block: the served decoder's scores, the rest as rows beside it."""
     served = f"beam {ev['beam_size']}"
     rows = {f"this model, {k}": v for k, v in ev["metrics"].items() if k != served}
-    rows.update({f"baseline: {k}" if k == "copy the source" else f"ablation: {k}": v for k, v in ev["baselines"].items()})
+    rows.update({f"baseline: {k}" if k in ("copy the source", "apertium (rule-based)") or k.startswith("checkpoint ")
+                 else f"ablation: {k}": v for k, v in ev["baselines"].items()})
     command = "python -m zoo eval translation --split test" + ("" if attends else " --checkpoint en-es-noattn")
-    return {"command": command, "split": "test", "n": ev["n"], "label": f"this model, {served} (served default)",
-            "metrics": {m: ev["metrics"][served][m] for m in ("bleu", "chrf")},
-            "baselines": {k: {m: v[m] for m in ("bleu", "chrf")} for k, v in rows.items()},
+    if corpus == "both":
+        command += " --corpus both --checkpoint en-es-mixed --ablation ''" + (f" --beside {beside.name}" if beside else "")
+    names = [k for k in ev["metrics"][served] if k.endswith(("bleu", "chrf"))]
+    n = ev["n"] if isinstance(ev["n"], int) else " and ".join(
+        f"{v:,} {'Bible' if k == 'bible' else k}" for k, v in ev["n"].items())
+    return {"command": command, "split": "test", "n": n, "label": f"this model, {served} (served default)",
+            "metrics": {m: ev["metrics"][served][m] for m in names},
+            "baselines": {k: {m: v[m] for m in names if m in v} for k, v in rows.items()},
             "date": datetime.date.today().isoformat()}
 
 
@@ -339,23 +391,50 @@ def model_card(meta: dict, config: dict, evaluation: dict) -> str:
 
     arch = meta["architecture"]
     attends = arch.get("attention", True)
+    corpus = meta["args"].get("corpus", "bible")
+    bible_data = ("King James Bible and Reina-Valera 1909 (public domain, Debian bible-kjv and sword-text-sparv), "
+                  "aligned verse by verse; whole books held out for dev and test.")
+    modern_data = ("The Spanish message catalogs (`.mo`, msgid -> msgstr) of 1,598 Debian packages listed in "
+                   "`plugins/translation/modern_packages.tsv` (each package's own licence, mostly GPL and LGPL; "
+                   "fetched by `python -m zoo data translation --corpus modern`), cleaned (accelerators removed; "
+                   "placeholders, markup and URLs dropped; 4-60 words); whole Debian source packages held out for "
+                   "dev (5%) and test (5%), and any dev or test message whose English is also in train dropped.")
+    if corpus == "bible":
+        title = "LSTM translation, English -> Spanish (Bible)" + ("" if attends else ", ablation without attention")
+        summary = ("An attentional LSTM encoder-decoder that translates English into Spanish, trained on Bible verses."
+                   if attends else "The attention-free twin of the translation model (same size, same data): "
+                   "the baseline that shows what attention buys.")
+        data_words, repo_id = bible_data, REPO_ID if attends else ABLATION_REPO_ID
+        limitations = ("It knows 17th-century Bible English and the 1909 Spanish Bible: modern text comes out "
+                       "archaic or wrong.")
+        datasets = ["kjv-rv1909"]
+    else:
+        title = "LSTM translation, English -> Spanish (modern software text and the Bible)"
+        summary = ("An attentional LSTM encoder-decoder that translates English into Spanish, trained on two "
+                   "registers at once: the messages of Debian's programs (modern English and Spanish) and Bible "
+                   "verses. The register follows the input: Bible English comes out in the 1909 Bible's Spanish, "
+                   "modern English in modern Spanish spelling.")
+        data_words = (f"{modern_data} {bible_data} Trained on both training splits together; selected on both dev "
+                      "splits, each scored on its own; the test splits were read once, by the export.")
+        repo_id, datasets = MIXED_REPO_ID, ["kjv-rv1909", "debian-message-catalogs-es"]
+        limitations = ("Its modern English is the English of software (menus, dialogs, error messages and "
+                       "documentation strings): everyday conversation, news and idioms are outside what it saw, "
+                       "and it is weaker there. The Spanish is European Spanish as Debian's translators write it. "
+                       "Numbers and names are copied through subwords and can come out altered.")
     return cards.render(
-        task="translation", repo_id=REPO_ID if attends else ABLATION_REPO_ID,
-        title="LSTM translation, English -> Spanish (Bible)" + ("" if attends else ", ablation without attention"),
-        summary=("An attentional LSTM encoder-decoder that translates English into Spanish, trained on Bible verses."
-                 if attends else "The attention-free twin of the translation model (same size, same data): "
-                 "the baseline that shows what attention buys."),
+        task="translation", repo_id=repo_id, title=title, summary=summary,
         model=f"BPE subwords ({arch['source_vocab']} English, {arch['target_vocab']} Spanish), a bidirectional LSTM "
               "encoder, an LSTM decoder with Luong attention" + ("" if attends else " (off)") + ".",
-        data="King James Bible and Reina-Valera 1909 (public domain, Debian bible-kjv and sword-text-sparv), aligned "
-             "verse by verse; whole books held out for dev and test.",
+        data=data_words,
         training=f"`python -m zoo train translation`: label smoothing {meta['args']['smoothing']}, teacher forcing, "
                  f"length-aware batches of about {meta['args']['batch_tokens']} target subwords, Adam with warm-up and "
                  f"cosine decay; {describe(config['training']['lineage'])} "
-                 f"({sum(st['steps'] for st in config['training']['lineage'])} steps in all).",
-        evaluation=evaluation,
-        limitations="It knows 17th-century Bible English and the 1909 Spanish Bible: modern text comes out archaic "
-                    "or wrong.",
+                 f"({sum(st['steps'] for st in config['training']['lineage'])} steps in all)"
+                 + (". The last stage started from the Bible checkpoint with new tokenizers trained on both corpora "
+                    "(`--new-tokenizers`: each token the Bible vocabulary had kept its weights; a new one started from "
+                    "the mean of its old pieces)" if (meta.get("init") or {}).get("new_tokenizers") else "") + ".",
+        evaluation=evaluation, limitations=limitations,
         preprocessor_files="`source_tokenizer.json`, `target_tokenizer.json`", example="In the beginning God created "
-        "the heaven and the earth.", license="mit", pipeline_tag=TranslationTask.pipeline_tag, datasets=["kjv-rv1909"],
+        "the heaven and the earth." if corpus == "bible" else "Could not open the file for writing.",
+        license="mit", pipeline_tag=TranslationTask.pipeline_tag, datasets=datasets,
         tags=["translation", "seq2seq"], language=["en", "es"])
