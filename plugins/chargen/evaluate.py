@@ -57,9 +57,25 @@ def compressor_bpc(train: str, test: str) -> dict:
     return out
 
 
-def evaluate(pipe, split: str, limit: int | None = None) -> dict:
+def parse_shares(pipe, code: str, samples: int, chars: int = 800, prime: str = "def ",
+                 temperature: float = 0.8) -> dict:
+    """Generated Python (``samples`` continuations of ``prime``, seeds 0.., the served temperature)
+    and windows of the held-out code of the same length, cut and parsed the same way."""
+    from .parse_share import real_windows, share
+
+    texts = []
+    for seed in range(0, samples, 8):
+        n = min(8, samples - seed)
+        result = pipe(prime, max_new_chars=chars, temperature=temperature, seed=seed, num_samples=n)
+        texts += result.get("texts", [result["text"]])
+    return {"prime": prime, "chars": chars, "temperature": temperature,
+            "this model": share(texts), "real held-out code": share(real_windows(code, prime, chars, samples))}
+
+
+def evaluate(pipe, split: str, limit: int | None = None, samples: int = 40) -> dict:
     """``limit``: only the first ``limit`` characters of the split (a quick check; the compressors
-    then code the same shortened text)."""
+    then code the same shortened text). ``samples``: on the Python corpus, how many generated
+    samples ``parse_shares`` scores (0: none)."""
     training = pipe.config.get("training", {})
     corpus = training.get("corpus", "kjv")
     splits = data.load_splits(corpus)
@@ -80,6 +96,8 @@ def evaluate(pipe, split: str, limit: int | None = None) -> dict:
         "baselines": compressor_bpc(splits["train"], text),
         "unknown_chars": sum(1 for i in ids.tolist() if i == 0),
     }
+    if corpus == "python" and samples:
+        out["parse_share"] = parse_shares(pipe, text, samples)
     trained_on = training.get("corpus_summary", {}).get("digest")
     if trained_on:
         here = data.corpus(corpus).summary()["digest"]

@@ -114,6 +114,8 @@ class ChargenTask(Task):
             train.add_arguments(parser)
         elif verb == "eval":
             parser.add_argument("--limit", type=int, default=None, help="only the first N characters of the split")
+            parser.add_argument("--samples", type=int, default=40, help="python corpus: generated samples of 800 "
+                                "characters after 'def ' whose top-level blocks are parsed (default 40; 0 = none)")
         elif verb == "bench":
             from . import bench
 
@@ -132,7 +134,7 @@ class ChargenTask(Task):
     def evaluate(self, pipe, split: str, args) -> dict:
         from .evaluate import evaluate
 
-        return evaluate(pipe, split, args.limit)
+        return evaluate(pipe, split, args.limit, args.samples)
 
     def bench(self, args) -> dict:
         from . import bench
