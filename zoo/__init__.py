@@ -17,6 +17,14 @@ def pipeline(task, checkpoint=None, device="auto", dtype=None, cache=True):
     return _pipeline(task, checkpoint=checkpoint, device=device, dtype=dtype, cache=cache)
 
 
+def map(task, input, output, column=None, checkpoint=None, params=None, **options):  # noqa: A001
+    """Run ``task`` over every row of a CSV, Parquet or JSON Lines file into ``output`` (see
+    ``zoo.mapping.run``; the same as ``python -m zoo map``). Returns the run's counts."""
+    from .mapping import run
+
+    return run(task, input, output, column=column, checkpoint=checkpoint, params=params, **options)
+
+
 def registry():
     """The tasks, checkpoints and plugins discovered in this process."""
     from .plugins import registry as _registry
@@ -26,5 +34,5 @@ def registry():
 
 __all__ = [
     "Checkpoint", "CheckpointError", "DeviceError", "InputError", "Param", "PluginError", "Tab", "View",
-    "StreamSequence", "Task", "UnsupportedVerb", "ZooError", "hookimpl", "pipeline", "registry", "__version__",
+    "StreamSequence", "Task", "UnsupportedVerb", "ZooError", "hookimpl", "map", "pipeline", "registry", "__version__",
 ]

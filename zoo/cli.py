@@ -108,6 +108,16 @@ def run_verb(task, verb: str, argv: list[str]) -> dict:
     return {"task": task.name, "checkpoint": checkpoint, "split": args.split, **out}
 
 
+def cmd_map(args) -> int:
+    from . import mapping
+
+    _print(mapping.run(_task(args.task), args.input, args.output, column=args.column, checkpoint=args.checkpoint,
+                       params=_parse_params(args.param), engine=args.engine, address=args.address, device=args.device,
+                       chunk_rows=args.chunk_rows, batch=args.batch, restart=args.restart,
+                       progress=not args.no_progress, workers=args.workers))
+    return 0
+
+
 def cmd_verb(args) -> int:
     _print(run_verb(_task(args.task), args.command, args.options))
     return 0
@@ -198,6 +208,28 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=f"{help_} (zoo {name} TASK --help: the task's options)", add_help=False)
         p.add_argument("task")
         p.add_argument("options", nargs=argparse.REMAINDER, help="the task's options")
+    p = sub.add_parser("map", help="run a task over every row of a CSV, Parquet or JSON Lines file (resumable)",
+                       description="Writes OUTPUT (.csv, .parquet or .jsonl): the input rows with the result columns "
+                       "added (forecasting: one row per series and step of a long-format table unique_id, ds, y), and "
+                       "an error column. Progress on stderr; finished chunks are kept in OUTPUT.parts/, so the same "
+                       "command resumes a killed run.")
+    p.add_argument("task")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--column", help="the input column (default: the task's, e.g. text; forecasting: y)")
+    p.add_argument("--checkpoint", help="checkpoint id, Hub repo id, repo@revision or folder")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="a task parameter (repeatable)")
+    p.add_argument("--engine", default="local", choices=["local", "ray"], help="local (default) or ray (Ray Data; "
+                   "pip install 'lstm-zoo[ray]')")
+    p.add_argument("--address", help="with --engine ray: the cluster to join (default: start a local Ray)")
+    p.add_argument("--workers", type=int, default=None, help="with --engine ray: pipeline actors (default: one per "
+                   "2 CPUs, at least 1; one per GPU where CUDA is there)")
+    p.add_argument("--device", default=None, help="auto, cpu or cuda (default: ZOO_DEVICE or auto)")
+    p.add_argument("--chunk-rows", type=int, default=20_000, help="input rows per chunk: memory and the resume "
+                   "unit (default 20000)")
+    p.add_argument("--batch", type=int, default=64, help="inputs per model call (default 64)")
+    p.add_argument("--restart", action="store_true", help="discard an unfinished run's parts and start over")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p = sub.add_parser("bench", help="speed benchmarks with same-run baselines: zoo bench [NAME ...] or "
                        "zoo bench NAME [options] (NAME: a task, app or serve)", add_help=False)
     p.add_argument("names", nargs=argparse.REMAINDER)
@@ -226,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     settings.setup_logging("WARNING", verbose=args.verbose)
     handlers = {"plugins": cmd_plugins, "tasks": cmd_tasks, "predict": cmd_predict, "eval": cmd_verb,
-                "data": cmd_verb, "train": cmd_verb, "bench": cmd_bench,
+                "data": cmd_verb, "train": cmd_verb, "bench": cmd_bench, "map": cmd_map,
                 "publish": cmd_publish, "space": cmd_space, "new-plugin": cmd_new_plugin}
     try:
         return handlers[args.command](args)

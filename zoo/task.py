@@ -204,6 +204,10 @@ class Task:
     batches_streams: bool = False
     params: Sequence[Param] = ()
     checkpoints: Sequence[Checkpoint] = ()
+    # ``zoo map``: the input column it reads by default, and (for a task whose input spans rows,
+    # such as a series in long format) the column whose runs of equal values form one input.
+    map_column: str = "text"
+    map_group: str | None = None
 
     # -- model and preprocessor ----------------------------------------------------------------
     def build_model(self, config: dict):
@@ -272,6 +276,22 @@ class Task:
         a task may read local files here and nowhere else."""
         return raw
 
+    # -- zoo map: a table in, the same rows with result columns out -------------------------------
+    def map_input(self, rows: list[dict], column: str) -> Any:
+        """The input of one unit of a table: a row (``rows`` has one) or, with ``map_group``, a
+        group of rows in file order. Raise ``InputError`` for a unit that is not an input."""
+        return rows[0][column]
+
+    def map_output(self, rows: list[dict], result: dict) -> list[dict]:
+        """The output rows of one predicted unit: by default its row with the result's flat
+        fields added (``flat_result``); a result field never overwrites an input column."""
+        row = rows[0]
+        return [{**row, **{(k if k not in row else f"result.{k}"): v for k, v in flat_result(result).items()}}]
+
+    def map_error(self, rows: list[dict], error: str) -> list[dict]:
+        """The output rows of a unit that failed: its rows as they were, with the reason."""
+        return [{**r, "error": error} for r in rows]
+
     # -- app -----------------------------------------------------------------------------------
     def build_tab(self, gr) -> Tab:
         """Create this task's components (inside the tab the framework opened) and return a Tab."""
@@ -319,6 +339,24 @@ class Task:
             names = ", ".join(known) or "none"
             raise InputError(f"unknown parameter(s) {unknown} for task {self.name!r}; known: {names}")
         return {name: p.coerce(params.get(name)) for name, p in known.items()}
+
+
+def flat_result(result: dict) -> dict:
+    """A result's fields as table columns: scalars as they are, a dict of scalars as ``key.sub``
+    columns, notices joined by "; ", other lists of scalars as JSON text; deeper structures (token
+    tables, attention matrices) are left out of a table."""
+    import json
+
+    out: dict[str, Any] = {}
+    scalar = (str, int, float, bool, type(None))
+    for key, value in result.items():
+        if isinstance(value, scalar):
+            out[key] = value
+        elif isinstance(value, dict) and all(isinstance(v, scalar) for v in value.values()):
+            out.update({f"{key}.{k}": v for k, v in value.items()})
+        elif isinstance(value, list) and all(isinstance(v, scalar) for v in value):
+            out[key] = "; ".join(map(str, value)) if key == "notices" else json.dumps(value, ensure_ascii=False)
+    return out
 
 
 def run_alone(seq: StreamSequence, step: Callable[[StreamSequence], None], every_s: float = 0.05) -> Iterator:

@@ -22,6 +22,15 @@ CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 REVISION = "5b65eb0bd7afa3f739a24ebe6a440eb677eb74c2"
 
 
+def _steps(ds: list) -> list[int] | None:
+    """``ds`` as whole step numbers, or None where any is not one (then it is a date)."""
+    try:
+        steps = [int(x) for x in ds]
+    except (TypeError, ValueError):
+        return None
+    return steps if all(str(x).strip().lstrip("-").isdigit() or isinstance(x, int) for x in ds) else None
+
+
 class ForecastingTask(Task):
     name = "forecasting"
     title = "Forecasting"
@@ -50,8 +59,40 @@ class ForecastingTask(Task):
     def load_preprocessor(self, folder: Path, config: dict) -> ForecastPreprocessor:
         return ForecastPreprocessor.load(folder)
 
+    map_column, map_group = "y", "unique_id"  # zoo map reads Nixtla's long format: unique_id, ds, y
+
     def validate(self, input) -> None:
         S.check_type(input)
+
+    # -- zoo map: a long-format table (unique_id, ds, y) in, one row per series and step out ----------
+    def map_input(self, rows: list[dict], column: str) -> dict:
+        """One series: its rows' values in file order; ``ds`` as dates, or left out where it is a
+        step number (the forecast rows then count on from the last step)."""
+        series = {"values": [r[column] for r in rows], "name": str(rows[0].get(self.map_group))}
+        steps = _steps([r.get("ds") for r in rows])
+        if steps is None and all(r.get("ds") not in (None, "") for r in rows):
+            series["dates"] = [str(r["ds"]) for r in rows]
+        return series
+
+    def map_output(self, rows: list[dict], result: dict) -> list[dict]:
+        steps = _steps([r.get("ds") for r in rows])
+        last = steps[-1] if steps else len(rows)
+        dates = result.get("dates") or [last + k for k in range(1, len(result["forecast"]) + 1)]
+        level = result["level"]
+        notices = "; ".join(result.get("notices", []))
+        out = []
+        for k, when in enumerate(dates):
+            row = {self.map_group: rows[0].get(self.map_group), "ds": when, "step": k + 1,
+                   "forecast": result["forecast"][k], f"lo-{level:g}": result["lower"][k],
+                   f"hi-{level:g}": result["upper"][k]}
+            row.update({f"q{p}": v[k] for p, v in result["quantiles"].items()})
+            row.update(season_length=result["season_length"], notices=notices)
+            out.append(row)
+        return out
+
+    def map_error(self, rows: list[dict], error: str) -> list[dict]:
+        """A series that could not be forecast is one row: its id and the reason."""
+        return [{self.map_group: rows[0].get(self.map_group) if rows else None, "error": error}]
 
     # -- prediction --------------------------------------------------------------------------------
     def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:

@@ -1,0 +1,92 @@
+"""The Ray engine of ``zoo map``: a chunk's inputs predicted on Ray Data.
+
+Each chunk's inputs become a Ray dataset that ``map_batches`` sends through a pool of actors;
+each actor loads the pipeline once (``_Predictor.__init__``) and predicts batches with the same
+``predict_units`` as the local engine (so a failing input is its own error there too), asking
+for a GPU where CUDA is there. Reading, cutting into units and writing stay on the driver
+(``zoo.mapping``): outputs are row for row the local engine's. Without ``--address`` a local Ray
+is started on this machine (and stopped at the end); with one, the driver joins that cluster.
+Install with ``pip install 'lstm-zoo[ray]'``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from .errors import InputError
+
+log = logging.getLogger("zoo.map.ray")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class _Predictor:
+    """A Ray Data actor: one pipeline, many batches."""
+
+    def __init__(self, task: str, checkpoint, device, params: dict, batch: int):
+        import zoo  # noqa: F401 - telemetry off before anything else
+        from zoo.pipelines import pipeline
+        from zoo.plugins import registry
+
+        self.pipe = pipeline(registry().task(task), checkpoint=checkpoint, device=device)
+        self.params, self.batch = params, batch
+
+    def __call__(self, rows: dict) -> dict:
+        from zoo.mapping import predict_units
+
+        inputs = [json.loads(x) for x in rows["input"]]
+        out = predict_units(self.pipe, inputs, self.params, self.batch)
+        return {"i": rows["i"], "result": [json.dumps(r) if e is None else None for r, e in out],
+                "error": [e for _, e in out]}
+
+
+class RayEngine:
+    name = "ray"
+
+    def __init__(self, task, checkpoint: str | None, device: str | None, params: dict, batch: int,
+                 address: str | None = None, workers: int | None = None):
+        try:
+            import ray
+            import ray.data
+        except ImportError:
+            raise InputError("--engine ray needs Ray: pip install 'lstm-zoo[ray]'") from None
+        import torch
+
+        self.ray, self.started = ray, False
+        if not ray.is_initialized():
+            # Workers import zoo and the built-in plugins from this checkout, and keep telemetry off.
+            env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+                   "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", ""),
+                   "ZOO_WEIGHTS": os.environ.get("ZOO_WEIGHTS", ""), "RAY_USAGE_STATS_ENABLED": "0"}
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False,
+                     runtime_env={"env_vars": {k: v for k, v in env.items() if v}})
+            self.started = True
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False  # zoo map draws its own bar; Ray's would interleave with it
+        ctx.print_on_execution_start = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        gpus = int(ray.cluster_resources().get("GPU", 0)) if torch.cuda.is_available() or address else 0
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        self.gpus_per_actor = 1 if gpus else 0
+        self.workers = workers or (gpus if gpus else max(1, cpus // 2))
+        self.kwargs = {"task": task.name, "checkpoint": checkpoint, "device": device, "params": params,
+                       "batch": batch}
+        self.batch = batch
+
+    def predict(self, inputs: list) -> list[tuple[dict | None, str | None]]:
+        import ray.data
+
+        items = [{"i": i, "input": json.dumps(x)} for i, x in enumerate(inputs)]
+        ds = ray.data.from_items(items, override_num_blocks=min(len(items), 4 * self.workers))
+        out = ds.map_batches(_Predictor, fn_constructor_kwargs=self.kwargs, batch_size=self.batch,
+                             concurrency=self.workers, num_gpus=self.gpus_per_actor,
+                             num_cpus=0 if self.gpus_per_actor else 1, batch_format="numpy")
+        rows = sorted(out.take_all(), key=lambda r: r["i"])
+        if [r["i"] for r in rows] != list(range(len(inputs))):
+            raise RuntimeError(f"Ray returned {len(rows)} results for {len(inputs)} inputs")
+        return [(json.loads(r["result"]) if r["error"] is None else None, r["error"]) for r in rows]
+
+    def close(self) -> None:
+        if self.started:
+            self.ray.shutdown()
