@@ -160,3 +160,31 @@ def test_the_ray_engine_writes_exactly_what_the_local_engine_writes(tmp_path):
                   progress=False)
     assert (local["engine"], ray["engine"]) == ("local", "ray") and ray["errors"] == local["errors"] == 13
     assert mapping.digest(tmp_path / "ray.jsonl") == mapping.digest(tmp_path / "local.jsonl")
+
+
+@pytest.mark.slow
+def test_ray_serve_replicas_answer_the_app_as_the_local_pipeline_does_and_keep_errors_apart(tmp_path):
+    """``zoo serve-ray``: the app in front, sentiment as two Ray Serve replicas (a local Ray)."""
+    pytest.importorskip("ray.serve")
+    from gradio_client import Client
+
+    from zoo.coldstart import app_process
+
+    texts = REVIEWS[:2] + REVIEWS[3:4] + REVIEWS[5:]
+    pipe = zoo.pipeline("sentiment")
+    command = ["-m", "zoo", "serve-ray", "--replicas", "sentiment=2", "--cpus", "0.5"]
+    try:
+        with app_process({"HF_HUB_OFFLINE": "1"}, timeout=600, command=command) as (url, _):
+            def ask(text):
+                return Client(url, verbose=False).predict(text, pipe.source.name, api_name="/sentiment")[-2]
+
+            import concurrent.futures
+
+            with concurrent.futures.ThreadPoolExecutor(6) as pool:
+                answers = list(pool.map(ask, texts + ["", "   "]))
+    finally:
+        subprocess.run([sys.executable, "-m", "ray.scripts.scripts", "stop", "--force"], capture_output=True)
+    for text, answer in zip(texts, answers):
+        assert answer["label"] == pipe(text)["label"]
+        assert answer["probabilities"]["positive"] == pytest.approx(pipe(text)["probabilities"]["positive"], abs=1e-5)
+    assert all("empty" in a["error"] for a in answers[len(texts):])

@@ -118,6 +118,12 @@ def cmd_map(args) -> int:
     return 0
 
 
+def cmd_serve_ray(args) -> int:
+    from .serve_ray import main
+
+    return main(args)
+
+
 def cmd_verb(args) -> int:
     _print(run_verb(_task(args.task), args.command, args.options))
     return 0
@@ -230,6 +236,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=64, help="inputs per model call (default 64)")
     p.add_argument("--restart", action="store_true", help="discard an unfinished run's parts and start over")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p = sub.add_parser("serve-ray", help="the app with each task's model as Ray Serve replicas",
+                       description="Starts Ray (or joins --address), runs each non-streaming task's default checkpoint "
+                       "as a Ray Serve deployment, and the Gradio app in front of them in this process.")
+    p.add_argument("--replicas", action="append", default=[], metavar="TASK=N", help="replicas of a task (repeatable); tasks "
+                   "not named stay in the app process (none named: every non-streaming task, 1 replica each)")
+    p.add_argument("--cpus", type=float, default=1.0, help="CPUs per replica (default 1; also its torch threads)")
+    p.add_argument("--gpus", type=float, default=0.0, help="GPUs per replica (default 0; 1 on a GPU cluster)")
+    p.add_argument("--address", help="a Ray cluster to join (default: start a local Ray)")
+    p.add_argument("--host", default="127.0.0.1", help="the app's address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="the app's port (default GRADIO_SERVER_PORT or 7860)")
     p = sub.add_parser("bench", help="speed benchmarks with same-run baselines: zoo bench [NAME ...] or "
                        "zoo bench NAME [options] (NAME: a task, app or serve)", add_help=False)
     p.add_argument("names", nargs=argparse.REMAINDER)
@@ -258,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     settings.setup_logging("WARNING", verbose=args.verbose)
     handlers = {"plugins": cmd_plugins, "tasks": cmd_tasks, "predict": cmd_predict, "eval": cmd_verb,
-                "data": cmd_verb, "train": cmd_verb, "bench": cmd_bench, "map": cmd_map,
+                "data": cmd_verb, "train": cmd_verb, "bench": cmd_bench, "map": cmd_map, "serve-ray": cmd_serve_ray,
                 "publish": cmd_publish, "space": cmd_space, "new-plugin": cmd_new_plugin}
     try:
         return handlers[args.command](args)

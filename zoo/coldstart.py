@@ -33,13 +33,15 @@ def start_app(env: dict[str, str] | None = None, timeout: float = 120) -> Iterat
 
 
 @contextlib.contextmanager
-def app_process(env: dict[str, str] | None = None, timeout: float = 120) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``start_app``, yielding the URL and the process (to read its memory, or signal it)."""
+def app_process(env: dict[str, str] | None = None, timeout: float = 120,
+                command: list[str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``start_app``, yielding the URL and the process (to read its memory, or signal it);
+    ``command``: what to run instead of ``app.py`` (e.g. ``-m zoo serve-ray ...``)."""
     port = _free_port()
     full_env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1",
                 "GRADIO_SERVER_PORT": str(port), **(env or {})}
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=full_env,
+    proc = subprocess.Popen([sys.executable, *(command or ["app.py"])], cwd=ROOT, env=full_env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -127,12 +127,14 @@ class _ModelWorker:
 
     waiting_what = "requests"
 
-    def __init__(self, name: str, task, load: Callable[[], Any], slots: DeviceSlots, inflight: _Inflight):
+    def __init__(self, name: str, task, load: Callable[[], Any], slots: DeviceSlots, inflight: _Inflight,
+                 workers: int = 1):
         self.name, self.task, self._load = name, task, load
         self._slots, self._inflight = slots, inflight
         self._waiting: collections.deque = collections.deque()
         self._cond = threading.Condition()
-        threading.Thread(target=self._work, name=f"zoo-{name}", daemon=True).start()
+        for k in range(workers):  # more than one only for a model served by replicas elsewhere
+            threading.Thread(target=self._work, name=f"zoo-{name}-{k}", daemon=True).start()
 
     def _admit(self, make: Callable[[Any, dict], Any], input: Any, params: dict):
         """Check the request alone (a bad one never reaches a batch) and make it wait its turn."""
@@ -155,9 +157,9 @@ class _ModelWorker:
 class ModelQueue(_ModelWorker):
     """One model's plain (non-streaming) requests, answered in dynamic batches by one worker."""
 
-    def __init__(self, *args):
+    def __init__(self, *args, **kwargs):
         self.batch_sizes: collections.Counter = collections.Counter()  # what the worker ran (benchmarks)
-        super().__init__(*args)
+        super().__init__(*args, **kwargs)
 
     def submit(self, input: Any, params: dict) -> concurrent.futures.Future:
         return self._admit(_Request, input, params).future
@@ -381,14 +383,31 @@ class Scheduler:
         self.inflight = _Inflight()
         self._queues: dict[tuple, ModelQueue | StreamEngine] = {}
         self._lock = threading.Lock()
+        self.remote: dict[str, tuple[Any, int]] = {}  # task -> (pipeline served elsewhere, its replicas)
 
     def _for(self, task, checkpoint: str | None, kind):
         key = (task.name, checkpoint or "", kind.__name__)
         with self._lock:
             if key not in self._queues:
                 name = f"{task.name}:{checkpoint or 'default'}"
-                self._queues[key] = kind(name, task, lambda: self._load(task, checkpoint), self.slots, self.inflight)
+                remote = self._remote(task, checkpoint) if kind is ModelQueue else None
+                if remote is not None:  # replicas own their devices: no local slot, one worker per replica
+                    pipe, replicas = remote
+                    self._queues[key] = kind(name, task, lambda: pipe, DeviceSlots(replicas), self.inflight,
+                                             workers=replicas)
+                else:
+                    self._queues[key] = kind(name, task, lambda: self._load(task, checkpoint), self.slots,
+                                             self.inflight)
             return self._queues[key]
+
+    def _remote(self, task, checkpoint: str | None):
+        """The replicas serving this task's default checkpoint, if any (``zoo.serve_ray``)."""
+        if task.name not in self.remote:
+            return None
+        from .task import default_of
+
+        default = default_of(task.checkpoints)
+        return self.remote[task.name] if checkpoint in (None, "", default and default.id) else None
 
     def submit(self, task, checkpoint: str | None, input: Any, params: dict) -> concurrent.futures.Future:
         """A future of the result dict (``{"error": message}`` when the request failed); raises
@@ -435,6 +454,11 @@ class Scheduler:
 
 _shared: Scheduler | None = None
 _shared_lock = threading.Lock()
+
+
+def use_remote(remote: dict[str, tuple[Any, int]]) -> None:
+    """Serve these tasks' default checkpoints from elsewhere: {task: (pipeline-like, replicas)}."""
+    scheduler().remote.update(remote)
 
 
 def scheduler() -> Scheduler:

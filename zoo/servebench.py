@@ -16,6 +16,9 @@ the idle app), and every figure is printed beside its baseline from the same run
 - ``streams``: one chargen stream alone, then 8 at once (same seeds): speed per stream and texts;
 - ``engine``: the same in this process through ``zoo.scheduler`` alone (no HTTP, no clients
   competing for the two cores);
+- ``replicas`` (only when named; needs Ray): one task under N clients, served by the plain app,
+  then by ``zoo serve-ray`` with 1 and with 2 replicas of it: throughput, p50/p99, errors and
+  mix-ups, as ratios to the plain app;
 - ``threads``: each task's speed in a fresh process with 1 and with 2 torch threads, quiet, beside
   one busy process, and beside three (``--busy``), as ratios to its quiet speed.
 """
@@ -38,7 +41,7 @@ from pathlib import Path
 
 from .coldstart import app_process
 
-SCENARIOS = ("poison", "stall", "huge", "streams", "engine", "mixed", "threads")
+SCENARIOS = ("poison", "stall", "huge", "streams", "engine", "mixed", "threads", "replicas")
 
 
 # -- requests ----------------------------------------------------------------------------------------
@@ -469,6 +472,59 @@ def threads(seconds: float = 2.5, busy_counts=(0, 1, 3), rounds: int = 3) -> dic
     return out
 
 
+def load(url: str, task: str, jobs: list[tuple], clients: int, seconds: float) -> dict:
+    """``clients`` clients cycling through ``jobs`` of one task for ``seconds``: throughput and
+    latency, every answer checked against the same request answered alone first."""
+    client = _client(url)
+    refs = {args: _call(client, task, args) for args in jobs}
+    lat: list[float] = []
+    errors = mixups = 0
+    lock = threading.Lock()
+    started = time.perf_counter()
+
+    def client_loop(k: int):
+        nonlocal errors, mixups
+        c, i = _client(url), k
+        while time.perf_counter() - started < seconds:
+            args = jobs[i % len(jobs)]
+            i += 1
+            t0 = time.perf_counter()
+            result = _call(c, task, args)
+            with lock:
+                lat.append(time.perf_counter() - t0)
+                errors += "error" in result
+                mixups += "error" not in result and not same(result, refs[args])
+
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client_loop, range(clients)))
+    elapsed = time.perf_counter() - started
+    return {"requests": len(lat), "per_s": round(len(lat) / elapsed, 2), "p50_s": round(_pct(lat, 50), 3),
+            "p99_s": round(_pct(lat, 99), 3), "errors": errors, "mixups": mixups,
+            "reference_errors": sum("error" in r for r in refs.values())}
+
+
+def replicas(task: str = "translation", clients: int = 8, seconds: float = 60, counts=(1, 2)) -> dict:
+    """The plain app, then ``zoo serve-ray`` with each count of replicas of ``task`` (1 CPU each)."""
+    from .plugins import registry
+    from .task import default_of
+
+    checkpoint = default_of(registry().checkpoints.get(task, [])).id
+    jobs = [(*args[:-1], checkpoint) for args in _requests()[task]]
+    env = {"ZOO_DEVICE": os.environ.get("ZOO_DEVICE", "cpu")}
+    out = {"task": task, "checkpoint": checkpoint, "clients": clients, "seconds": seconds}
+    with app_process(env) as (url, _):
+        out["plain app"] = load(url, task, jobs, clients, seconds)
+    for n in counts:
+        command = ["-m", "zoo", "serve-ray", "--replicas", f"{task}={n}", "--cpus", "1"]
+        with app_process(env, timeout=600, command=command) as (url, _):
+            out[f"{n} replica(s)"] = load(url, task, jobs, clients, seconds)
+        subprocess.run([sys.executable, "-m", "ray.scripts.scripts", "stop", "--force"], capture_output=True)
+    base = out["plain app"]["per_s"]
+    out["throughput_vs_plain_app"] = {k: round(v["per_s"] / base, 2) for k, v in out.items()
+                                      if isinstance(v, dict) and "per_s" in v}
+    return out
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", action="append", choices=SCENARIOS,
                    help="run only these (repeatable); default: all")
@@ -478,13 +534,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stream-client", choices=("gradio", "http"), default="gradio",
                    help="how the streams scenario's clients call the app")
     p.add_argument("--stream-chars", type=int, default=3000, help="characters per stream in the streams scenario")
+    p.add_argument("--replicas-task", default="translation", help="the task the replicas scenario loads")
 
 
 def run(args: argparse.Namespace) -> dict:
-    chosen = args.scenario or list(SCENARIOS)
+    chosen = args.scenario or [s for s in SCENARIOS if s != "replicas"]
     out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
            "date": datetime.date.today().isoformat()}
-    needs_app = [s for s in chosen if s not in ("threads", "engine")]
+    needs_app = [s for s in chosen if s not in ("threads", "engine", "replicas")]
     if needs_app:
         with app_process({"ZOO_DEVICE": os.environ.get("ZOO_DEVICE", "cpu")}) as (url, proc):
             for name in needs_app:
@@ -503,4 +560,6 @@ def run(args: argparse.Namespace) -> dict:
         out["engine"] = engine()
     if "threads" in chosen:
         out["threads"] = threads()
+    if "replicas" in chosen:
+        out["replicas"] = replicas(args.replicas_task, args.clients, min(args.seconds, 60))
     return out
