@@ -131,8 +131,8 @@ def cmd_verb(args) -> int:
 
 def cmd_bench(args) -> int:
     """``zoo bench [NAME ...]`` or ``zoo bench NAME [options]``: each task's benchmark (with its
-    defaults), ``app`` the app's cold start, ``serve`` the app under many clients (only when
-    named). Options go to one benchmark at a time."""
+    defaults), ``app`` the app's cold start, ``serve`` the app under many clients and ``map`` the
+    batch command (only when named). Options go to one benchmark at a time."""
     words = list(args.names)
     cut = next((i for i, w in enumerate(words) if w.startswith("-")), len(words))
     names, options = words[:cut], words[cut:]
@@ -147,6 +147,13 @@ def cmd_bench(args) -> int:
             if options:
                 raise InputError("zoo bench app takes no options")
             results["app_cold_start"] = measure({t.name: (t.examples()[0],) for t in reg.tasks.values() if t.examples()})
+        elif name == "map":
+            from . import mapbench
+
+            p = argparse.ArgumentParser(prog="zoo bench map", description=mapbench.__doc__,
+                                        formatter_class=argparse.RawDescriptionHelpFormatter)
+            mapbench.add_arguments(p)
+            results["map"] = mapbench.run(p.parse_args(_options(options)))
         elif name == "serve":
             from . import servebench
 
