@@ -188,3 +188,23 @@ def test_ray_serve_replicas_answer_the_app_as_the_local_pipeline_does_and_keep_e
         assert answer["label"] == pipe(text)["label"]
         assert answer["probabilities"]["positive"] == pytest.approx(pipe(text)["probabilities"]["positive"], abs=1e-5)
     assert all("empty" in a["error"] for a in answers[len(texts):])
+
+
+def test_flat_results_keep_scalars_spread_small_dicts_and_leave_deep_structures_out():
+    from zoo.task import flat_result
+
+    result = {"label": "positive", "probabilities": {"negative": 0.1, "positive": 0.9}, "notices": ["a", "b"],
+              "tokens": [{"token": "a"}], "texts": ["x", "y"], "seed": 7}
+    assert flat_result(result) == {"label": "positive", "probabilities.negative": 0.1, "probabilities.positive": 0.9,
+                                   "notices": "a; b", "texts": '["x", "y"]', "seed": 7}
+
+
+def test_replica_counts_name_tasks_and_whole_numbers():
+    from zoo.serve_ray import parse_replicas
+
+    assert parse_replicas([], ["sentiment", "translation"]) == {"sentiment": 1, "translation": 1}
+    assert parse_replicas(["translation=2"], ["sentiment", "translation"]) == {"translation": 2}
+    with pytest.raises(zoo.InputError, match="'chargen' is not a task served by replicas"):
+        parse_replicas(["chargen=2"], ["sentiment", "translation"])
+    with pytest.raises(zoo.InputError, match="whole number >= 1"):
+        parse_replicas(["sentiment=0"], ["sentiment"])

@@ -22,6 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=None, help="only the first N series")
     p.add_argument("--ets", action="store_true", help="also statsmodels ETS (damped trend; slow)")
     p.add_argument("--level", type=float, default=80.0, help="prediction interval level in percent (default 80)")
+    p.add_argument("--statsforecast", action="store_true", help="also statsforecast's AutoETS, AutoTheta and "
+                   "DynamicOptimizedTheta and the mean of the three (pip install statsforecast; minutes)")
 
 
 def run(pipe, split: str, args) -> dict:
@@ -44,8 +46,43 @@ def run(pipe, split: str, args) -> dict:
         started = time.perf_counter()
         fc = [fn(hist, h, m) for _, hist, _ in rows]
         baselines[name] = {**score(rows, fc, m), "seconds": round(time.perf_counter() - started, 2)}
+    if getattr(args, "statsforecast", False):
+        baselines.update(statsforecast_baselines(rows, h, m))
     out = {"n": len(rows), "horizon": h, "level": args.level, "metrics": lstm, "baselines": baselines}
     if split == "dev" and not pipe.config.get("training", {}).get("args", {}).get("holdout") == "dev":
         out["note"] = ("this checkpoint was trained on whole training parts, dev values included: its dev "
                        "score is not held out (a --holdout dev training run scores dev fairly)")
+    return out
+
+
+STATSFORECAST_MODELS = ("AutoETS", "AutoTheta", "DynamicOptimizedTheta")
+
+
+def statsforecast_forecasts(rows, h: int, m: int, name: str) -> list[np.ndarray]:
+    """One statsforecast model fitted to every history (``freq=1``: steps; one process, so its
+    time compares with the others'), forecasts in ``rows`` order."""
+    import pandas as pd
+    import statsforecast.models as models
+    from statsforecast import StatsForecast
+
+    ids = [str(i) for i in range(len(rows))]
+    df = pd.DataFrame({"unique_id": np.repeat(ids, [len(hist) for _, hist, _ in rows]),
+                       "ds": np.concatenate([np.arange(1, len(hist) + 1) for _, hist, _ in rows]),
+                       "y": np.concatenate([np.asarray(hist, float) for _, hist, _ in rows])})
+    fc = StatsForecast(models=[getattr(models, name)(season_length=m)], freq=1, n_jobs=1).forecast(df=df, h=h)
+    by_id = {k: g[name].to_numpy() for k, g in fc.groupby("unique_id", sort=False)}
+    return [by_id[i] for i in ids]
+
+
+def statsforecast_baselines(rows, h: int, m: int) -> dict:
+    """statsforecast's AutoETS, AutoTheta and DynamicOptimizedTheta, and the mean of the three
+    (the combination forecasters reach for), scored like the rest."""
+    out, forecasts = {}, {}
+    for name in STATSFORECAST_MODELS:
+        started = time.perf_counter()
+        forecasts[name] = statsforecast_forecasts(rows, h, m, name)
+        out[f"statsforecast {name}"] = {**score(rows, forecasts[name], m),
+                                        "seconds": round(time.perf_counter() - started, 2)}
+    mean = [np.mean([forecasts[n][i] for n in STATSFORECAST_MODELS], axis=0) for i in range(len(rows))]
+    out["mean of the three statsforecast models"] = score(rows, mean, m)
     return out
