@@ -23,7 +23,7 @@ from zoo.errors import InputError
 from zoo.sequences import pad
 from zoo.training import Budget, RunFolder, add_run_options, cosine_lr, log, optimizer_step
 
-from . import corpora, data
+from . import corpora
 from .model import Seq2Seq
 from .preprocess import TranslationPreprocessor
 
@@ -308,18 +308,21 @@ def load_run_or_checkpoint(folder: Path, average: int | None = None):
 
 
 def score_dev(run: Path, average: int | None = None, penalties=(0.6, 1.0, 1.4)) -> dict:
-    """Full-dev scores for choosing among runs, averages and length penalties (test stays unseen)."""
+    """Full-dev scores for choosing among runs, averages and length penalties (test stays unseen):
+    per corpus the run was trained on."""
     from .evaluate import scores, translate_all
 
     model, pre, meta = load_run_or_checkpoint(run, average)
-    dev = data.load_splits()["dev"]
-    sources, refs = [p["en"] for p in dev], [p["es"] for p in dev]
-    out = {"run": str(run), "averaged": meta.get("averaged"), "n": len(dev),
-           "greedy": scores(translate_all(model, pre, sources, 1), refs)}
-    for lp in penalties:
-        hyps = translate_all(model, pre, sources, 5, length_penalty=lp)
-        ratio = sum(len(h.split()) for h in hyps) / sum(len(r.split()) for r in refs)
-        out[f"beam 5, length penalty {lp}"] = {**scores(hyps, refs), "length_ratio": round(ratio, 3)}
+    out = {"run": str(run), "averaged": meta.get("averaged")}
+    for name in corpora.members(meta.get("args", {}).get("corpus", "bible")):
+        dev = corpora.splits(name)["dev"]
+        sources, refs = [p["en"] for p in dev], [p["es"] for p in dev]
+        part = {"n": len(dev), "greedy": scores(translate_all(model, pre, sources, 1), refs)}
+        for lp in penalties:
+            hyps = translate_all(model, pre, sources, 5, length_penalty=lp)
+            ratio = sum(len(h.split()) for h in hyps) / sum(len(r.split()) for r in refs)
+            part[f"beam 5, length penalty {lp}"] = {**scores(hyps, refs), "length_ratio": round(ratio, 3)}
+        out[name] = part
     return out
 
 
