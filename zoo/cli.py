@@ -238,8 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="with --engine ray: pipeline actors (default: one per "
                    "2 CPUs, at least 1; one per GPU where CUDA is there)")
     p.add_argument("--device", default=None, help="auto, cpu or cuda (default: ZOO_DEVICE or auto)")
-    p.add_argument("--chunk-rows", type=int, default=20_000, help="input rows per chunk: memory and the resume "
-                   "unit (default 20000)")
+    p.add_argument("--chunk-rows", type=int, default=None, help="input rows per chunk: memory and the resume "
+                   "unit (default 20000; 100000 with --engine ray, where each chunk is one Ray Data job)")
     p.add_argument("--batch", type=int, default=64, help="inputs per model call (default 64)")
     p.add_argument("--restart", action="store_true", help="discard an unfinished run's parts and start over")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

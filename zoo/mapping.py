@@ -30,6 +30,8 @@ log = logging.getLogger("zoo.map")
 ERROR = "error"
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 CHUNK_ROWS = 20_000
+# Each chunk is one Ray Data job whose actors load the pipeline once: larger chunks, fewer loads.
+RAY_CHUNK_ROWS = 100_000
 BATCH = 64
 csv.field_size_limit(sys.maxsize // 2)  # a long review is a long field, not a broken file
 
@@ -365,7 +367,7 @@ def _join_parquet(paths: list[Path], names: list[str], tmp: Path) -> int:
 # -- the command ------------------------------------------------------------------------------------
 def run(task, source: str | Path, output: str | Path, column: str | None = None, checkpoint: str | None = None,
         params: dict | None = None, *, engine: str = "local", address: str | None = None, device: str | None = None,
-        chunk_rows: int = CHUNK_ROWS, batch: int = BATCH, restart: bool = False, progress: bool = True,
+        chunk_rows: int | None = None, batch: int = BATCH, restart: bool = False, progress: bool = True,
         workers: int | None = None) -> dict:
     """Map ``task`` over the file ``source`` into ``output``; see the module docstring."""
     from .plugins import registry
@@ -378,6 +380,7 @@ def run(task, source: str | Path, output: str | Path, column: str | None = None,
     if output.resolve() == source.resolve():
         raise InputError("the output would overwrite the input: give another OUTPUT")
     column = column or task.map_column
+    chunk_rows = chunk_rows or (RAY_CHUNK_ROWS if engine == "ray" else CHUNK_ROWS)
     params = task.coerce_params(params or {})
     folder = parts_folder(output)
     _start_parts(folder, _manifest(task, source, column, checkpoint, params, chunk_rows), restart)

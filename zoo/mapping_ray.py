@@ -1,9 +1,11 @@
 """The Ray engine of ``zoo map``: a chunk's inputs predicted on Ray Data.
 
 Each chunk's inputs become a Ray dataset that ``map_batches`` sends through a pool of actors;
-each actor loads the pipeline once (``_Predictor.__init__``) and predicts batches with the same
-``predict_units`` as the local engine (so a failing input is its own error there too), asking
-for a GPU where CUDA is there. Reading, cutting into units and writing stay on the driver
+each actor loads the pipeline once per chunk (``_Predictor.__init__``; chunks default to 100,000
+rows here, so that happens once per 100,000 rows: Ray Data keeps no actor pool from one dataset
+to the next, and one dataset over the whole file would give up resuming by chunk) and predicts
+batches with the same ``predict_units`` as the local engine (so a failing input is its own error
+there too), asking for a GPU where CUDA is there. Reading, cutting into units and writing stay on the driver
 (``zoo.mapping``): outputs are row for row the local engine's. Without ``--address`` a local Ray
 is started on this machine (and stopped at the end); with one, the driver joins that cluster.
 Install with ``pip install 'lstm-zoo[ray]'``.
