@@ -65,3 +65,13 @@ def test_a_half_fetched_modern_corpus_is_refused_not_cached(tmp_path, monkeypatc
     with pytest.raises(FileNotFoundError, match="not \\(fully\\) fetched"):
         modern.load_splits()
     assert not (tmp_path / "pairs.json").exists()
+
+
+def test_the_mixed_checkpoint_writes_software_english_in_modern_spanish():
+    import zoo
+
+    pipe = zoo.pipeline("translation", checkpoint="en-es-mixed", device="cpu")
+    assert "archivo" in pipe("Could not open the file for writing.")["translation"]
+    assert "contraseña" in pipe("Please enter your password.")["translation"]
+    bible = zoo.pipeline("translation", checkpoint="en-es", device="cpu")
+    assert "contraseña" not in bible("Please enter your password.")["translation"]  # the Bible never saw one

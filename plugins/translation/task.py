@@ -28,6 +28,7 @@ EXAMPLES = [
 ]
 REVISION = "ba72136e630850367426e3afb26972ea49856a4c"
 ABLATION_REVISION = "f84a4e00e16036d7161511ec2724f6c8222167b4"
+MIXED_REVISION = "e3aef9c3b4b3ce7939fa9a60a0fcb9bd88a2508d"
 
 
 def _case_as_source(source: str, translation: str) -> str:
@@ -42,9 +43,11 @@ class TranslationTask(Task):
     name = "translation"
     title = "Translation"
     tab_order = 30
-    description = ("English -> Spanish with an attentional LSTM encoder-decoder trained on the King James and "
-                   "Reina-Valera 1909 Bibles: it translates Bible-like English best. The heatmap shows which "
-                   "source subwords each Spanish subword attended to.")
+    description = ("English -> Spanish with an attentional LSTM encoder-decoder. `en-es` (the default) was "
+                   "trained on the King James and Reina-Valera 1909 Bibles and translates Bible-like English best; "
+                   "`en-es-mixed` was trained on the Bibles and on the messages of Debian's programs, and is the one "
+                   "for modern English (menus, dialogs, errors). The heatmap shows which source subwords each "
+                   "Spanish subword attended to.")
     pipeline_tag = "translation"
     params = [
         Param("beam_size", int, 5, "hypotheses kept per sentence (1 = greedy)", min=1, max=8),
@@ -55,6 +58,9 @@ class TranslationTask(Task):
         Checkpoint(id="en-es", repo_id="lstm-zoo/translation-en-es-bible-lstm", revision=REVISION,
                    bundled=HERE / "checkpoints" / "en-es", default=True,
                    description="English -> Spanish, KJV -> Reina-Valera 1909"),
+        Checkpoint(id="en-es-mixed", repo_id="lstm-zoo/translation-en-es-mixed-lstm", revision=MIXED_REVISION,
+                   bundled=HERE / "checkpoints" / "en-es-mixed",
+                   description="English -> Spanish, software messages (Debian) and the Bible: for modern English"),
         Checkpoint(id="en-es-noattn", repo_id="lstm-zoo/translation-en-es-bible-lstm-noattn",
                    revision=ABLATION_REVISION, bundled=HERE / "checkpoints" / "en-es-noattn",
                    description="ablation: the same model without attention (for comparison; no heatmap)"),
