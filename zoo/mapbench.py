@@ -28,7 +28,7 @@ from . import mapping
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", required=True)
-    p.add_argument("--input", required=True, help="a CSV file (e.g. from examples/map/make_inputs.py)")
+    p.add_argument("--input", required=True, help="a CSV file (e.g. from benchmarks/map/make_inputs.py)")
     p.add_argument("--column", default=None, help="the input column (default: the task's)")
     p.add_argument("--rows", type=int, default=20_000, help="rows for the throughput runs (default 20000)")
     p.add_argument("--workers", type=int, default=2, help="Ray actors (default 2)")

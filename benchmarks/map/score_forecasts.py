@@ -1,7 +1,7 @@
 """sMAPE, MASE and 80% coverage of ``zoo map forecasting`` output against held-out values, with
 the same definitions as ``python -m zoo eval forecasting`` (season 12):
 
-    python examples/map/score_forecasts.py FORECASTS.csv HISTORY_LONG.csv ACTUALS_LONG.csv
+    python benchmarks/map/score_forecasts.py FORECASTS.csv HISTORY_LONG.csv ACTUALS_LONG.csv
 """
 import sys
 from pathlib import Path

@@ -1,11 +1,11 @@
-"""Real inputs for ``zoo map`` (the figures in BENCHMARKS.md): ``python examples/map/make_inputs.py OUT``.
+"""Real inputs for ``zoo map`` (the figures in BENCHMARKS.md): ``python benchmarks/map/make_inputs.py OUT``.
 
 - ``OUT/reviews_1m.csv``: 1,000,000 rows ``id, text`` of the movie-review sentences (the
   sentiment data set's train split, cycled; needs ``python -m zoo data sentiment``);
 - ``OUT/m3_monthly_long.csv``: the 1,428 M3 monthly series' training parts in Nixtla's long
   format ``unique_id, ds, y`` (``ds`` = step number), and ``OUT/m3_monthly_test.csv`` their 18
   held-out values (needs ``python -m zoo data forecasting``). Score a map's output with
-  ``python examples/map/score_forecasts.py OUT/forecasts.csv OUT/m3_monthly_long.csv OUT/m3_monthly_test.csv``.
+  ``python benchmarks/map/score_forecasts.py OUT/forecasts.csv OUT/m3_monthly_long.csv OUT/m3_monthly_test.csv``.
 """
 import csv
 import sys
