@@ -387,6 +387,45 @@ def test_evaluation(ev: dict, attends: bool, corpus: str = "bible", beside: Path
             "date": datetime.date.today().isoformat()}
 
 
+BIBLE_DATA = ("King James Bible and Reina-Valera 1909 (public domain, Debian bible-kjv and sword-text-sparv), "
+              "aligned verse by verse; whole books held out for dev and test.")
+MODERN_DATA = ("The Spanish message catalogs (`.mo`, msgid -> msgstr) of 1,598 Debian packages listed in "
+               "`plugins/translation/modern_packages.tsv` (each package's own licence, mostly GPL and LGPL; "
+               "fetched by `python -m zoo data translation --corpus modern`), cleaned (accelerators removed; "
+               "placeholders, markup and URLs dropped; 4-60 words); whole Debian source packages held out for "
+               "dev (5%) and test (5%), and any dev or test message whose English is also in train dropped.")
+
+
+def card_words(corpus: str, attends: bool) -> dict:
+    """What a card says of a checkpoint trained on ``corpus``: title, summary, data, limitations."""
+    if corpus == "bible":
+        return {
+            "title": "LSTM translation, English -> Spanish (Bible)" + ("" if attends else ", ablation without attention"),
+            "summary": ("An attentional LSTM encoder-decoder that translates English into Spanish, trained on Bible "
+                        "verses." if attends else "The attention-free twin of the translation model (same size, same "
+                        "data): the baseline that shows what attention buys."),
+            "data": BIBLE_DATA, "repo_id": REPO_ID if attends else ABLATION_REPO_ID, "datasets": ["kjv-rv1909"],
+            "limitations": "It knows 17th-century Bible English and the 1909 Spanish Bible: modern text comes out "
+                           "archaic or wrong.",
+            "example": "In the beginning God created the heaven and the earth."}
+    return {
+        "title": "LSTM translation, English -> Spanish (modern software text and the Bible)",
+        "summary": ("An attentional LSTM encoder-decoder that translates English into Spanish, trained on two "
+                    "registers at once: the messages of Debian's programs (modern English and Spanish) and Bible "
+                    "verses. The register follows the input: Bible English comes out in the 1909 Bible's Spanish, "
+                    "modern English in modern Spanish spelling."),
+        "data": (f"{MODERN_DATA} {BIBLE_DATA} Trained on both training splits together; both dev splits were "
+                 "scored at every save (greedy BLEU on 200 pairs of each, in `config.json` `training.history`), "
+                 "and the run's final weights were exported with no choice among candidates; the test splits "
+                 "were read once, by the export."),
+        "repo_id": MIXED_REPO_ID, "datasets": ["kjv-rv1909", "debian-message-catalogs-es"],
+        "limitations": ("Its modern English is the English of software (menus, dialogs, error messages and "
+                        "documentation strings): everyday conversation, news and idioms are outside what it saw, "
+                        "and it is weaker there. The Spanish is European Spanish as Debian's translators write it. "
+                        "Numbers and names are copied through subwords and can come out altered."),
+        "example": "Could not open the file for writing."}
+
+
 def model_card(meta: dict, config: dict, evaluation: dict) -> str:
     from zoo import card as cards
 
@@ -394,52 +433,20 @@ def model_card(meta: dict, config: dict, evaluation: dict) -> str:
 
     arch = meta["architecture"]
     attends = arch.get("attention", True)
-    corpus = meta["args"].get("corpus", "bible")
-    bible_data = ("King James Bible and Reina-Valera 1909 (public domain, Debian bible-kjv and sword-text-sparv), "
-                  "aligned verse by verse; whole books held out for dev and test.")
-    modern_data = ("The Spanish message catalogs (`.mo`, msgid -> msgstr) of 1,598 Debian packages listed in "
-                   "`plugins/translation/modern_packages.tsv` (each package's own licence, mostly GPL and LGPL; "
-                   "fetched by `python -m zoo data translation --corpus modern`), cleaned (accelerators removed; "
-                   "placeholders, markup and URLs dropped; 4-60 words); whole Debian source packages held out for "
-                   "dev (5%) and test (5%), and any dev or test message whose English is also in train dropped.")
-    if corpus == "bible":
-        title = "LSTM translation, English -> Spanish (Bible)" + ("" if attends else ", ablation without attention")
-        summary = ("An attentional LSTM encoder-decoder that translates English into Spanish, trained on Bible verses."
-                   if attends else "The attention-free twin of the translation model (same size, same data): "
-                   "the baseline that shows what attention buys.")
-        data_words, repo_id = bible_data, REPO_ID if attends else ABLATION_REPO_ID
-        limitations = ("It knows 17th-century Bible English and the 1909 Spanish Bible: modern text comes out "
-                       "archaic or wrong.")
-        datasets = ["kjv-rv1909"]
-    else:
-        title = "LSTM translation, English -> Spanish (modern software text and the Bible)"
-        summary = ("An attentional LSTM encoder-decoder that translates English into Spanish, trained on two "
-                   "registers at once: the messages of Debian's programs (modern English and Spanish) and Bible "
-                   "verses. The register follows the input: Bible English comes out in the 1909 Bible's Spanish, "
-                   "modern English in modern Spanish spelling.")
-        data_words = (f"{modern_data} {bible_data} Trained on both training splits together; both dev splits were "
-                      "scored at every save (greedy BLEU on 200 pairs of each, in `config.json` `training.history`), "
-                      "and the run's final weights were exported with no choice among candidates; the test splits "
-                      "were read once, by the export.")
-        repo_id, datasets = MIXED_REPO_ID, ["kjv-rv1909", "debian-message-catalogs-es"]
-        limitations = ("Its modern English is the English of software (menus, dialogs, error messages and "
-                       "documentation strings): everyday conversation, news and idioms are outside what it saw, "
-                       "and it is weaker there. The Spanish is European Spanish as Debian's translators write it. "
-                       "Numbers and names are copied through subwords and can come out altered.")
+    words = card_words(meta["args"].get("corpus", "bible"), attends)
+    carried = (". The last stage started from the Bible checkpoint with new tokenizers trained on both corpora "
+               "(`--new-tokenizers`: each token the Bible vocabulary had kept its weights; a new one started from "
+               "the mean of its old pieces)" if (meta.get("init") or {}).get("new_tokenizers") else "")
     return cards.render(
-        task="translation", repo_id=repo_id, title=title, summary=summary,
+        task="translation", repo_id=words["repo_id"], title=words["title"], summary=words["summary"],
         model=f"BPE subwords ({arch['source_vocab']} English, {arch['target_vocab']} Spanish), a bidirectional LSTM "
               "encoder, an LSTM decoder with Luong attention" + ("" if attends else " (off)") + ".",
-        data=data_words,
+        data=words["data"],
         training=f"`python -m zoo train translation`: label smoothing {meta['args']['smoothing']}, teacher forcing, "
                  f"length-aware batches of about {meta['args']['batch_tokens']} target subwords, Adam with warm-up and "
                  f"cosine decay; {describe(config['training']['lineage'])} "
-                 f"({sum(st['steps'] for st in config['training']['lineage'])} steps in all)"
-                 + (". The last stage started from the Bible checkpoint with new tokenizers trained on both corpora "
-                    "(`--new-tokenizers`: each token the Bible vocabulary had kept its weights; a new one started from "
-                    "the mean of its old pieces)" if (meta.get("init") or {}).get("new_tokenizers") else "") + ".",
-        evaluation=evaluation, limitations=limitations,
-        preprocessor_files="`source_tokenizer.json`, `target_tokenizer.json`", example="In the beginning God created "
-        "the heaven and the earth." if corpus == "bible" else "Could not open the file for writing.",
-        license="mit", pipeline_tag=TranslationTask.pipeline_tag, datasets=datasets,
+                 f"({sum(st['steps'] for st in config['training']['lineage'])} steps in all){carried}.",
+        evaluation=evaluation, limitations=words["limitations"],
+        preprocessor_files="`source_tokenizer.json`, `target_tokenizer.json`", example=words["example"],
+        license="mit", pipeline_tag=TranslationTask.pipeline_tag, datasets=words["datasets"],
         tags=["translation", "seq2seq"], language=["en", "es"])
