@@ -35,12 +35,15 @@ class _Predictor:
         self.params, self.batch = params, batch
 
     def __call__(self, rows: dict) -> dict:
+        """Each row is one model batch, cut by the driver exactly as the local engine cuts them (so
+        padding, and with it every last digit, is the same)."""
         from zoo.mapping import predict_units
 
-        inputs = [json.loads(x) for x in rows["input"]]
-        out = predict_units(self.pipe, inputs, self.params, self.batch)
-        return {"i": rows["i"], "result": [json.dumps(r) if e is None else None for r, e in out],
-                "error": [e for _, e in out]}
+        out = []
+        for inputs in rows["inputs"]:
+            answers = predict_units(self.pipe, json.loads(inputs), self.params, self.batch)
+            out.append(json.dumps([[r, e] for r, e in answers]))
+        return {"i": rows["i"], "answers": out}
 
 
 class RayEngine:
@@ -79,15 +82,16 @@ class RayEngine:
     def predict(self, inputs: list) -> list[tuple[dict | None, str | None]]:
         import ray.data
 
-        items = [{"i": i, "input": json.dumps(x)} for i, x in enumerate(inputs)]
+        batches = [inputs[k:k + self.batch] for k in range(0, len(inputs), self.batch)]
+        items = [{"i": i, "inputs": json.dumps(b)} for i, b in enumerate(batches)]
         ds = ray.data.from_items(items, override_num_blocks=min(len(items), 4 * self.workers))
-        out = ds.map_batches(_Predictor, fn_constructor_kwargs=self.kwargs, batch_size=self.batch,
+        out = ds.map_batches(_Predictor, fn_constructor_kwargs=self.kwargs, batch_size=1,
                              concurrency=self.workers, num_gpus=self.gpus_per_actor,
                              num_cpus=0 if self.gpus_per_actor else 1, batch_format="numpy")
         rows = sorted(out.take_all(), key=lambda r: r["i"])
-        if [r["i"] for r in rows] != list(range(len(inputs))):
-            raise RuntimeError(f"Ray returned {len(rows)} results for {len(inputs)} inputs")
-        return [(json.loads(r["result"]) if r["error"] is None else None, r["error"]) for r in rows]
+        if [r["i"] for r in rows] != list(range(len(batches))):
+            raise RuntimeError(f"Ray returned {len(rows)} batches for {len(batches)}")
+        return [(r, e) for row in rows for r, e in json.loads(row["answers"])]
 
     def close(self) -> None:
         if self.started:
