@@ -200,26 +200,22 @@ def predict_units(pipe, inputs: list, params: dict, batch: int = BATCH) -> list[
         try:
             out += [(r, None) for r in pipe.batch(part, **params)]
             continue
-        except Exception:  # noqa: BLE001 - find which input it was
+        except Exception as exc:  # noqa: BLE001 - find which input it was
             if len(part) == 1:
-                out.append((None, _message(pipe, part[0], params)))
+                out.append((None, _message(exc)))
                 continue
         for x in part:
             try:
                 out.append((pipe.batch([x], **params)[0], None))
-            except Exception:  # noqa: BLE001
-                out.append((None, _message(pipe, x, params)))
+            except Exception as exc:  # noqa: BLE001
+                out.append((None, _message(exc)))
     return out
 
 
-def _message(pipe, x, params) -> str:
-    try:
-        pipe.batch([x], **params)
-    except (InputError, ZooError) as exc:
+def _message(exc: Exception) -> str:
+    if isinstance(exc, (InputError, ZooError)):
         return str(exc)
-    except Exception as exc:  # noqa: BLE001
-        return f"the model failed on this input ({type(exc).__name__})"
-    return "the model failed on this input in a batch"
+    return f"the model failed on this input ({type(exc).__name__})"
 
 
 def output_rows(task, chunk: Chunk, results: list[tuple[dict | None, str | None]]) -> list[dict]:
@@ -300,13 +296,16 @@ def _part_rows(path: Path) -> Iterator[dict]:
             yield json.loads(line)
 
 
-def join_parts(folder: Path, output: Path) -> int:
-    """Every part, in order, into ``output`` (its format from its name); returns the row count."""
+def join_parts(folder: Path, output: Path) -> tuple[int, int]:
+    """Every part, in order, into ``output`` (its format from its name); returns the row count
+    and how many rows carry an error."""
     paths = sorted(folder.glob("part-*.jsonl"))
     columns: dict[str, None] = {}
+    errors = 0
     for path in paths:  # the header needs every column any part has, in first-seen order
         for row in _part_rows(path):
             columns.update(dict.fromkeys(row))
+            errors += bool(row.get(ERROR))
     if ERROR in columns:  # the error column last, where a reader looks for it
         columns.pop(ERROR)
         columns[ERROR] = None
@@ -330,7 +329,7 @@ def join_parts(folder: Path, output: Path) -> int:
     else:
         n = _join_parquet(paths, names, tmp)
     os.replace(tmp, output)
-    return n
+    return n, errors
 
 
 def _cell(value: Any) -> Any:
@@ -343,7 +342,6 @@ def _join_parquet(paths: list[Path], names: list[str], tmp: Path) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    tables = []
     n = 0
     schemas = []
     for path in paths:  # one pass for a schema every part fits (a column all-null in one part widens)
@@ -360,7 +358,6 @@ def _join_parquet(paths: list[Path], names: list[str], tmp: Path) -> int:
                 n += len(rows)
     finally:
         writer.close()
-    del tables
     return n
 
 
@@ -411,8 +408,7 @@ def run(task, source: str | Path, output: str | Path, column: str | None = None,
     finally:
         bar.close()
         runner.close()
-    rows_out = join_parts(folder, output)
-    errors = sum(1 for p in sorted(folder.glob("part-*.jsonl")) for r in _part_rows(p) if r.get(ERROR))
+    rows_out, errors = join_parts(folder, output)
     for p in folder.iterdir():
         p.unlink()
     folder.rmdir()
