@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-from pathlib import Path
 
 from .errors import InputError
 
 log = logging.getLogger("zoo.map.ray")
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class _Predictor:
@@ -58,15 +55,9 @@ class RayEngine:
             raise InputError("--engine ray needs Ray: pip install 'lstm-zoo[ray]'") from None
         import torch
 
-        self.ray, self.started = ray, False
-        if not ray.is_initialized():
-            # Workers import zoo and the built-in plugins from this checkout, and keep telemetry off.
-            env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-                   "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", ""),
-                   "ZOO_WEIGHTS": os.environ.get("ZOO_WEIGHTS", ""), "RAY_USAGE_STATS_ENABLED": "0"}
-            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False,
-                     runtime_env={"env_vars": {k: v for k, v in env.items() if v}})
-            self.started = True
+        from .raystart import start
+
+        self.ray, self.started = ray, start(address)
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False  # zoo map draws its own bar; Ray's would interleave with it
         ctx.print_on_execution_start = False

@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 from .errors import InputError, ZooError
 
 log = logging.getLogger("zoo.serve_ray")
-ROOT = Path(__file__).resolve().parents[1]
 _ZOO_ERROR = "__zoo_error__"
 
 
@@ -87,7 +85,6 @@ def deploy(reg, replicas: list[str], cpus: float = 1.0, gpus: float = 0.0, addre
     """Start Ray (or join ``address``), run one deployment per non-streaming task, and point the
     process's scheduler at them. Returns {task: RemotePipeline}."""
     try:
-        import ray
         from ray import serve
     except ImportError:
         raise InputError("serve-ray needs Ray Serve: pip install 'lstm-zoo[ray]'") from None
@@ -95,12 +92,9 @@ def deploy(reg, replicas: list[str], cpus: float = 1.0, gpus: float = 0.0, addre
 
     counts = parse_replicas(replicas, [t.name for t in reg.tasks.values() if not t.streaming])
     tasks = [reg.tasks[name] for name in counts]
-    if not ray.is_initialized():
-        env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-               "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", ""), "ZOO_WEIGHTS": os.environ.get("ZOO_WEIGHTS", ""),
-               "RAY_USAGE_STATS_ENABLED": "0"}
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False,
-                 runtime_env={"env_vars": {k: v for k, v in env.items() if v}})
+    from .raystart import start
+
+    start(address)
     from ray.serve.config import ProxyLocation
 
     serve.start(proxy_location=ProxyLocation.Disabled)  # the app calls the replicas by handle: no HTTP proxy
