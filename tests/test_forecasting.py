@@ -113,7 +113,7 @@ def test_bad_series_get_clear_errors(forecast, bad, message):
         forecast(bad)
 
 
-@pytest.mark.parametrize("params", [dict(horizon=-3), dict(horizon=0), dict(horizon=19), dict(level=99.9),
+@pytest.mark.parametrize("params", [dict(horizon=-3), dict(horizon=25), dict(horizon=19), dict(level=99.9),
                                     dict(level=10), dict(season_length=-1), dict(horizon="soon")])
 def test_absurd_parameters_get_clear_errors(forecast, params):
     with pytest.raises(InputError, match="parameter"):

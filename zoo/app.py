@@ -328,14 +328,18 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     checkpoints = reg.checkpoints.get(task.name, [])
     default = default_of(checkpoints)
     gr.Markdown(task.description)
-    checkpoint = gr.Dropdown(
-        choices=[(f"{c.id}: {c.description}" if c.description else c.id, c.id) for c in checkpoints],
-        value=default.id if default else None, label="Checkpoint", interactive=len(checkpoints) > 1,
-        elem_id=f"{task.name}-checkpoint",
-    )
+    choices = [(f"{c.id}: {c.description}" if c.description else c.id, c.id) for c in checkpoints]
     cards = {c.id: overview.card_text(reg, task.name, c.id) for c in checkpoints}  # local files, read once
+    first = default.id if default else None
+    if task.routes() and len(checkpoints) > 1:  # the task picks one per input; the result says which and why
+        choices.insert(0, (f"{task.AUTO}: chosen for each input (the result names it)", task.AUTO))
+        cards[task.AUTO] = ("The checkpoint is chosen for each input; the notice under the result names it and "
+                            "says why. Pick one above to see its card.")
+        first = task.AUTO
+    checkpoint = gr.Dropdown(choices=choices, value=first, label="Checkpoint", interactive=len(checkpoints) > 1,
+                             elem_id=f"{task.name}-checkpoint")
     with gr.Accordion("Model card of this checkpoint", open=False, elem_id=f"{task.name}-card-box"):
-        card = gr.Markdown(cards.get(default.id, "") if default else "", elem_id=f"{task.name}-card")
+        card = gr.Markdown(cards.get(first, "") if first else "", elem_id=f"{task.name}-card")
     checkpoint.change(lambda c: cards.get(c, ""), inputs=checkpoint, outputs=card, queue=False,
                       api_visibility="private")
     tab = task.build_tab(gr)
@@ -379,7 +383,7 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     if tab.examples:
         # A row one longer than the inputs ends with the checkpoint it belongs to.
         with_checkpoint = any(len(row) == len(tab.inputs) + 1 for row in tab.examples)
-        rows = [list(row) + ([default.id if default else None] if with_checkpoint and len(row) == len(tab.inputs)
+        rows = [list(row) + ([first] if with_checkpoint and len(row) == len(tab.inputs)
                              else []) for row in tab.examples]
         examples = gr.Examples(examples=rows, inputs=tab.inputs + ([checkpoint] if with_checkpoint else []),
                                label="Examples (click one to run it)")

@@ -33,6 +33,10 @@ CONFIG = "config.json"
 WEIGHTS = "model.safetensors"
 CARD = "README.md"
 FORMAT_VERSION = 1
+# A weight stored as int8 (``save_checkpoint(weights_dtype="int8")``) has its per-row scales beside it
+# under this suffix; loading multiplies them back.
+INT8_SCALE = ".int8_scale"
+INT8_MIN_SIZE = 1 << 16  # smaller tensors (biases, small layers) stay fp16: they cost little
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -274,7 +278,7 @@ def check_weights_header(model, folder: Path, label: str) -> None:
         raise CheckpointError(f"{label}: no {WEIGHTS} (weights are read from safetensors only)")
     try:
         with safe_open(str(path), framework="pt") as f:
-            found = {k: f.get_slice(k).get_shape() for k in f.keys()}
+            found = {k: f.get_slice(k).get_shape() for k in f.keys() if not k.endswith(INT8_SCALE)}
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{label}: {WEIGHTS} is unreadable: {exc}") from None
     problems = _mismatches({k: v.shape for k, v in model.state_dict().items()}, found)
@@ -292,7 +296,7 @@ def load_state_dict_strict(model, folder: Path, label: str) -> None:
     if not path.is_file():
         raise CheckpointError(f"{label}: no {WEIGHTS} (weights are read from safetensors only)")
     try:
-        state = load_file(str(path))
+        state = unpack_int8(load_file(str(path)))
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{label}: {WEIGHTS} is unreadable: {exc}") from None
     expected = model.state_dict()
@@ -306,15 +310,61 @@ def load_state_dict_strict(model, folder: Path, label: str) -> None:
     model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=True)
 
 
+def pack_int8(state: dict) -> dict:
+    """Large float matrices as symmetric int8 with one fp32 scale per row (half of fp16's bytes; the
+    loader multiplies back, so the model computes in its own dtype); the rest as fp16."""
+    import torch
+
+    out = {}
+    for k, v in state.items():
+        if v.is_floating_point() and v.dim() == 2 and v.numel() >= INT8_MIN_SIZE:
+            scale = (v.float().abs().amax(dim=1, keepdim=True) / 127).clamp_min(1e-12)
+            out[k] = torch.round(v.float() / scale).clamp(-127, 127).to(torch.int8)
+            out[k + INT8_SCALE] = scale
+        else:
+            out[k] = v.to(torch.float16) if v.is_floating_point() else v
+    return out
+
+
+def unpack_int8(state: dict) -> dict:
+    """The inverse of ``pack_int8`` (float32 where a weight was stored as int8); a file without
+    int8 weights comes back as it is."""
+    scales = {k[: -len(INT8_SCALE)]: v for k, v in state.items() if k.endswith(INT8_SCALE)}
+    out = {k: v for k, v in state.items() if not k.endswith(INT8_SCALE)}
+    for k, scale in scales.items():
+        if k not in out:
+            raise ValueError(f"scales for {k} but no such tensor")
+        out[k] = out[k].float() * scale
+    return out
+
+
+def repack_weights(folder: Path, weights_dtype="int8") -> None:
+    """Rewrite a checkpoint folder's weights in another storage (a torch dtype, or ``"int8"``: see
+    ``pack_int8``), keeping the file's metadata; the folder's content revision changes with it."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    path = str(Path(folder) / WEIGHTS)
+    with safe_open(path, framework="pt") as f:
+        metadata = f.metadata()
+    state = unpack_int8(load_file(path))
+    state = pack_int8(state) if weights_dtype == "int8" else {
+        k: v.to(weights_dtype) if v.is_floating_point() else v for k, v in state.items()}
+    save_file(state, path, metadata=dict(sorted((metadata or {}).items())))  # one byte order, run after run
+
+
 def save_checkpoint(folder: Path, task: Task, model, preprocessor, config: dict, card: str, weights_dtype=None) -> Path:
-    """Write a complete HF model repo folder: config, safetensors weights, preprocessor, card."""
+    """Write a complete HF model repo folder: config, safetensors weights, preprocessor, card.
+    ``weights_dtype``: a torch dtype for every float tensor, or ``"int8"`` (``pack_int8``)."""
     from safetensors.torch import save_file
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     config = {"zoo_format": FORMAT_VERSION, **config, "task": task.name}
     state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-    if weights_dtype is not None:
+    if weights_dtype == "int8":
+        state = pack_int8(state)
+    elif weights_dtype is not None:
         state = {k: v.to(weights_dtype) if v.is_floating_point() else v for k, v in state.items()}
     save_file(state, str(folder / WEIGHTS), metadata={"format": "pt", "task": task.name})
     preprocessor.save(folder)

@@ -66,8 +66,12 @@ def cmd_predict(args) -> int:
     task = _task(args.task)
     raw = sys.stdin.read() if args.input == "-" else args.input
     params = _parse_params(args.param)
-    pipe = pipeline(task, checkpoint=args.checkpoint, device=args.device)
-    _print(pipe(task.read_cli_input(raw), **params))
+    from .scheduler import route
+
+    input = task.read_cli_input(raw)
+    checkpoint, routed = route(task, args.checkpoint, input, params)
+    result = pipeline(task, checkpoint=checkpoint, device=args.device)(input, **params)
+    _print(routed(result) if routed else result)
     return 0
 
 

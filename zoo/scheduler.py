@@ -413,7 +413,14 @@ class Scheduler:
         """A future of the result dict (``{"error": message}`` when the request failed); raises
         ``InputError`` at once when the request itself is unusable."""
         self.inflight.refuse_if_closing()
-        return self._for(task, checkpoint, ModelQueue).submit(input, params)
+        checkpoint, routed = route(task, checkpoint, input, params)
+        future = self._for(task, checkpoint, ModelQueue).submit(input, params)
+        if routed is None:
+            return future
+        told: concurrent.futures.Future = concurrent.futures.Future()
+        future.add_done_callback(lambda f: told.set_result(routed(f.result())) if f.exception() is None
+                                 else told.set_exception(f.exception()))
+        return told
 
     def predict(self, task, checkpoint: str | None, input: Any, params: dict) -> dict:
         try:
@@ -425,9 +432,12 @@ class Scheduler:
         """Growing results; raises ``ZooError`` for a bad request or a failure (closing the
         iterator frees the stream at the next step)."""
         self.inflight.refuse_if_closing()
+        checkpoint, routed = route(task, checkpoint, input, params)
         if not getattr(task, "batches_streams", False):
-            return self._stream_alone(task, checkpoint, input, params)
-        return self._for(task, checkpoint, StreamEngine).open(input, params)
+            steps = self._stream_alone(task, checkpoint, input, params)
+        else:
+            steps = self._for(task, checkpoint, StreamEngine).open(input, params)
+        return steps if routed is None else map(routed, steps)
 
     def _stream_alone(self, task, checkpoint, input, params) -> Iterator[dict]:
         """A streaming task without sequences: its generator runs in the caller's thread, one
@@ -450,6 +460,29 @@ class Scheduler:
         """Refuse new work and wait (at most ``timeout`` s) for what is in flight; True if all finished."""
         self.inflight.closing = True
         return self.inflight.wait_idle(timeout)
+
+
+def route(task, checkpoint: str | None, input: Any, params: dict):
+    """``(checkpoint, routed)``: the checkpoint to use, and for one the task chose
+    (``Task.route``, asked when no checkpoint or ``auto`` is named) a function that names it in
+    the result and says why; else the checkpoint as given and None."""
+    if checkpoint not in (None, "", task.AUTO) or not task.routes():
+        return (None if checkpoint == task.AUTO else checkpoint), None
+    try:
+        chosen = task.route(input, params)
+    except Exception:  # a bad input: the pipeline will say what is wrong with it
+        log.debug("%s: route failed", task.name, exc_info=True)
+        chosen = None
+    if chosen is None:
+        return None, None
+    ckpt, why = chosen
+
+    def routed(result: dict) -> dict:
+        if not isinstance(result, dict) or result.get("error"):
+            return result
+        return {**result, "checkpoint": ckpt, "notices": [*result.get("notices", []), f"checkpoint {ckpt}: {why}"]}
+
+    return ckpt, routed
 
 
 _shared: Scheduler | None = None

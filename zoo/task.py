@@ -262,6 +262,20 @@ class Task:
         text alone or batched); an exception must leave every sequence unchanged."""
         raise NotImplementedError
 
+    # -- choosing the checkpoint for an input (optional) -----------------------------------------
+    AUTO = "auto"  # the checkpoint name that asks ``route`` (the app's first choice when a task routes)
+
+    def route(self, input: Any, params: dict) -> tuple[str, str] | None:
+        """When the caller names no checkpoint (``auto`` in the app; none from the API or the
+        CLI), which registered checkpoint serves ``input`` and why, in a few words:
+        ``(checkpoint_id, why)``; None for the default. Called before the request queues, so keep
+        it cheap; a bad input should return None (the pipeline then says what is wrong with it)."""
+        return None
+
+    def routes(self) -> bool:
+        """Whether this task chooses its checkpoint per input (it overrides ``route``)."""
+        return type(self).route is not Task.route
+
     def examples(self) -> list:
         """Inputs that show the task off; the conformance suite needs at least one."""
         return []

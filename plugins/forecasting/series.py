@@ -339,6 +339,20 @@ def infer_freq(index) -> str | None:
     return freq
 
 
+def freq_name(freq: str | None) -> str | None:
+    """A pandas frequency in words (``MS`` -> monthly), or None where it is none of ``FREQUENCIES``
+    (multiples such as ``2MS`` included)."""
+    m = re.fullmatch(r"(\d*)([A-Za-z]+)(-\w+)?", freq or "")
+    if m is None or m.group(1) not in ("", "1"):
+        return None
+    base = m.group(2)
+    for name, pattern in (("hourly", r"[hH]"), ("daily", r"[DB]"), ("weekly", r"W"), ("monthly", r"B?M[SE]?"),
+                          ("quarterly", r"B?Q[SE]?"), ("yearly", r"B?[AY][SE]?")):
+        if re.fullmatch(pattern, base):
+            return name
+    return None
+
+
 def season_of(freq: str | None) -> int | None:
     if freq is None:
         return None

@@ -9,7 +9,9 @@ import numpy as np
 
 from zoo import Checkpoint, InputError, Param, Task
 
+from . import data
 from . import series as S
+from .evaluate import period_of
 from .model import QuantileLSTM
 from .preprocess import ForecastPreprocessor
 
@@ -20,6 +22,12 @@ BASELINE_TAIL = 2_000  # values the baselines are fitted to (M3 series have at m
 LONG = 1000  # past this many values, say that only the recent past was read
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 REVISION = "5b65eb0bd7afa3f739a24ebe6a440eb677eb74c2"
+# The M3 subset whose checkpoint serves a series of each calendar frequency; weekly, daily and
+# hourly series are outside every training set: the non-seasonal 'other' model serves them, and
+# the result leads with the baselines and says so.
+_PERIOD_OF_FREQ = {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly", "weekly": "other",
+                   "daily": "other", "hourly": "other"}
+OUTSIDE = ("weekly", "daily", "hourly")
 
 
 def _steps(ds: list) -> list[int] | None:
@@ -40,7 +48,8 @@ class ForecastingTask(Task):
                    "Theta forecasts. Pick a sample, upload a CSV (a date column and value columns) or paste numbers.")
     pipeline_tag = "time-series-forecasting"
     params = [
-        Param("horizon", int, 12, "steps ahead to forecast", min=1, max=18),
+        Param("horizon", int, 0, "steps ahead to forecast (0: the usual for the checkpoint's frequency: 18 monthly, "
+              "8 quarterly, 6 yearly, 8 other)", min=0, max=max(p.model_horizon for p in data.PERIODS.values())),
         Param("level", float, 80.0, "prediction interval level, in percent", min=50.0, max=95.0),
         Param("season_length", int, 0, "steps per season (12 monthly, 4 quarterly; 0 = infer, 1 = none)",
               min=0, max=400),
@@ -58,6 +67,21 @@ class ForecastingTask(Task):
 
     def load_preprocessor(self, folder: Path, config: dict) -> ForecastPreprocessor:
         return ForecastPreprocessor.load(folder)
+
+    def route(self, input, params: dict) -> tuple[str, str] | None:
+        """The checkpoint trained on the series' frequency: from its dates, else from the season
+        length given (12 monthly, 4 quarterly); otherwise the default (monthly)."""
+        ids = {c.id for c in self.checkpoints}
+        s = S.from_input(input)
+        period, why = _PERIOD_OF_FREQ.get(S.freq_name(s.freq) or ""), f"the dates are {S.freq_name(s.freq)}"
+        if period is None:
+            given = int(params.get("season_length") or 0) or s.season_length
+            period, why = {12: "monthly", 4: "quarterly"}.get(given), f"season length {given} was given"
+        if period is None or f"m3-{period}" not in ids:
+            return None
+        if S.freq_name(s.freq) in OUTSIDE:
+            why += f": no checkpoint was trained on {S.freq_name(s.freq)} series, so the one for the M3's other series"
+        return f"m3-{period}", why
 
     map_column, map_group = "y", "unique_id"  # zoo map reads Nixtla's long format: unique_id, ds, y
 
@@ -99,9 +123,10 @@ class ForecastingTask(Task):
         import torch
 
         pre: ForecastPreprocessor = pipe.preprocessor
-        horizon, level = params["horizon"], params["level"]
+        horizon, level = params["horizon"] or data.period(period_of(pipe.config)).horizon, params["level"]
         if horizon > pre.horizon:
-            raise InputError(f"parameter 'horizon' must be <= {pre.horizon} for this checkpoint, got {horizon}")
+            raise InputError(f"parameter 'horizon' must be <= {pre.horizon} for this checkpoint "
+                             f"(M3 {period_of(pipe.config)}), got {horizon}")
         jobs = []
         for x in inputs:
             s, m, how = pre.prepare(x, params["season_length"])
@@ -114,13 +139,19 @@ class ForecastingTask(Task):
             jobs.append((s, m, how, values, actual, pre.encode_values(values, m)))
         x = torch.tensor([j[5]["inputs"] for j in jobs], dtype=pipe.dtype, device=pipe.device)
         z = pipe.model(x).float().cpu().numpy()
-        return [self._result(pre, job, zq, horizon, level, params) for job, zq in zip(jobs, z)]
+        return [self._result(pipe, job, zq, horizon, level, params) for job, zq in zip(jobs, z)]
 
-    def _result(self, pre, job, zq, horizon: int, level: float, params: dict) -> dict:
+    def _result(self, pipe, job, zq, horizon: int, level: float, params: dict) -> dict:
         from . import metrics
 
+        pre = pipe.preprocessor
         s, m, how, values, actual, enc = job
         notices = list(s.notices)
+        outside = S.freq_name(s.freq) in OUTSIDE
+        if outside:
+            notices.insert(0, f"{S.freq_name(s.freq)} series are outside what this model was trained on (M3 "
+                              f"{period_of(pipe.config)} series): the baselines are shown beside it; trust it only "
+                              "where it does better on a holdout")
         if np.ptp(values) == 0:
             notices.append("the series is constant: the forecast is that constant, with no spread")
             q = np.full((horizon, len(pre.quantiles)), values[-1])
@@ -141,7 +172,7 @@ class ForecastingTask(Task):
             "history_dates": s.dates[:len(values)][-HISTORY_SHOWN:] if s.dates else None,
             "dates": S.future_dates(s.dates[:len(values)], s.freq, horizon) if s.dates else None,
         }
-        if params["compare"] or params["holdout"]:
+        if params["compare"] or params["holdout"] or outside:
             # The baselines see a bounded tail, as the model does: fitting Theta to a million values
             # took 25 s and a gigabyte, and its forecast is made by the recent past anyway.
             tail = values[-BASELINE_TAIL:]

@@ -1,15 +1,17 @@
-"""Train the global quantile LSTM on the M3 monthly training parts, with checkpoints and resume.
+"""Train the global quantile LSTM on one M3 subset's training parts, with checkpoints and resume.
 
     python -m zoo train forecasting --out runs/forecasting-dev --holdout dev   # model selection
     python -m zoo train forecasting --out runs/forecasting                     # the final model
+    python -m zoo train forecasting --period quarterly --out runs/fc-quarterly # another subset
 
 Every cut point of every series' history (at least ``--min-context`` values before it) gives a
-training window: its context encoded by the preprocessor, and the next 18 values (masked where
-the series ends) as scaled targets. The loss is the pinball loss averaged over all quantiles
-and steps. Each ensemble member gets its own seed and batch order; a run saves after every
-epoch of every member (``model.safetensors``, ``optimizer.safetensors``, ``state.json``) and
-resumes where it stopped. ``--holdout dev`` trains without each series' last 18 training values
-and reports dev sMAPE / coverage after each member.
+training window: its context encoded by the preprocessor, and the next ``model_horizon`` values
+(24 monthly, 8 quarterly, 6 yearly, 8 other; masked where the series ends) as scaled targets.
+The loss is the pinball loss averaged over all quantiles and steps. Each ensemble member gets its
+own seed and batch order; a run saves after every epoch of every member (``model.safetensors``,
+``optimizer.safetensors``, ``state.json``) and resumes where it stopped. ``--holdout dev`` trains
+without each series' last ``--origins`` horizons of training values and reports the rolling-origin
+dev sMAPE / coverage (each of those origins forecast from the history before it) after each member.
 """
 from __future__ import annotations
 
@@ -51,36 +53,47 @@ def pinball(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, quanti
 
 @torch.no_grad()
 def predict(model: QuantileLSTM, pre: ForecastPreprocessor, histories, m: int = data.SEASON, member=None,
-            members=None):
+            members=None, horizon: int | None = None):
     """Quantile forecasts (series x steps x quantiles) in each series' units: of the ensemble (its
     first ``members``), or of one ``member``."""
     model.eval()
     encs = [pre.encode_values(h, m) for h in histories]
     x = torch.tensor([e["inputs"] for e in encs], dtype=torch.float32)
     z = model(x, members) if member is None else model.member_forward(member, x).sort(-1).values
-    return [pre.forecast(e, q.numpy()) for e, q in zip(encs, z)]
+    return [pre.forecast(e, q.numpy())[:horizon] for e, q in zip(encs, z)]
 
 
-def score(model, pre, split: str, member=None, members=None) -> dict:
+def dev_rows(period: data.Period, origins: int) -> list:
+    """The rolling-origin dev set: every series at each of ``origins`` cut points."""
+    return [row for k in range(origins) for row in data.split("dev", period.name, origin=k)]
+
+
+def score(model, pre, period: data.Period, origins: int = 1, member=None, members=None) -> dict:
     from .metrics import coverage, smape
 
-    rows = data.split(split)
-    fc = predict(model, pre, [h for _, h, _ in rows], member=member, members=members)
+    rows = dev_rows(period, origins)
+    fc = predict(model, pre, [h for _, h, _ in rows], m=period.season, member=member, members=members,
+                 horizon=period.horizon)
     mid, lo, hi = pre.quantiles.index(0.5), pre.quantiles.index(0.1), pre.quantiles.index(0.9)
     return {"smape": round(float(np.mean([smape(f, q[:, mid]) for (_, _, f), q in zip(rows, fc)])), 3),
-            "coverage80": round(float(np.mean([coverage(f, q[:, lo], q[:, hi]) for (_, _, f), q in zip(rows, fc)])), 4)}
+            "coverage80": round(float(np.mean([coverage(f, q[:, lo], q[:, hi]) for (_, _, f), q in zip(rows, fc)])), 4),
+            "forecasts": len(rows)}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.description, p.formatter_class = __doc__, argparse.RawDescriptionHelpFormatter
     add_run_options(p, out="runs/forecasting", epochs=8, lr=2e-3, batch_size=256, minutes=600)
+    p.add_argument("--period", choices=list(data.PERIODS), default="monthly", help="the M3 subset (default monthly)")
     p.add_argument("--holdout", choices=["none", "dev"], default="none",
-                   help="dev: leave out each series' last 18 training values and score on them")
+                   help="dev: leave out each series' last --origins horizons of training values and score on them")
+    p.add_argument("--origins", type=int, default=1, help="with --holdout dev: dev cut points (rolling origin; "
+                   "default 1: the last horizon only)")
     p.add_argument("--members", type=int, default=5, help="ensemble members, each trained with its own seed")
     add_lstm_options(p, hidden_size=64, num_layers=2)
     p.add_argument("--window", type=int, default=36, help="values the preprocessor scales by (default 36)")
     p.add_argument("--context", type=int, default=120, help="values of history the model reads (default 120)")
-    p.add_argument("--min-context", type=int, default=12, help="fewest values before a training cut point")
+    p.add_argument("--min-context", type=int, default=None,
+                   help="fewest values before a training cut point (default: 12, or the period's horizon if shorter)")
     p.add_argument("--dropout", type=float, default=0.1, help="dropout between LSTM layers (default 0.1)")
     p.add_argument("--log", action="store_true", help="scale positive series in log space")
     p.add_argument("--limit-series", type=int, default=None,
@@ -103,10 +116,11 @@ def run(args: argparse.Namespace) -> dict:
 def new_meta(args: argparse.Namespace) -> dict:
     # Saved under the names the run's code reads back (architecture: QuantileLSTM's arguments).
     return {"args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-            "architecture": {"horizon": data.HORIZON, "quantiles": 15, "members": args.members,
+            "architecture": {"horizon": data.period(args.period).model_horizon, "quantiles": 15, "members": args.members,
                              "hidden": args.hidden_size, "layers": args.num_layers, "features": 2,
                              "dropout": args.dropout},
-            "preprocessor": ForecastPreprocessor(args.window, data.HORIZON, context=args.context, log=args.log).config(),
+            "preprocessor": ForecastPreprocessor(args.window, data.period(args.period).model_horizon, context=args.context,
+                                                 log=args.log).config(),
             "member": 0, "epoch": 0, "history": []}
 
 
@@ -120,9 +134,13 @@ def train(args: argparse.Namespace) -> dict:
     model = QuantileLSTM(**meta["architecture"])
     if (run.path / "model.safetensors").is_file():
         model.load_state_dict(run.weights())
-    series = data.m3()[: a.get("limit_series")]
-    histories = [s["x"][:-data.HORIZON] if a["holdout"] == "dev" else s["x"] for s in series]
-    windows_ = windows(pre, histories, a["min_context"])
+    period = data.period(a.get("period", "monthly"))  # runs saved before --period: monthly
+    origins = a.get("origins", 1)
+    series = data.m3(period.name)[: a.get("limit_series")]
+    held = origins * period.horizon if a["holdout"] == "dev" else 0
+    histories = [s["x"][:len(s["x"]) - held] for s in series]
+    min_context = a.get("min_context") or min(12, period.horizon)
+    windows_ = windows(pre, histories, min_context, period.season)
     log({"windows": len(windows_[0]), "series": len(histories)})
     budget = Budget(args.minutes)  # this command's budget, checked after each epoch
     while meta["member"] < a["members"]:
@@ -137,8 +155,8 @@ def train(args: argparse.Namespace) -> dict:
                 return {"out": str(run.path), "stopped": {"member": i, "epoch": meta["epoch"]},
                         "history": meta["history"][-3:]}
         if a["holdout"] == "dev":
-            meta["history"].append({"member": i, "dev": score(model, pre, "dev", member=i),
-                                    "dev_ensemble_so_far": score(model, pre, "dev", members=i + 1)})
+            meta["history"].append({"member": i, "dev": score(model, pre, period, origins, member=i),
+                                    "dev_ensemble_so_far": score(model, pre, period, origins, members=i + 1)})
             log(meta["history"][-1])
         meta["member"], meta["epoch"] = i + 1, 0
         run.save(model, optimizer, meta)

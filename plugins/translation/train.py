@@ -55,6 +55,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--beside", default=None, help="with --export: another checkpoint folder (e.g. the Bible-only "
                    "one) decoded with the beam beside it on the same test sets")
     p.add_argument("--limit", type=int, default=None, help="with --export: evaluate on the first N test pairs only")
+    p.add_argument("--weights-dtype", default="float16", choices=["float16", "int8"],
+                   help="with --export: how the weights are stored (int8: large matrices per-row int8, half the size)")
     p.add_argument("--snapshots", action="store_true", help="also keep the weights at each epoch's end "
                    "(snapshots/epoch-N.safetensors in --out) for --average")
     p.add_argument("--average", type=int, default=None, help="with --export or --score-dev: use the mean of the "
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> dict:
     out = Path(args.out)
     if args.export:
         return export(out, Path(args.export), args.ablation and Path(args.ablation), args.limit, args.average,
-                      args.beside and Path(args.beside))
+                      args.beside and Path(args.beside), args.weights_dtype)
     if args.score_dev:
         return score_dev(out, args.average, args.penalties)
     return train(args)
@@ -327,8 +329,8 @@ def score_dev(run: Path, average: int | None = None, penalties=(0.6, 1.0, 1.4)) 
 
 
 def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None = None,
-           average: int | None = None, beside: Path | None = None) -> dict:
-    """A training run as a checkpoint repo: fp16 safetensors, both tokenizers, config.json with
+           average: int | None = None, beside: Path | None = None, weights_dtype: str = "float16") -> dict:
+    """A training run as a checkpoint repo: fp16 (or int8) safetensors, both tokenizers, config.json with
     the test metrics measured on the stored weights (on each corpus it was trained on; and the
     ablation's and another checkpoint's, if given), a card."""
     from zoo.checkpoint import content_revision, save_checkpoint
@@ -348,7 +350,9 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
                            **({"init": meta["init"]} if meta.get("init") else {}),
                            **({"averaged": meta["averaged"]} if meta.get("averaged") else {}),
                            "lineage": lineage(meta)}}
-    save_checkpoint(out, task, model, pre, config, "# placeholder\n", weights_dtype=torch.float16)
+    stored = "int8" if weights_dtype == "int8" else torch.float16
+    config["weights_storage"] = weights_dtype
+    save_checkpoint(out, task, model, pre, config, "# placeholder\n", weights_dtype=stored)
     pipe = load_folder(task, out, torch.device("cpu"))
     ablation_pair = load_run_or_checkpoint(ablation)[:2] if ablation else None
     others = {f"checkpoint {beside.name}, beam 5": load_run_or_checkpoint(beside)[:2]} if beside else {}
@@ -357,7 +361,7 @@ def export(run: Path, out: Path, ablation: Path | None = None, limit: int | None
                   beside=others)
     evaluation = test_evaluation(ev, meta["architecture"].get("attention", True), eval_corpus, beside)
     config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
-    save_checkpoint(out, task, pipe.model, pre, config, model_card(meta, config, evaluation), weights_dtype=torch.float16)
+    save_checkpoint(out, task, pipe.model, pre, config, model_card(meta, config, evaluation), weights_dtype=stored)
     return {"out": str(out), "revision": content_revision(out), "test": ev}
 
 
