@@ -118,7 +118,7 @@ def cmd_map(args) -> int:
     _print(mapping.run(_task(args.task), args.input, args.output, column=args.column, checkpoint=args.checkpoint,
                        params=_parse_params(args.param), engine=args.engine, address=args.address, device=args.device,
                        chunk_rows=args.chunk_rows, batch=args.batch, restart=args.restart,
-                       progress=not args.no_progress, workers=args.workers))
+                       progress=not args.no_progress, workers=args.workers, threads=args.threads))
     return 0
 
 
@@ -239,8 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", default="local", choices=["local", "ray"], help="local (default) or ray (Ray Data; "
                    "pip install 'lstm-zoo[ray]')")
     p.add_argument("--address", help="with --engine ray: the cluster to join (default: start a local Ray)")
-    p.add_argument("--workers", type=int, default=None, help="with --engine ray: pipeline actors (default: one per "
-                   "2 CPUs, at least 1; one per GPU where CUDA is there)")
+    p.add_argument("--workers", type=int, default=None, help="with --engine ray: pipeline actors (default: as many "
+                   "as the cluster's CPUs hold at --threads each, at least 1; one per GPU where CUDA is there)")
+    p.add_argument("--threads", type=int, default=None, help="torch threads in each computing process: this one, or "
+                   "each Ray actor (which asks Ray for as many CPUs); default: torch's default here. Equal counts give "
+                   "equal outputs from both engines")
     p.add_argument("--device", default=None, help="auto, cpu or cuda (default: ZOO_DEVICE or auto)")
     p.add_argument("--chunk-rows", type=int, default=None, help="input rows per chunk: memory and the resume "
                    "unit (default 20000; 100000 with --engine ray, where each chunk is one Ray Data job)")

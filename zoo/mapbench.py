@@ -2,9 +2,10 @@
 each figure beside its baseline from the same run.
 
 - ``throughput`` (default): the first ``--rows`` rows of FILE through a plain Python loop over
-  ``pipeline(...)`` (one input per call, the way a user's own loop runs), through the local engine,
-  and through the Ray engine (a local Ray with ``--workers`` actors); rows per second as ratios, and
-  whether the Ray output is byte for byte the local one;
+  ``pipeline(...)`` (one input per call, the way a user's own loop runs), through the local engine
+  (torch's default threads, then one thread), and through the Ray engine (a local Ray with
+  ``--workers`` actors of one thread each); rows per second as ratios, and whether the Ray output
+  is byte for byte the local one at the same thread count;
 - ``whole`` (``--whole``): all of FILE through ``python -m zoo map`` in a child process, killed once
   half of its chunks are written, then run again: the peak resident memory of each run, how many
   chunks the second run found done, and whether the output has exactly the input's rows.
@@ -47,6 +48,8 @@ def _head(source: Path, rows: int, dest: Path) -> None:
 
 
 def throughput(task_name: str, source: Path, column: str | None, rows: int, workers: int, ray: bool) -> dict:
+    import torch
+
     from .pipelines import pipeline
     from .plugins import registry
 
@@ -73,18 +76,26 @@ def throughput(task_name: str, source: Path, column: str | None, rows: int, work
         started = time.perf_counter()
         mapping.run(task, head, Path(tmp) / "local.csv", column=column, progress=False)
         local_s = time.perf_counter() - started
-        out["local engine"] = {"seconds": round(local_s, 2), "rows_per_s": round(len(inputs) / local_s, 1)}
+        out[f"local engine ({torch.get_num_threads()} threads)"] = {"seconds": round(local_s, 2),
+                                                                     "rows_per_s": round(len(inputs) / local_s, 1)}
         out["local_vs_loop"] = round(loop_s / local_s, 2)
         if ray:
+            # Ray's actors run one thread each; the local engine at one thread is the run whose output
+            # the Ray one must equal (thread counts change the last digits).
+            started = time.perf_counter()
+            mapping.run(task, head, Path(tmp) / "local1.csv", column=column, progress=False, threads=1)
+            local1_s = time.perf_counter() - started
+            out["local engine (1 thread)"] = {"seconds": round(local1_s, 2), "rows_per_s": round(len(inputs) / local1_s, 1)}
             started = time.perf_counter()
             mapping.run(task, head, Path(tmp) / "ray.csv", column=column, progress=False, engine="ray",
-                        workers=workers)
+                        workers=workers, threads=1)
             ray_s = time.perf_counter() - started
-            out[f"ray engine, {workers} actors (local Ray started and stopped inside)"] = {
+            out[f"ray engine, {workers} actors of 1 thread (local Ray started and stopped inside)"] = {
                 "seconds": round(ray_s, 2), "rows_per_s": round(len(inputs) / ray_s, 1)}
             out["ray_vs_local"] = round(local_s / ray_s, 2)
-            out["ray_output_equals_local"] = mapping.digest(Path(tmp) / "ray.csv") == mapping.digest(
-                Path(tmp) / "local.csv")
+            out["ray_vs_local_1_thread"] = round(local1_s / ray_s, 2)
+            out["ray_output_equals_local_1_thread"] = mapping.digest(Path(tmp) / "ray.csv") == mapping.digest(
+                Path(tmp) / "local1.csv")
     return out
 
 

@@ -237,17 +237,21 @@ class LocalEngine:
     """Predicts a chunk's units in this process."""
     name = "local"
 
-    def __init__(self, task, checkpoint: str | None, device: str | None, params: dict, batch: int):
+    def __init__(self, task, checkpoint: str | None, device: str | None, params: dict, batch: int, threads: int):
+        import torch
+
         from .pipelines import pipeline
 
         self.pipe = pipeline(task, checkpoint=checkpoint, device=device)
         self.params, self.batch = params, batch
+        self.torch, self.threads_before = torch, torch.get_num_threads()
+        torch.set_num_threads(threads)
 
     def predict(self, inputs: list) -> list[tuple[dict | None, str | None]]:
         return predict_units(self.pipe, inputs, self.params, self.batch)
 
     def close(self) -> None:
-        pass
+        self.torch.set_num_threads(self.threads_before)
 
 
 # -- parts, resume and the joined output ------------------------------------------------------------
@@ -365,8 +369,10 @@ def _join_parquet(paths: list[Path], names: list[str], tmp: Path) -> int:
 def run(task, source: str | Path, output: str | Path, column: str | None = None, checkpoint: str | None = None,
         params: dict | None = None, *, engine: str = "local", address: str | None = None, device: str | None = None,
         chunk_rows: int | None = None, batch: int = BATCH, restart: bool = False, progress: bool = True,
-        workers: int | None = None) -> dict:
+        workers: int | None = None, threads: int | None = None) -> dict:
     """Map ``task`` over the file ``source`` into ``output``; see the module docstring."""
+    import torch
+
     from .plugins import registry
 
     task = registry().task(task) if isinstance(task, str) else task
@@ -379,15 +385,20 @@ def run(task, source: str | Path, output: str | Path, column: str | None = None,
     column = column or task.map_column
     chunk_rows = chunk_rows or (RAY_CHUNK_ROWS if engine == "ray" else CHUNK_ROWS)
     params = task.coerce_params(params or {})
+    # Threads per computing process (this one, or each Ray actor), the same for both engines: the
+    # last digits of a result can depend on how many threads split a matrix product.
+    threads = threads or torch.get_num_threads()
+    if threads < 1:
+        raise InputError(f"--threads must be at least 1, got {threads}")
     folder = parts_folder(output)
     _start_parts(folder, _manifest(task, source, column, checkpoint, params, chunk_rows), restart)
     done = {int(p.stem.split("-")[1]) for p in folder.glob("part-*.jsonl")}
     if engine == "ray":
         from .mapping_ray import RayEngine
 
-        runner = RayEngine(task, checkpoint, device, params, batch, address=address, workers=workers)
+        runner = RayEngine(task, checkpoint, device, params, batch, address=address, workers=workers, threads=threads)
     elif engine == "local":
-        runner = LocalEngine(task, checkpoint, device, params, batch)
+        runner = LocalEngine(task, checkpoint, device, params, batch, threads)
     else:
         raise InputError(f"--engine must be local or ray, got {engine!r}")
     counts = {"rows_in": 0, "units": 0, "errors": 0, "chunks": 0, "chunks_resumed": 0}
