@@ -244,6 +244,23 @@ def test_eval_reports_smape_mase_and_coverage_beside_seasonal_naive_and_theta():
     assert out["metrics"]["smape"] < out["baselines"]["seasonal naive"]["smape"]
 
 
+def test_eval_adds_statsforecast_models_and_their_mean_and_coverage_per_step():
+    from helpers import require_data
+
+    from plugins.forecasting import data
+
+    require_data("forecasting", data.cache_dir("forecasting") / "m3_data.json")
+    result = run_cli("eval", "forecasting", "--split", "test", "--limit", "12", "--statsforecast")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    names = {"statsforecast AutoETS", "statsforecast AutoTheta", "statsforecast DynamicOptimizedTheta",
+             "mean of the three statsforecast models"}
+    assert names <= set(out["baselines"]) and out["period"] == "monthly"
+    assert all(0 < out["baselines"][n]["smape"] < 200 and out["baselines"][n]["mase"] > 0 for n in names)
+    by_step = out["metrics"]["coverage_by_step"]
+    assert len(by_step) == 18 and abs(sum(by_step) / 18 - out["metrics"]["coverage"]) < 1e-3
+
+
 def test_the_cli_says_when_a_csv_is_missing_and_reads_json_objects_and_piped_csv():
     missing = run_cli("predict", "forecasting", "no/such/sales.csv:units")
     assert missing.returncode == 2 and "no such file: no/such/sales.csv" in missing.stderr

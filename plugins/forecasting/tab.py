@@ -112,8 +112,9 @@ def build(gr, task) -> Tab:
             frequency = gr.Dropdown(FREQUENCY_CHOICES, value="infer", label="frequency",
                                     info="sets the season length (monthly 12, quarterly 4, ...); infer: from "
                                     "the dates, else the autocorrelation", elem_id="forecasting-frequency")
-            horizon = gr.Slider(1, p["horizon"].max, value=p["horizon"].default, step=1, precision=0,
-                                label="horizon")
+            horizon = gr.Slider(0, p["horizon"].max, value=p["horizon"].default, step=1, precision=0,
+                                label="horizon", info="steps ahead; 0: the usual for the checkpoint's frequency "
+                                "(18 monthly, 8 quarterly, 6 yearly)")
             level = gr.Slider(50, 95, value=p["level"].default, step=5, label="level", info="prediction interval, %")
             holdout = gr.Checkbox(label="hold out", info="forecast the last `horizon` values from the rest "
                                   "and score each method on them", elem_id="forecasting-holdout")
