@@ -350,7 +350,7 @@ def repack_weights(folder: Path, weights_dtype="int8") -> None:
     state = unpack_int8(load_file(path))
     state = pack_int8(state) if weights_dtype == "int8" else {
         k: v.to(weights_dtype) if v.is_floating_point() else v for k, v in state.items()}
-    save_file(state, path, metadata=dict(sorted((metadata or {}).items())))  # one byte order, run after run
+    save_file(state, path, metadata=metadata)
 
 
 def save_checkpoint(folder: Path, task: Task, model, preprocessor, config: dict, card: str, weights_dtype=None) -> Path:
