@@ -336,7 +336,8 @@ def test_upload_a_csv_and_see_the_forecast_its_numbers_and_its_errors(page, tmp_
     with page.expect_download() as download:
         page.locator("#forecasting-download a").first.click()
     rows = open(download.value.path()).read().strip().split("\n")
-    assert rows[0].startswith("date,forecast,lower 80%,upper 80%") and len(rows) == 1 + 12
+    # horizon 0 (the default): the usual for monthly data, 18 months
+    assert rows[0].startswith("date,forecast,lower 80%,upper 80%") and len(rows) == 1 + 18
     screenshot(page, "forecasting")
 
 

@@ -178,6 +178,10 @@ def _parse_dates(col, whole: bool = True):
             if parsed.isna().mean() > 0.1 and (len(text) <= 100_000 or not whole):
                 parsed = pd.to_datetime(text, errors="coerce", format="mixed")
         except ValueError:  # mixed UTC offsets (an hourly export across a daylight saving change)
+            parsed = None
+        # Mixed offsets raise, or (depending on pandas and on the warning filters of the moment,
+        # which other threads change) come back as objects: either way read them as UTC.
+        if parsed is None or not pd.api.types.is_datetime64_any_dtype(parsed):
             parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert(None)  # UTC wall time: evenly spaced across the change
