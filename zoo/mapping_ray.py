@@ -84,9 +84,10 @@ class RayEngine:
         batches = [inputs[k:k + self.batch] for k in range(0, len(inputs), self.batch)]
         items = [{"i": i, "inputs": json.dumps(b)} for i, b in enumerate(batches)]
         ds = ray.data.from_items(items, override_num_blocks=min(len(items), 4 * self.workers))
-        out = ds.map_batches(_Predictor, fn_constructor_kwargs=self.kwargs, batch_size=1,
-                             concurrency=self.workers, num_gpus=self.gpus_per_actor,
-                             num_cpus=self.cpus_per_actor, batch_format="numpy")
+        # One call at a time per actor: concurrent calls would share its threads and its model.
+        pool = ray.data.ActorPoolStrategy(size=self.workers, max_tasks_in_flight_per_actor=1)
+        out = ds.map_batches(_Predictor, fn_constructor_kwargs=self.kwargs, batch_size=1, compute=pool,
+                             num_gpus=self.gpus_per_actor, num_cpus=self.cpus_per_actor, batch_format="numpy")
         rows = sorted(out.take_all(), key=lambda r: r["i"])
         if [r["i"] for r in rows] != list(range(len(batches))):
             raise RuntimeError(f"Ray returned {len(rows)} batches for {len(batches)}")
