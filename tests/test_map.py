@@ -78,6 +78,8 @@ def test_bad_files_and_options_get_clear_messages(tmp_path):
         zoo.map("sentiment", tmp_path / "missing.csv", tmp_path / "out.csv", progress=False)
     with pytest.raises(zoo.InputError, match="overwrite the input"):
         zoo.map("sentiment", src, src, progress=False)
+    with pytest.raises(zoo.InputError, match="--threads must be at least 1, got 0"):
+        zoo.map("sentiment", src, tmp_path / "threads.csv", threads=0, progress=False)
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(zoo.InputError, match="empty: a CSV needs a header"):
         zoo.map("sentiment", tmp_path / "empty.csv", tmp_path / "out.csv", progress=False)

@@ -347,10 +347,17 @@ def repack_weights(folder: Path, weights_dtype="int8") -> None:
     path = str(Path(folder) / WEIGHTS)
     with safe_open(path, framework="pt") as f:
         metadata = f.metadata()
-    state = unpack_int8(load_file(path))
-    state = pack_int8(state) if weights_dtype == "int8" else {
-        k: v.to(weights_dtype) if v.is_floating_point() else v for k, v in state.items()}
-    save_file(state, path, metadata=metadata)
+    save_file(_stored(unpack_int8(load_file(path)), weights_dtype), path, metadata=metadata)
+
+
+def _stored(state: dict, weights_dtype) -> dict:
+    """``state`` as it is written: every float tensor in ``weights_dtype``, or ``"int8"``
+    (``pack_int8``); None keeps each tensor's own dtype."""
+    if weights_dtype == "int8":
+        return pack_int8(state)
+    if weights_dtype is None:
+        return state
+    return {k: v.to(weights_dtype) if v.is_floating_point() else v for k, v in state.items()}
 
 
 def save_checkpoint(folder: Path, task: Task, model, preprocessor, config: dict, card: str, weights_dtype=None) -> Path:
@@ -362,10 +369,7 @@ def save_checkpoint(folder: Path, task: Task, model, preprocessor, config: dict,
     folder.mkdir(parents=True, exist_ok=True)
     config = {"zoo_format": FORMAT_VERSION, **config, "task": task.name}
     state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-    if weights_dtype == "int8":
-        state = pack_int8(state)
-    elif weights_dtype is not None:
-        state = {k: v.to(weights_dtype) if v.is_floating_point() else v for k, v in state.items()}
+    state = _stored(state, weights_dtype)
     save_file(state, str(folder / WEIGHTS), metadata={"format": "pt", "task": task.name})
     preprocessor.save(folder)
     (folder / CONFIG).write_text(json.dumps(config, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -387,7 +387,7 @@ def run(task, source: str | Path, output: str | Path, column: str | None = None,
     params = task.coerce_params(params or {})
     # Threads per computing process (this one, or each Ray actor), the same for both engines: the
     # last digits of a result can depend on how many threads split a matrix product.
-    threads = threads or torch.get_num_threads()
+    threads = torch.get_num_threads() if threads is None else threads
     if threads < 1:
         raise InputError(f"--threads must be at least 1, got {threads}")
     folder = parts_folder(output)
