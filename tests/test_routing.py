@@ -11,7 +11,8 @@ from zoo.scheduler import Scheduler
 class RoutedToy(ToyTask):
     """Texts starting with "b" go to toy-2; anything else to the default (toy-1)."""
 
-    def route(self, input, params):
+    def route(self, input, params, checkpoints):
+        assert checkpoints == ["toy-1", "toy-2"]
         if input.startswith("b"):  # raises for a non-text: the pipeline reports bad input, not route
             return "toy-2", "the text starts with b"
         return None
@@ -52,4 +53,12 @@ def test_a_task_that_does_not_route_treats_auto_as_its_default(toy_checkpoints):
     task.checkpoints = toy_checkpoints
     sched = Scheduler(lambda t, c: zoo.pipeline(t, checkpoint=c))
     assert not task.routes() and RoutedToy().routes()
+    assert sched.predict(task, "auto", "bab", {}) == zoo.pipeline(task)("bab")
+
+
+def test_a_task_with_one_checkpoint_is_not_asked(toy_checkpoints):
+    task = RoutedToy()
+    task.checkpoints = toy_checkpoints[:1]
+    task.route = lambda *a: pytest.fail("route asked with nothing to choose between")
+    sched = Scheduler(lambda t, c: zoo.pipeline(t, checkpoint=c))
     assert sched.predict(task, "auto", "bab", {}) == zoo.pipeline(task)("bab")

@@ -468,8 +468,14 @@ def route(task, checkpoint: str | None, input: Any, params: dict):
     the result and says why; else the checkpoint as given and None."""
     if checkpoint not in (None, "", task.AUTO) or not task.routes():
         return (None if checkpoint == task.AUTO else checkpoint), None
+    from .plugins import registry
+
+    # The registered checkpoints, as zoo.pipelines resolves them (an unregistered task: its own).
+    ids = [c.id for c in (registry().checkpoints.get(task.name) or task.checkpoints)]
+    if len(ids) < 2:  # nothing to choose between: no need to read the input twice
+        return None, None
     try:
-        chosen = task.route(input, params)
+        chosen = task.route(input, params, ids)
     except Exception:  # a bad input: the pipeline will say what is wrong with it
         log.debug("%s: route failed", task.name, exc_info=True)
         chosen = None

@@ -265,9 +265,10 @@ class Task:
     # -- choosing the checkpoint for an input (optional) -----------------------------------------
     AUTO = "auto"  # the checkpoint name that asks ``route`` (the app's first choice when a task routes)
 
-    def route(self, input: Any, params: dict) -> tuple[str, str] | None:
+    def route(self, input: Any, params: dict, checkpoints: Sequence[str]) -> tuple[str, str] | None:
         """When the caller names no checkpoint (``auto`` in the app; none from the API or the
-        CLI), which registered checkpoint serves ``input`` and why, in a few words:
+        CLI), which of ``checkpoints`` (the ids registered for this task, other plugins' included;
+        asked only when there are two or more) serves ``input`` and why, in a few words:
         ``(checkpoint_id, why)``; None for the default. Called before the request queues, so keep
         it cheap; a bad input should return None (the pipeline then says what is wrong with it)."""
         return None

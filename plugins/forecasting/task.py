@@ -68,19 +68,19 @@ class ForecastingTask(Task):
     def load_preprocessor(self, folder: Path, config: dict) -> ForecastPreprocessor:
         return ForecastPreprocessor.load(folder)
 
-    def route(self, input, params: dict) -> tuple[str, str] | None:
+    def route(self, input, params: dict, checkpoints) -> tuple[str, str] | None:
         """The checkpoint trained on the series' frequency: from its dates, else from the season
         length given (12 monthly, 4 quarterly); otherwise the default (monthly)."""
-        ids = {c.id for c in self.checkpoints}
         s = S.from_input(input)
-        period, why = _PERIOD_OF_FREQ.get(S.freq_name(s.freq) or ""), f"the dates are {S.freq_name(s.freq)}"
+        freq = S.freq_name(s.freq)
+        period, why = _PERIOD_OF_FREQ.get(freq or ""), f"the dates are {freq}"
         if period is None:
             given = int(params.get("season_length") or 0) or s.season_length
             period, why = {12: "monthly", 4: "quarterly"}.get(given), f"season length {given} was given"
-        if period is None or f"m3-{period}" not in ids:
+        if period is None or f"m3-{period}" not in checkpoints:
             return None
-        if S.freq_name(s.freq) in OUTSIDE:
-            why += f": no checkpoint was trained on {S.freq_name(s.freq)} series, so the one for the M3's other series"
+        if freq in OUTSIDE:
+            why += f": no checkpoint was trained on {freq} series, so the one for the M3's other series"
         return f"m3-{period}", why
 
     map_column, map_group = "y", "unique_id"  # zoo map reads Nixtla's long format: unique_id, ds, y
