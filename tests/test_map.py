@@ -132,7 +132,7 @@ def test_a_killed_run_resumes_without_redoing_finished_chunks_and_loses_no_row(t
     src = _csv(tmp_path / "in.csv", ["id", "text"], [[i, t] for i, t in enumerate(texts)])
     out, whole = tmp_path / "out.csv", tmp_path / "whole.csv"
     cmd = [sys.executable, "-m", "zoo", "map", "sentiment", str(src), str(out), "--chunk-rows", "200",
-           "--no-progress"]
+           "--batch", "8", "--no-progress"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     folder = mapping.parts_folder(out)
@@ -147,7 +147,7 @@ def test_a_killed_run_resumes_without_redoing_finished_chunks_and_loses_no_row(t
     resumed = json.loads(subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout)
     assert resumed["chunks"] == 15 and resumed["chunks_resumed"] >= finished
     assert resumed["rows_in"] == resumed["rows_out"] == 3000
-    zoo.map("sentiment", src, whole, chunk_rows=200, progress=False)
+    zoo.map("sentiment", src, whole, chunk_rows=200, batch=8, progress=False)
     assert mapping.digest(out) == mapping.digest(whole)
 
 
@@ -158,7 +158,8 @@ def test_the_ray_engine_writes_exactly_what_the_local_engine_writes(tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps({"i": i, "text": t}) + "\n" for i, t in enumerate(texts)))
     local = zoo.map("sentiment", src, tmp_path / "local.jsonl", chunk_rows=20, batch=4, progress=False)
-    ray = zoo.map("sentiment", src, tmp_path / "ray.jsonl", chunk_rows=20, batch=4, engine="ray", workers=1,
+    # Each engine's own chunk size (as their defaults differ): the model batches are the same.
+    ray = zoo.map("sentiment", src, tmp_path / "ray.jsonl", chunk_rows=50, batch=4, engine="ray", workers=1,
                   progress=False)
     assert (local["engine"], ray["engine"]) == ("local", "ray") and ray["errors"] == local["errors"] == 13
     assert mapping.digest(tmp_path / "ray.jsonl") == mapping.digest(tmp_path / "local.jsonl")
@@ -190,6 +191,22 @@ def test_ray_serve_replicas_answer_the_app_as_the_local_pipeline_does_and_keep_e
         assert answer["label"] == pipe(text)["label"]
         assert answer["probabilities"]["positive"] == pytest.approx(pipe(text)["probabilities"]["positive"], abs=1e-5)
     assert all("empty" in a["error"] for a in answers[len(texts):])
+
+
+def test_model_batches_hold_the_same_inputs_whatever_the_chunk_size():
+    """The last digits of a result can depend on its batch mates, so chunks end on batch boundaries."""
+    task = zoo.registry().task("sentiment")
+    rows = [mapping.Row({"text": None if i % 7 == 3 else f"review {i}"}, i + 1) for i in range(500)]
+
+    def model_batches(chunk_rows):
+        out = []
+        for chunk in mapping.chunks(mapping.units(iter(rows), task, "text"), chunk_rows, batch=8):
+            todo = [u.input for u in chunk.units if u.error is None]
+            out += [todo[k:k + 8] for k in range(0, len(todo), 8)]
+        return out
+
+    assert model_batches(10) == model_batches(37) == model_batches(100_000)
+    assert len(list(mapping.chunks(mapping.units(iter(rows), task, "text"), 37, batch=8))) > 5
 
 
 def test_flat_results_keep_scalars_spread_small_dicts_and_leave_deep_structures_out():

@@ -178,14 +178,21 @@ def _unit(task, rows: list[Row], column: str, seen: set | None = None) -> Unit:
     return unit
 
 
-def chunks(unit_iter: Iterator[Unit], chunk_rows: int) -> Iterator[Chunk]:
-    """Units in chunks of about ``chunk_rows`` input rows (a unit is never split), numbered."""
-    chunk = Chunk(0)
+def chunks(unit_iter: Iterator[Unit], chunk_rows: int, batch: int = BATCH) -> Iterator[Chunk]:
+    """Units in chunks of about ``chunk_rows`` input rows (a unit is never split), numbered.
+
+    A chunk ends only after a whole number of ``batch``-sized model batches of predictable units,
+    so every model batch holds the same inputs whatever the chunk size, and so whichever engine
+    runs it: the last digits of a result can depend on which inputs share its batch. A chunk
+    grows by at most ``batch - 1`` units past ``chunk_rows``."""
+    chunk, rows, good = Chunk(0), 0, 0
     for unit in unit_iter:
         chunk.units.append(unit)
-        if chunk.n_rows >= chunk_rows:
+        rows += len(unit.rows)
+        good += unit.error is None
+        if rows >= chunk_rows and good % batch == 0:
             yield chunk
-            chunk = Chunk(chunk.index + 1)
+            chunk, rows, good = Chunk(chunk.index + 1), 0, 0
     if chunk.units:
         yield chunk
 
@@ -404,7 +411,7 @@ def run(task, source: str | Path, output: str | Path, column: str | None = None,
     counts = {"rows_in": 0, "units": 0, "errors": 0, "chunks": 0, "chunks_resumed": 0}
     bar = _progress(source, progress)
     try:
-        for chunk in chunks(units(read_rows(source), task, column), chunk_rows):
+        for chunk in chunks(units(read_rows(source), task, column), chunk_rows, batch):
             counts["chunks"] += 1
             counts["rows_in"] += chunk.n_rows
             counts["units"] += len(chunk.units)
