@@ -64,8 +64,15 @@ def test_forecasting_trains_each_member_resumes_exports_and_the_export_conforms(
     member0 = [k for k in kept if k.startswith("members.0.")]
     assert member0 and all(torch.equal(kept[k], after[k]) for k in member0)  # resumed, not retrained
     assert not all(torch.equal(kept[k], after[k]) for k in after)
-    exported = zoo_json(capsys, "train", "forecasting", "--out", str(run), "--export", str(out), "--limit", "20")
+    exported = zoo_json(capsys, "train", "forecasting", "--out", str(run), "--export", str(out), "--limit", "20",
+                        "--calibrate", str(run), "--combine-weight", "0.5")
     assert exported["test"]["n"] == 20 and "theta" in exported["test"]["baselines"]
+    assert "mean of the three statsforecast models" in exported["test"]["baselines"]
+    # The combination is the checkpoint's: its intervals were calibrated as it serves them.
+    pre = json.loads((out / "preprocessor.json").read_text())
+    assert pre["combine"] == {"model": "DynamicOptimizedTheta", "lstm_weight": 0.5}
+    assert exported["calibration"]["interval_scale"] == pre["interval_scale"]
+    assert "--combine-weight 0.5" in (out / "README.md").read_text()
     conforms("forecasting", out, tmp_path)
 
 

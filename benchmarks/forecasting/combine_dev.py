@@ -58,7 +58,7 @@ def report(p, rows, q, levels) -> None:
         smape = np.mean([metrics.smape(f, c) for f, c in zip(actual, fc)])
         mase = np.nanmean([metrics.mase(h, f, c, p.season) for (_, h, f), c in zip(rows, fc)])
 
-        def cover(k):
+        def cover(k, fc=fc):
             return np.mean([metrics.coverage(a, c + k * (x[:, lo] - x[:, mid]), c + k * (x[:, hi] - x[:, mid]))
                             for a, c, x in zip(actual, fc, q)])
 

@@ -28,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ets", action="store_true", help="also statsmodels ETS (damped trend; slow)")
     p.add_argument("--level", type=float, default=80.0, help="prediction interval level in percent (default 80)")
     p.add_argument("--statsforecast", action="store_true", help="also statsforecast's AutoETS, AutoTheta and "
-                   "DynamicOptimizedTheta and the mean of the three (pip install statsforecast; minutes)")
+                   "DynamicOptimizedTheta and the mean of the three (minutes)")
 
 
 def run(pipe, split: str, args) -> dict:

