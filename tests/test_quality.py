@@ -19,7 +19,7 @@ def evaluated(*args) -> dict:
     return json.loads(result.stdout)
 
 
-def test_forecasting_m3_monthly_test_figures_are_the_recorded_ones_and_beat_theta_on_smape():
+def test_forecasting_m3_monthly_test_figures_are_the_recorded_ones_and_beat_theta_on_smape_and_mase():
     from zoo.datasets import cache_dir
 
     require_data("forecasting", cache_dir("forecasting") / "m3_data.json")
@@ -30,6 +30,7 @@ def test_forecasting_m3_monthly_test_figures_are_the_recorded_ones_and_beat_thet
     assert abs(out["metrics"]["mase"] - want["mase"]) <= 0.002
     assert abs(out["metrics"]["coverage"] - want["coverage"]) <= 0.002
     assert out["metrics"]["smape"] < out["baselines"]["theta"]["smape"] < out["baselines"]["seasonal naive"]["smape"]
+    assert out["metrics"]["mase"] < out["baselines"]["theta"]["mase"]
 
 
 def test_chargen_kjv_test_bits_per_character_are_the_recorded_ones_and_beat_the_compressors():

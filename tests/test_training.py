@@ -176,3 +176,16 @@ def run_zoo_error(capsys, *argv) -> str:
     capsys.readouterr()
     assert main(list(argv)) == 2
     return capsys.readouterr().err
+
+
+def test_a_forecasting_member_that_ignores_its_input_counts_as_collapsed():
+    """Training restarts such a member from a new seed (its loss would stay that of constant quantiles)."""
+    from plugins.forecasting.model import QuantileLSTM
+    from plugins.forecasting.train import collapsed
+
+    model = QuantileLSTM(horizon=4, quantiles=3, members=2, hidden=8, layers=1)
+    x = torch.randn(64, 12, 2)
+    assert not collapsed(model, 0, x)
+    with torch.no_grad():
+        model.members[1].head[2].weight.zero_()  # only the bias reaches the output
+    assert collapsed(model, 1, x) and not collapsed(model, 0, x)

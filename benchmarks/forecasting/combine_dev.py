@@ -3,7 +3,7 @@ Prints sMAPE, MASE and the coverage of the LSTM's 80% interval moved with the me
 weight 0.0 (Theta alone) ... 1.0 (the LSTM alone), plus the interval scale that would bring each
 mean's coverage to 80%. No test part is read.
 
-    # the default checkpoint on two rolling dev origins of M3 subsets it was not trained on
+    # the default checkpoint's LSTM on two rolling dev origins of M3 subsets it was not trained on
     python benchmarks/forecasting/combine_dev.py yearly quarterly other
     # a --holdout dev training run on its own dev origins (the ones it never saw)
     python benchmarks/forecasting/combine_dev.py --run runs/fc-dev3
@@ -17,14 +17,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
-def default_checkpoint(name: str):
-    """(period, rows, quantile forecasts, quantile levels): the default checkpoint, 2 origins."""
+def from_checkpoint(name: str, checkpoint: str | None = None):
+    """(period, rows, quantile forecasts, quantile levels): a checkpoint's LSTM, 2 origins."""
     import zoo
     from plugins.forecasting import data
 
     p = data.period(name)
     rows = [r for k in range(2) for r in data.split("dev", p.name, origin=k) if len(r[1]) >= 8]
-    pipe = zoo.pipeline("forecasting")
+    pipe = zoo.pipeline("forecasting", checkpoint=checkpoint)
+    pipe.preprocessor.combine = None  # the LSTM's own median (this script's pipeline is its alone)
     res = pipe.batch([h for _, h, _ in rows], horizon=p.horizon, level=80.0, season_length=p.season)
     q = [np.stack([r["lower"], r["forecast"], r["upper"]], axis=1) for r in res]
     return p, rows, q, [0.1, 0.5, 0.9]
@@ -72,11 +73,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("periods", nargs="*", default=[], help="M3 subsets for the default checkpoint")
     ap.add_argument("--run", type=Path, help="a --holdout dev training run instead")
+    ap.add_argument("--checkpoint", default=None, help="for the periods: this checkpoint (default: the default)")
     a = ap.parse_args()
     if a.run:
         report(*dev_run(a.run))
     for name in a.periods or ([] if a.run else ["yearly", "quarterly", "other"]):
-        report(*default_checkpoint(name))
+        report(*from_checkpoint(name, a.checkpoint))
 
 
 if __name__ == "__main__":

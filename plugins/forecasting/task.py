@@ -23,7 +23,7 @@ BASELINE_TAIL = 2_000  # values the baselines are fitted to (M3 series have at m
 PARTNER_TAIL = 240  # values a combined checkpoint's partner is fitted to (a few ms; M3 histories are shorter)
 LONG = 1000  # past this many values, say that only the recent past was read
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-REVISION = "5b65eb0bd7afa3f739a24ebe6a440eb677eb74c2"
+REVISION = "d536372e888d5a410f938127c1f2e7061db05a33"
 # The M3 subset whose checkpoint serves a series of each calendar frequency; weekly, daily and
 # hourly series are outside every training set: the non-seasonal 'other' model serves them, and
 # the result leads with the baselines and says so.

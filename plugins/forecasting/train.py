@@ -25,7 +25,7 @@ import torch
 from zoo.training import Budget, RunFolder, add_lstm_options, add_run_options, cosine_lr, log, optimizer_step
 
 from . import data
-from .model import QuantileLSTM
+from .model import Member, QuantileLSTM
 from .preprocess import ForecastPreprocessor
 
 
@@ -153,6 +153,18 @@ def train(args: argparse.Namespace) -> dict:
             run.resume(model, optimizer, params_of=model.members[i])
         while meta["epoch"] < a["epochs"]:
             train_epoch(model, i, optimizer, windows_, pre, a, meta)
+            if collapsed(model, i, windows_[0]):
+                # Now and then a member's LSTM saturates into one output for every input (its loss
+                # flat at that of constant quantiles): start that member again from a new seed.
+                attempt = meta.setdefault("attempts", {}).get(str(i), 0) + 1
+                meta["attempts"][str(i)] = attempt
+                if attempt > 5:
+                    raise RuntimeError(f"member {i} collapsed 5 times: lower --lr")
+                log({"member": i, "collapsed_at_epoch": meta["epoch"], "restart": attempt})
+                torch.manual_seed(a["seed"] * 1000 + i * 100 + 50 + attempt)
+                model.members[i] = Member(**member_args(meta["architecture"]))
+                optimizer = torch.optim.Adam(model.members[i].parameters(), lr=a["lr"])
+                meta["epoch"] = 0
             run.save(model, optimizer, meta)
             if budget.over():
                 return {"out": str(run.path), "stopped": {"member": i, "epoch": meta["epoch"]},
@@ -166,6 +178,19 @@ def train(args: argparse.Namespace) -> dict:
     return {"out": str(run.path), "history": meta["history"][-3:]}
 
 
+@torch.no_grad()
+def collapsed(model: QuantileLSTM, i: int, x: torch.Tensor, probe: int = 1024) -> bool:
+    """Member ``i`` gives (nearly) the same output whatever its input."""
+    model.members[i].eval()
+    out = model.member_forward(i, x[torch.linspace(0, len(x) - 1, min(probe, len(x))).long()])
+    return bool(out.std(0).mean() < 1e-4)
+
+
+def member_args(arch: dict) -> dict:
+    return {"features": arch["features"], "hidden": arch["hidden"], "layers": arch["layers"],
+            "outputs": arch["horizon"] * arch["quantiles"], "dropout": arch["dropout"]}
+
+
 def train_epoch(model: QuantileLSTM, i: int, optimizer, windows_, pre: ForecastPreprocessor, a: dict,
                 meta: dict) -> None:
     """One epoch of member ``i``, in its own seeded order; appends the epoch's loss to the history."""
@@ -173,9 +198,10 @@ def train_epoch(model: QuantileLSTM, i: int, optimizer, windows_, pre: ForecastP
     e, batch = meta["epoch"], a["batch_size"]
     steps_per_epoch = (len(x) + batch - 1) // batch
     total = steps_per_epoch * int(a["epochs"])
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(a["seed"] * 1000 + i * 100 + e))
+    seed = a["seed"] * 1000 + i * 100 + e + 7919 * meta.get("attempts", {}).get(str(i), 0)  # a restart: new order
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     model.members[i].train()
-    torch.manual_seed(a["seed"] * 1000 + i * 100 + e)
+    torch.manual_seed(seed)
     t0, losses, q = time.time(), [], torch.tensor(pre.quantiles)
     for s in range(steps_per_epoch):
         idx = order[s * batch:(s + 1) * batch]
