@@ -328,8 +328,9 @@ def test_upload_a_csv_and_see_the_forecast_its_numbers_and_its_errors(page, tmp_
     plot.wait_for(timeout=60_000)
     assert plot.bounding_box()["width"] > 400
     table = page.locator("#forecasting-errors")
-    table.get_by_text("theta").wait_for(timeout=30_000)
+    table.get_by_text("theta", exact=True).wait_for(timeout=30_000)
     table.get_by_text("lstm").wait_for(timeout=30_000)
+    assert "DynamicOptimizedTheta" in table.inner_text()
     numbers = page.locator("#forecasting-table")
     numbers.get_by_text("1960-12").wait_for(timeout=10_000)  # the held-out months, one row each
     assert "actual (held out)" in numbers.inner_text()
@@ -365,13 +366,14 @@ def test_pasted_numbers_win_and_frequency_sets_the_season(page):
     page.locator("#forecasting-plot img").wait_for(timeout=60_000)
     title = page.locator("#forecasting-plot").inner_text() + page.locator("#forecasting-table").inner_text()
     assert "step" in title  # no dates: the table counts steps
-    assert page.locator("#forecasting-notice").inner_text().strip() == ""
+    # The quarterly season picks the checkpoint calibrated for quarterly series, and says so.
+    assert page.locator("#forecasting-notice").inner_text().strip() == "checkpoint m3-quarterly: season length 4 was given"
 
 
 def test_a_forecasting_example_runs_with_hold_out(page):
     open_tab(page, "forecasting")
     page.get_by_text("M3-N1652").first.click()
-    page.locator("#forecasting-errors").get_by_text("theta").wait_for(timeout=60_000)
+    page.locator("#forecasting-errors").get_by_text("theta", exact=True).wait_for(timeout=60_000)
 
 
 def test_a_bad_csv_gets_a_clear_message_which_a_new_upload_clears(page, tmp_path):

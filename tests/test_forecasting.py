@@ -227,21 +227,22 @@ def test_the_api_returns_numbers_and_a_plot(app_url):
     assert result["dates"][0] == "1960-07-01" and result["actual"][-1] == 432.0 and result["level"] == 90
 
 
-def test_two_years_monthly_and_two_years_quarterly_through_the_api_and_the_cli(app_url, tmp_path):
+def test_two_years_monthly_and_two_years_quarterly_through_the_api_and_the_cli_each_by_its_checkpoint(app_url, tmp_path):
     quarters = "quarter,gdp\n" + "\n".join(f"{2000 + i // 4}-{3 * (i % 4) + 1:02d}-01,{100 + i + 5 * (i % 4 == 3)}"
                                              for i in range(40)) + "\n"
     client = Client(app_url, verbose=False)
-    *_, monthly, _ = client.predict("AirPassengers", None, None, "infer", "", 24, 80, False, "m3-monthly",
+    *_, monthly, _ = client.predict("AirPassengers", None, None, "infer", "", 24, 80, False, "auto",
                                     api_name="/forecasting")
     assert len(monthly["forecast"]) == len(monthly["dates"]) == 24 and monthly["dates"][-1] == "1962-12-01"
-    assert "DynamicOptimizedTheta" in monthly["method"]
+    assert monthly["checkpoint"] == "m3-monthly" and "DynamicOptimizedTheta" in monthly["method"]
     path = tmp_path / "q.csv"
     path.write_text(quarters)
     from gradio_client import handle_file
 
     *_, quarterly, _ = client.predict("(none)", handle_file(str(path)), "gdp", "infer", "", 8, 80, False,
-                                      "m3-monthly", api_name="/forecasting")
-    assert len(quarterly["forecast"]) == 8 and quarterly["season_length"] == 4
+                                      "auto", api_name="/forecasting")
+    assert quarterly["checkpoint"] == "m3-quarterly" and len(quarterly["forecast"]) == 8
+    assert quarterly["season_length"] == 4
     assert quarterly["dates"][0] == "2010-01-01" and quarterly["dates"][-1] == "2011-10-01"
     cli = run_cli("predict", "forecasting", str(path), "--param", "horizon=8")
     assert cli.returncode == 0, cli.stderr

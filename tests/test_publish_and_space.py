@@ -63,14 +63,14 @@ def test_publish_needs_a_token_and_says_so(empty_hub):
 
 
 def test_published_revisions_load_and_publishing_again_changes_nothing(empty_hub, tmp_path):
-    out = run_cli("publish", "--namespace", "someone", "--only", "sentiment:rt-bilstm", "--only", "forecasting",
-                  env={"HF_TOKEN": TOKEN})
+    out = run_cli("publish", "--namespace", "someone", "--only", "sentiment:rt-bilstm", "--only",
+                  "forecasting:m3-monthly", env={"HF_TOKEN": TOKEN})
     assert out.returncode == 0, out.stderr
     pins = json.loads(out.stdout)["pins"]
     assert {(p["task"], p["id"]) for p in pins} == {("sentiment", "rt-bilstm"), ("forecasting", "m3-monthly")}
     for pin in pins:
         assert len(pin["revision"]) == 40 and empty_hub.repos[pin["repo_id"]][1] == pin["revision"]
-    again = json.loads(run_cli("publish", "--namespace", "someone", "--only", "forecasting",
+    again = json.loads(run_cli("publish", "--namespace", "someone", "--only", "forecasting:m3-monthly",
                                env={"HF_TOKEN": TOKEN}).stdout)["pins"]
     assert again[0]["revision"] == next(p for p in pins if p["task"] == "forecasting")["revision"]
 

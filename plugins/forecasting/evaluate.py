@@ -68,7 +68,13 @@ def run(pipe, split: str, args) -> dict:
 
 
 def period_of(config: dict) -> str:
-    """The M3 subset a checkpoint was trained on (checkpoints from before ``--period``: monthly)."""
+    """The M3 subset a checkpoint serves: the one it was calibrated for (``serves``, a network
+    trained on another subset), else the one it was trained on."""
+    return config.get("serves") or trained_on(config)
+
+
+def trained_on(config: dict) -> str:
+    """The M3 subset a checkpoint's network was trained on (checkpoints from before ``--period``: monthly)."""
     return config.get("training", {}).get("args", {}).get("period") or "monthly"
 
 

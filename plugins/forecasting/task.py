@@ -12,7 +12,7 @@ from zoo import Checkpoint, InputError, Param, Task
 
 from . import combine, data
 from . import series as S
-from .evaluate import period_of
+from .evaluate import period_of, trained_on
 from .model import QuantileLSTM
 from .preprocess import ForecastPreprocessor
 
@@ -24,6 +24,10 @@ PARTNER_TAIL = 240  # values a combined checkpoint's partner is fitted to (a few
 LONG = 1000  # past this many values, say that only the recent past was read
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 REVISION = "d536372e888d5a410f938127c1f2e7061db05a33"
+# The same network calibrated (combination weight, interval width) for the other M3 subsets.
+PERIOD_REVISIONS = {"quarterly": "b2ce8519f54647bc38729468130214dbbb5785d6",
+                    "yearly": "ab735cb3867aac2474590b18ace98a9a399ba421",
+                    "other": "c196e1472870b5d960f5917bda4f6f7663b6e875"}
 # The M3 subset whose checkpoint serves a series of each calendar frequency; weekly, daily and
 # hourly series are outside every training set: the non-seasonal 'other' model serves them, and
 # the result leads with the baselines and says so.
@@ -61,7 +65,11 @@ class ForecastingTask(Task):
     checkpoints = [
         Checkpoint(id="m3-monthly", repo_id="lstm-zoo/forecasting-m3-monthly-lstm", revision=REVISION,
                    bundled=HERE / "checkpoints" / "m3-monthly", default=True,
-                   description="global quantile LSTM ensemble, M3 monthly"),
+                   description="global quantile LSTM ensemble with DynamicOptimizedTheta, M3 monthly"),
+        *(Checkpoint(id=f"m3-{p}", repo_id=f"lstm-zoo/forecasting-m3-{p}-lstm", revision=rev,
+                     bundled=HERE / "checkpoints" / f"m3-{p}",
+                     description=f"the monthly network and DynamicOptimizedTheta, calibrated for {p} series")
+          for p, rev in PERIOD_REVISIONS.items()),
     ]
 
     def build_model(self, config: dict) -> QuantileLSTM:
@@ -152,7 +160,7 @@ class ForecastingTask(Task):
         outside = S.freq_name(s.freq) in OUTSIDE
         if outside:
             notices.insert(0, f"{S.freq_name(s.freq)} series are outside what this model was trained on (M3 "
-                              f"{period_of(pipe.config)} series): the baselines are shown beside it; trust it only "
+                              f"{trained_on(pipe.config)} series): the baselines are shown beside it; trust it only "
                               "where it does better on a holdout")
         fits: dict[str, np.ndarray] = {}
 

@@ -105,6 +105,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--combine-weight", type=float, default=None,
                    help="with --export: serve the weighted mean of the LSTM's median (this weight) and statsforecast's "
                         "DynamicOptimizedTheta (the rest); choose it on dev (benchmarks/forecasting/combine_dev.py)")
+    p.add_argument("--serves", choices=list(data.PERIODS), default=None,
+                   help="with --export and --calibrate (this run): a checkpoint for another M3 subset's series, the "
+                        "run's network calibrated on that subset's dev split and scored on its test part")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -112,7 +115,8 @@ def run(args: argparse.Namespace) -> dict:
     if args.export:
         from .export import export
 
-        return export(Path(args.out), args.export, args.calibrate, args.limit, getattr(args, "combine_weight", None))
+        return export(Path(args.out), args.export, args.calibrate, args.limit, getattr(args, "combine_weight", None),
+                      getattr(args, "serves", None))
     return train(args)
 
 
