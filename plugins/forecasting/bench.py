@@ -5,10 +5,14 @@ the same series in the same run (rounds interleaved: this machine's speed drifts
   all rounds, through ``zoo.pipeline`` (parsing, encoding, the model, intervals);
 - ``all M3 monthly``: the 1,428 training parts forecast 18 ahead as one batch, against Theta
   fitted series by series (``--limit`` fewer series).
+
+A checkpoint that averages its LSTM with a statistical partner is also timed without it
+(``lstm alone``), so the table shows what each part costs.
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
 import platform
 import statistics
@@ -42,26 +46,37 @@ def run(args) -> dict:
     h, m = data.HORIZON, data.SEASON
     kw = dict(horizon=h, season_length=m)
     pipe(air, **kw)  # warm-up
-    one: dict[str, list[float]] = {"lstm": [], "theta": []}
-    whole: dict[str, list[float]] = {"lstm": [], "theta": []}
+    runners = {"lstm": pipe}
+    if pipe.preprocessor.combine:
+        # The same checkpoint without its statistical partner: what the LSTM itself costs.
+        alone = copy.copy(pipe)
+        alone.preprocessor = copy.copy(pipe.preprocessor)
+        alone.preprocessor.combine = None
+        runners["lstm alone"] = alone
+    one: dict[str, list[float]] = {k: [] for k in [*runners, "theta"]}
+    whole: dict[str, list[float]] = {k: [] for k in [*runners, "theta"]}
     for _ in range(args.rounds):
-        one["lstm"] += [_seconds(lambda: pipe(air, **kw)) for _ in range(args.runs)]
+        for name, runner in runners.items():
+            one[name] += [_seconds(lambda r=runner: r(air, **kw)) for _ in range(args.runs)]
+            whole[name].append(_seconds(lambda r=runner: r.batch(histories, **kw)))
         one["theta"] += [_seconds(lambda: metrics.theta(air, h, m)) for _ in range(args.runs)]
-        whole["lstm"].append(_seconds(lambda: pipe.batch(histories, **kw)))
         whole["theta"].append(_seconds(lambda: [metrics.theta(x, h, m) for x in histories]))
 
     def pct(v, q):
         return round(1000 * statistics.quantiles(v, n=10)[q - 1], 2) if len(v) >= 10 else None
 
     ratios = [t / s for s, t in zip(whole["lstm"], whole["theta"])]
+    alone_ratios = [t / s for s, t in zip(whole.get("lstm alone", []), whole["theta"])]
     return {
         "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}",
         "date": datetime.date.today().isoformat(), "checkpoint": pipe.source.name if pipe.source else None,
         "one_series_ms": {k: {"p50": round(1000 * statistics.median(v), 2), "p90": pct(v, 9)} for k, v in one.items()},
         "one_series_theta_over_lstm": round(statistics.median(one["theta"]) / statistics.median(one["lstm"]), 2),
+        "method": pipe.preprocessor.combine and f"LSTM averaged with {pipe.preprocessor.combine['model']}",
         "all_series": len(histories),
         "all_series_seconds": {k: round(statistics.median(v), 3) for k, v in whole.items()},
         "all_series_theta_over_lstm": round(statistics.median(ratios), 1),
+        **({"all_series_theta_over_lstm_alone": round(statistics.median(alone_ratios), 1)} if alone_ratios else {}),
         "per_round": {"all_series_seconds": {k: [round(x, 3) for x in v] for k, v in whole.items()},
                       "theta_over_lstm": [round(r, 1) for r in ratios]},
     }
