@@ -297,6 +297,15 @@ def test_the_cli_says_when_a_csv_is_missing_and_reads_json_objects_and_piped_csv
     assert json.loads(piped.stdout)["dates"] == ["2003-07-01", "2003-08-01"]
 
 
+def test_a_forecast_past_the_last_date_pandas_can_hold_numbers_its_steps_and_says_so(forecast):
+    import pandas as pd
+
+    dates = list(pd.date_range(end="2262-03-01", periods=60, freq="MS").strftime("%Y-%m-%d"))
+    out = forecast({"values": [100 + (i % 12) for i in range(60)], "dates": dates}, horizon=18)
+    assert out["dates"] is None and len(out["forecast"]) == 18
+    assert any("2262" in n for n in out["notices"])
+
+
 def test_a_season_length_that_contradicts_the_dates_is_used_and_said(forecast):
     out = forecast({"csv": AIR, "name": "air"}, season_length=4, horizon=3)
     assert out["season_length"] == 4 and out["name"] == "air"
@@ -321,3 +330,15 @@ def test_the_plot_legend_sits_below_the_axes_and_hides_no_value():
         axes = ax.get_window_extent(renderer)
         assert legend.y1 <= axes.y0, sample  # wholly under the plotting area
         assert fig.get_window_extent(renderer).contains(legend.x0, legend.y0)  # and inside the picture
+
+
+def test_the_checkpoint_for_a_series_follows_its_dates_else_the_season_length_given():
+    from plugins.forecasting.task import ForecastingTask
+
+    task, ids = ForecastingTask(), ["m3-monthly", "m3-quarterly", "m3-yearly", "m3-other"]
+    years = "year,v\n" + "\n".join(f"{1950 + i},{i}" for i in range(30))
+    assert task.route({"csv": years}, {}, ids)[0] == "m3-yearly"
+    assert task.route(" ".join(str(i) for i in range(30)), {"season_length": 4}, ids)[0] == "m3-quarterly"
+    assert task.route({"values": list(range(30)), "season_length": 12}, {}, ids)[0] == "m3-monthly"
+    assert task.route(list(range(30)), {}, ids) is None  # nothing to go by: the default
+    assert task.route(list(range(30)), {"season_length": 4}, ["m3-monthly"]) is None  # not registered

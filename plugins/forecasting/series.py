@@ -383,11 +383,16 @@ def season_from_acf(values: list[float]) -> int:
 
 
 def future_dates(dates: list[str], freq: str | None, horizon: int) -> list[str] | None:
+    """The forecast's dates; None where there are none to continue, or where they would run past
+    what pandas can date (the year 2262): the steps are then numbered."""
     if not dates or freq is None:
         return None
     import pandas as pd
 
-    return _iso(pd.date_range(pd.Timestamp(dates[-1]), periods=horizon + 1, freq=freq)[1:])
+    try:
+        return _iso(pd.date_range(pd.Timestamp(dates[-1]), periods=horizon + 1, freq=freq)[1:])
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+        return None
 
 
 def _iso(index) -> list[str]:

@@ -81,11 +81,15 @@ class ForecastingTask(Task):
     def route(self, input, params: dict, checkpoints) -> tuple[str, str] | None:
         """The checkpoint trained on the series' frequency: from its dates, else from the season
         length given (12 monthly, 4 quarterly); otherwise the default (monthly)."""
-        s = S.from_input(input)
-        freq = S.freq_name(s.freq)
+        dated = isinstance(input, dict) and ("csv" in input or input.get("dates") is not None)
+        # Only dates need the series parsed here (a million pasted numbers took 2 s to parse):
+        # an undated input is routed by the season length alone, and parsed once, by the pipeline.
+        s = S.from_input(input) if dated else None
+        freq = S.freq_name(s.freq) if s else None
         period, why = _PERIOD_OF_FREQ.get(freq or ""), f"the dates are {freq}"
         if period is None:
-            given = int(params.get("season_length") or 0) or s.season_length
+            own = input.get("season_length") if isinstance(input, dict) else None
+            given = int(params.get("season_length") or 0) or (s.season_length if s else own if isinstance(own, int) else 0)
             period, why = {12: "monthly", 4: "quarterly"}.get(given), f"season length {given} was given"
         if period is None or f"m3-{period}" not in checkpoints:
             return None
@@ -192,6 +196,9 @@ class ForecastingTask(Task):
             "history_dates": s.dates[:len(values)][-HISTORY_SHOWN:] if s.dates else None,
             "dates": S.future_dates(s.dates[:len(values)], s.freq, horizon) if s.dates else None,
         }
+        if s.dates and s.freq and out["dates"] is None:
+            notices.append("the forecast's dates would run past the year 2262, beyond what pandas can date: "
+                           "its steps are numbered instead")
         if params["compare"] or params["holdout"] or outside:
             # The baselines see a bounded tail, as the model does: fitting Theta to a million values
             # took 25 s and a gigabyte, and its forecast is made by the recent past anyway.
