@@ -12,7 +12,7 @@ import torch
 from helpers import ROOT
 
 from plugins.forecasting import combine
-from plugins.forecasting.task import PARTNER_TAIL, ForecastingTask
+from plugins.forecasting.task import ForecastingTask
 from zoo import CheckpointError
 from zoo.pipelines import load_folder
 
@@ -48,7 +48,7 @@ def test_a_combined_checkpoint_serves_the_weighted_mean_and_names_the_method(tmp
     spec = {"model": "DynamicOptimizedTheta", "lstm_weight": 0.3}
     both, alone = _pipe(_copy(tmp_path / "a", spec)), _pipe(_copy(tmp_path / "b", None))
     out, lstm = both({"csv": AIR}, horizon=18), alone({"csv": AIR}, horizon=18)
-    partner = combine.partner_forecast("DynamicOptimizedTheta", lstm["history"][-PARTNER_TAIL:], 18, 12)
+    partner = combine.partner_forecast("DynamicOptimizedTheta", lstm["history"][-combine.TAIL:], 18, 12)
     assert out["forecast"] == pytest.approx(0.3 * np.array(lstm["forecast"]) + 0.7 * partner)
     width = np.subtract(out["upper"], out["lower"])
     assert width == pytest.approx(np.subtract(lstm["upper"], lstm["lower"]))
@@ -77,3 +77,18 @@ def test_a_constant_series_stays_constant_with_a_partner(tmp_path):
     both = _pipe(_copy(tmp_path, {"model": "DynamicOptimizedTheta", "lstm_weight": 0.5}))
     out = both([5.0] * 30, horizon=6)
     assert out["forecast"] == [5.0] * 6
+
+
+@pytest.mark.parametrize("fit, says", [(lambda name: 1 / 0, "could not fit this series (ZeroDivisionError)"),
+                                      (lambda name: [float("nan")] * 3, "no usable forecast"),
+                                      (lambda name: [1.0], "no usable forecast")])
+def test_a_partner_that_fails_leaves_the_lstm_forecast_and_says_so(fit, says):
+    q = np.array([[1.0, 2.0, 4.0], [2.0, 3.0, 5.0], [3.0, 4.0, 6.0]])
+    spec = {"model": "DynamicOptimizedTheta", "lstm_weight": 0.5}
+    out, notice = combine.served(q, 1, spec, [1.0] * 20, 1, fit)
+    assert out is q and says in notice
+
+
+def test_a_partner_forecast_of_another_length_is_refused():
+    with pytest.raises(ValueError, match="shape"):
+        combine.combine(np.zeros((3, 3)), 1, np.zeros(1), 0.5)

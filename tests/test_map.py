@@ -123,6 +123,11 @@ def test_a_run_with_other_settings_is_not_mixed_into_unfinished_parts(tmp_path):
     mapping._write_part(folder, 0, [{"text": REVIEWS[0], "label": "positive", "error": None}])  # chunk 0 was done
     with pytest.raises(zoo.InputError, match="other settings .*chunk_rows.* differ.*--restart"):
         zoo.map("sentiment", src, out, progress=False)
+    # Chunks end on batch boundaries: another batch size cuts other chunks, so it is another setting.
+    with pytest.raises(zoo.InputError, match="other settings .*batch.* differ.*--restart"):
+        zoo.map("sentiment", src, out, chunk_rows=3, batch=2, progress=False)
+    with pytest.raises(zoo.InputError, match="--batch and --chunk-rows must be at least 1"):
+        zoo.map("sentiment", src, tmp_path / "other.csv", batch=0, progress=False)
     assert zoo.map("sentiment", src, out, progress=False, restart=True)["rows_out"] == len(REVIEWS)
 
 
@@ -132,7 +137,7 @@ def test_a_killed_run_resumes_without_redoing_finished_chunks_and_loses_no_row(t
     src = _csv(tmp_path / "in.csv", ["id", "text"], [[i, t] for i, t in enumerate(texts)])
     out, whole = tmp_path / "out.csv", tmp_path / "whole.csv"
     cmd = [sys.executable, "-m", "zoo", "map", "sentiment", str(src), str(out), "--chunk-rows", "200",
-           "--batch", "8", "--no-progress"]
+           "--batch", "8", "--threads", "1", "--no-progress"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     folder = mapping.parts_folder(out)
@@ -147,7 +152,7 @@ def test_a_killed_run_resumes_without_redoing_finished_chunks_and_loses_no_row(t
     resumed = json.loads(subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout)
     assert resumed["chunks"] == 15 and resumed["chunks_resumed"] >= finished
     assert resumed["rows_in"] == resumed["rows_out"] == 3000
-    zoo.map("sentiment", src, whole, chunk_rows=200, batch=8, progress=False)
+    zoo.map("sentiment", src, whole, chunk_rows=200, batch=8, threads=1, progress=False)
     assert mapping.digest(out) == mapping.digest(whole)
 
 

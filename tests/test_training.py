@@ -74,6 +74,17 @@ def test_forecasting_trains_each_member_resumes_exports_and_the_export_conforms(
     assert exported["calibration"]["interval_scale"] == pre["interval_scale"]
     assert "--combine-weight 0.5" in (out / "README.md").read_text()
     conforms("forecasting", out, tmp_path)
+    # The same network for another subset's series, calibrated on that subset's dev split.
+    quarterly = tmp_path / "quarterly"
+    capsys.readouterr()
+    assert main(["train", "forecasting", "--out", str(run), "--export", str(quarterly), "--serves", "quarterly"]) == 2
+    assert "--serves calibrates the run's own network" in capsys.readouterr().err
+    served = zoo_json(capsys, "train", "forecasting", "--out", str(run), "--export", str(quarterly), "--limit", "10",
+                      "--calibrate", str(run), "--combine-weight", "0.4", "--serves", "quarterly")
+    config = json.loads((quarterly / "config.json").read_text())
+    assert config["serves"] == "quarterly" and served["test"]["horizon"] == 8
+    assert "never saw a quarterly series" in (quarterly / "README.md").read_text()
+    assert load_folder(zoo.registry().task("forecasting"), quarterly, torch.device("cpu"))(list(range(1, 30)))["forecast"]
 
 
 def test_translation_trains_resumes_with_snapshots_exports_averaged_and_the_export_conforms(capsys, tmp_path):

@@ -183,8 +183,9 @@ def chunks(unit_iter: Iterator[Unit], chunk_rows: int, batch: int = BATCH) -> It
 
     A chunk ends only after a whole number of ``batch``-sized model batches of predictable units,
     so every model batch holds the same inputs whatever the chunk size, and so whichever engine
-    runs it: the last digits of a result can depend on which inputs share its batch. A chunk
-    grows by at most ``batch - 1`` units past ``chunk_rows``."""
+    runs it: the last digits of a result can depend on which inputs share its batch. Past
+    ``chunk_rows`` a chunk takes at most ``batch - 1`` more predictable units (and any unreadable
+    rows between them, which hold no more than their text)."""
     chunk, rows, good = Chunk(0), 0, 0
     for unit in unit_iter:
         chunk.units.append(unit)
@@ -262,10 +263,12 @@ class LocalEngine:
 
 
 # -- parts, resume and the joined output ------------------------------------------------------------
-def _manifest(task, source: Path, column: str, checkpoint: str | None, params: dict, chunk_rows: int) -> dict:
+def _manifest(task, source: Path, column: str, checkpoint: str | None, params: dict, chunk_rows: int,
+              batch: int = BATCH) -> dict:
+    # batch too: chunks end on batch boundaries, so another batch size cuts other chunks.
     stat = source.stat()
     return {"task": task.name, "input": str(source.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-            "column": column, "checkpoint": checkpoint, "params": params, "chunk_rows": chunk_rows}
+            "column": column, "checkpoint": checkpoint, "params": params, "chunk_rows": chunk_rows, "batch": batch}
 
 
 def parts_folder(output: Path) -> Path:
@@ -397,8 +400,10 @@ def run(task, source: str | Path, output: str | Path, column: str | None = None,
     threads = torch.get_num_threads() if threads is None else threads
     if threads < 1:
         raise InputError(f"--threads must be at least 1, got {threads}")
+    if batch < 1 or chunk_rows < 1:
+        raise InputError(f"--batch and --chunk-rows must be at least 1, got {batch} and {chunk_rows}")
     folder = parts_folder(output)
-    _start_parts(folder, _manifest(task, source, column, checkpoint, params, chunk_rows), restart)
+    _start_parts(folder, _manifest(task, source, column, checkpoint, params, chunk_rows, batch), restart)
     done = {int(p.stem.split("-")[1]) for p in folder.glob("part-*.jsonl")}
     if engine == "ray":
         from .mapping_ray import RayEngine

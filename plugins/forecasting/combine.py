@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 PARTNERS = ("DynamicOptimizedTheta",)
+TAIL = 240  # values the partner is fitted to (a few ms; M3 histories are shorter)
 
 
 def check(spec: dict | None) -> dict | None:
@@ -35,8 +36,29 @@ def partner_forecast(name: str, values, horizon: int, season_length: int) -> np.
 
 def combine(q: np.ndarray, median_index: int, partner: np.ndarray, lstm_weight: float) -> np.ndarray:
     """Quantiles (steps x quantiles) moved so that the median becomes the weighted mean."""
-    shift = (1.0 - lstm_weight) * (np.asarray(partner)[:len(q)] - q[:, median_index])
-    return q + shift[:, None]
+    partner = np.asarray(partner, dtype=np.float64)
+    if partner.shape != (len(q),):
+        raise ValueError(f"the partner forecast has shape {partner.shape}, the quantiles {len(q)} steps")
+    return q + ((1.0 - lstm_weight) * (partner - q[:, median_index]))[:, None]
+
+
+def served(q: np.ndarray, median_index: int, spec: dict, values, season_length: int,
+           fit=None) -> tuple[np.ndarray, str | None]:
+    """The quantiles as a checkpoint with ``spec`` serves them (the app and the calibration alike),
+    and a notice where the partner could not take part: then the LSTM's own. ``fit(name)``: a
+    partner forecast already made for this series (the app fits each model once per series)."""
+    name, horizon = spec["model"], len(q)
+    try:
+        partner = fit(name) if fit else partner_forecast(name, np.asarray(values)[-TAIL:], horizon, season_length)
+        partner = np.asarray(partner, dtype=np.float64)[:horizon]
+        if len(partner) != horizon or not np.all(np.isfinite(partner)):
+            return q, f"{name} gave no usable forecast for this series: the LSTM's forecast alone"
+    except ImportError:
+        return q, (f"this checkpoint averages the LSTM with statsforecast's {name}, which is not installed "
+                   "(pip install statsforecast): the LSTM's forecast alone")
+    except Exception as exc:  # noqa: BLE001 - a partner's failure leaves the LSTM's forecast
+        return q, f"{name} could not fit this series ({type(exc).__name__}): the LSTM's forecast alone"
+    return combine(q, median_index, partner, spec["lstm_weight"]), None
 
 
 def describe(spec: dict | None) -> str:

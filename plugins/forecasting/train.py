@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from zoo import ZooError
 from zoo.training import Budget, RunFolder, add_lstm_options, add_run_options, cosine_lr, log, optimizer_step
 
 from . import data
@@ -163,7 +164,7 @@ def train(args: argparse.Namespace) -> dict:
                 attempt = meta.setdefault("attempts", {}).get(str(i), 0) + 1
                 meta["attempts"][str(i)] = attempt
                 if attempt > 5:
-                    raise RuntimeError(f"member {i} collapsed 5 times: lower --lr")
+                    raise ZooError(f"member {i} collapsed {attempt} times: train with a lower --lr")
                 log({"member": i, "collapsed_at_epoch": meta["epoch"], "restart": attempt})
                 torch.manual_seed(a["seed"] * 1000 + i * 100 + 50 + attempt)
                 model.members[i] = Member(**member_args(meta["architecture"]))
@@ -213,6 +214,7 @@ def train_epoch(model: QuantileLSTM, i: int, optimizer, windows_, pre: ForecastP
         optimizer_step(model.members[i], optimizer, loss, cosine_lr(a["lr"], e * steps_per_epoch + s, total, 100))
         losses.append(loss.item())
     meta["epoch"] += 1
+    attempt = meta.get("attempts", {}).get(str(i), 0)
     meta["history"].append({"member": i, "epoch": e + 1, "loss": round(float(np.mean(losses)), 4),
-                            "seconds": round(time.time() - t0, 1)})
+                            "seconds": round(time.time() - t0, 1), **({"restart": attempt} if attempt else {})})
     log(meta["history"][-1])
