@@ -9,7 +9,6 @@ mean's coverage to 80%. No test part is read.
     python benchmarks/forecasting/combine_dev.py --run runs/fc-dev3
 """
 import argparse
-import copy
 import sys
 from pathlib import Path
 
@@ -22,12 +21,11 @@ def from_checkpoint(name: str, checkpoint: str | None = None):
     """(period, rows, quantile forecasts, quantile levels): a checkpoint's LSTM, 2 origins."""
     import zoo
     from plugins.forecasting import data
+    from plugins.forecasting.combine import lstm_alone
 
     p = data.period(name)
     rows = [r for k in range(2) for r in data.split("dev", p.name, origin=k) if len(r[1]) >= 8]
-    pipe = copy.copy(zoo.pipeline("forecasting", checkpoint=checkpoint))
-    pipe.preprocessor = copy.copy(pipe.preprocessor)
-    pipe.preprocessor.combine = None  # the LSTM's own median, on a copy (the cached pipeline keeps its own)
+    pipe = lstm_alone(zoo.pipeline("forecasting", checkpoint=checkpoint))  # the LSTM's own median
     res = pipe.batch([h for _, h, _ in rows], horizon=p.horizon, level=80.0, season_length=p.season)
     q = [np.stack([r["lower"], r["forecast"], r["upper"]], axis=1) for r in res]
     return p, rows, q, [0.1, 0.5, 0.9]

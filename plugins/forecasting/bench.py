@@ -12,7 +12,6 @@ A checkpoint that averages its LSTM with a statistical partner is also timed wit
 from __future__ import annotations
 
 import argparse
-import copy
 import datetime
 import platform
 import statistics
@@ -23,6 +22,7 @@ import torch
 import zoo
 
 from . import data, metrics
+from .combine import lstm_alone
 from .task import SAMPLES
 
 
@@ -48,11 +48,7 @@ def run(args) -> dict:
     pipe(air, **kw)  # warm-up
     runners = {"lstm": pipe}
     if pipe.preprocessor.combine:
-        # The same checkpoint without its statistical partner: what the LSTM itself costs.
-        alone = copy.copy(pipe)
-        alone.preprocessor = copy.copy(pipe.preprocessor)
-        alone.preprocessor.combine = None
-        runners["lstm alone"] = alone
+        runners["lstm alone"] = lstm_alone(pipe)  # what the LSTM itself costs
     one: dict[str, list[float]] = {k: [] for k in [*runners, "theta"]}
     whole: dict[str, list[float]] = {k: [] for k in [*runners, "theta"]}
     for _ in range(args.rounds):

@@ -61,6 +61,17 @@ def served(q: np.ndarray, median_index: int, spec: dict, values, season_length: 
     return combine(q, median_index, partner, spec["lstm_weight"]), None
 
 
+def lstm_alone(pipe):
+    """A copy of a forecasting pipeline that serves its LSTM without the partner (benchmarks and
+    dev scripts compare the two); the cached pipeline keeps its own preprocessor."""
+    import copy
+
+    alone = copy.copy(pipe)
+    alone.preprocessor = copy.copy(pipe.preprocessor)
+    alone.preprocessor.combine = None
+    return alone
+
+
 def describe(spec: dict | None) -> str:
     if not spec:
         return "LSTM"

@@ -154,11 +154,12 @@ def _test_evaluation(pipe, period: data.Period, limit: int | None) -> tuple[dict
     from . import evaluate
 
     # statsforecast's models beside it in the same run, where it is installed (the bar forecasters use)
+    with_statsforecast = _has_statsforecast()
     ev = evaluate.run(pipe, "test", argparse.Namespace(limit=limit, ets=False, level=80.0, period=period.name,
-                                                       statsforecast=_has_statsforecast()))
+                                                       statsforecast=with_statsforecast))
     command = "python -m zoo eval forecasting --split test" + (
         "" if period.name == "monthly" else f" --checkpoint m3-{period.name}") + (
-        " --statsforecast" if _has_statsforecast() else "")
+        " --statsforecast" if with_statsforecast else "")
     evaluation = {"command": command, "split": "test", "n": ev["n"], "horizon": ev["horizon"],
                   "metrics": {k: ev["metrics"][k] for k in ("smape", "mase", "coverage", "coverage_by_step")},
                   "baselines": {k: {n: v[n] for n in ("smape", "mase")} for k, v in ev["baselines"].items()},

@@ -24,8 +24,12 @@ class QuantileLSTM(nn.Module):
                  layers: int = 2, features: int = 2, dropout: float = 0.1):
         super().__init__()
         self.horizon, self.n_quantiles = horizon, quantiles
-        self.members = nn.ModuleList(Member(features, hidden, layers, horizon * quantiles, dropout)
-                                     for _ in range(members))
+        self._member_args = (features, hidden, layers, horizon * quantiles, dropout)
+        self.members = nn.ModuleList(self.new_member() for _ in range(members))
+
+    def new_member(self) -> Member:
+        """A freshly initialised member (training restarts one that collapsed)."""
+        return Member(*self._member_args)
 
     def member_forward(self, i: int, x: torch.Tensor) -> torch.Tensor:
         return self.members[i](x).view(-1, self.horizon, self.n_quantiles)

@@ -87,8 +87,8 @@ class ForecastingTask(Task):
         freq = S.freq_name(s.freq) if s else None
         period, why = _PERIOD_OF_FREQ.get(freq or ""), f"the dates are {freq}"
         if period is None:
-            own = input.get("season_length") if isinstance(input, dict) else None
-            given = int(params.get("season_length") or 0) or (s.season_length if s else own if isinstance(own, int) else 0)
+            own = s.season_length if s else input.get("season_length") if isinstance(input, dict) else None
+            given = int(params.get("season_length") or 0) or (own if isinstance(own, int) else 0)
             period, why = {12: "monthly", 4: "quarterly"}.get(given), f"season length {given} was given"
         if period is None or f"m3-{period}" not in checkpoints:
             return None

@@ -26,7 +26,7 @@ from zoo import ZooError
 from zoo.training import Budget, RunFolder, add_lstm_options, add_run_options, cosine_lr, log, optimizer_step
 
 from . import data
-from .model import Member, QuantileLSTM
+from .model import QuantileLSTM
 from .preprocess import ForecastPreprocessor
 
 
@@ -167,7 +167,7 @@ def train(args: argparse.Namespace) -> dict:
                     raise ZooError(f"member {i} collapsed {attempt} times: train with a lower --lr")
                 log({"member": i, "collapsed_at_epoch": meta["epoch"], "restart": attempt})
                 torch.manual_seed(a["seed"] * 1000 + i * 100 + 50 + attempt)
-                model.members[i] = Member(**member_args(meta["architecture"]))
+                model.members[i] = model.new_member()
                 optimizer = torch.optim.Adam(model.members[i].parameters(), lr=a["lr"])
                 meta["epoch"] = 0
             run.save(model, optimizer, meta)
@@ -191,11 +191,6 @@ def collapsed(model: QuantileLSTM, i: int, x: torch.Tensor, probe: int = 1024) -
     return bool(out.std(0).mean() < 1e-4)
 
 
-def member_args(arch: dict) -> dict:
-    return {"features": arch["features"], "hidden": arch["hidden"], "layers": arch["layers"],
-            "outputs": arch["horizon"] * arch["quantiles"], "dropout": arch["dropout"]}
-
-
 def train_epoch(model: QuantileLSTM, i: int, optimizer, windows_, pre: ForecastPreprocessor, a: dict,
                 meta: dict) -> None:
     """One epoch of member ``i``, in its own seeded order; appends the epoch's loss to the history."""
@@ -203,7 +198,8 @@ def train_epoch(model: QuantileLSTM, i: int, optimizer, windows_, pre: ForecastP
     e, batch = meta["epoch"], a["batch_size"]
     steps_per_epoch = (len(x) + batch - 1) // batch
     total = steps_per_epoch * int(a["epochs"])
-    seed = a["seed"] * 1000 + i * 100 + e + 7919 * meta.get("attempts", {}).get(str(i), 0)  # a restart: new order
+    attempt = meta.get("attempts", {}).get(str(i), 0)
+    seed = a["seed"] * 1000 + i * 100 + e + 7919 * attempt  # a restarted member: a new order
     order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     model.members[i].train()
     torch.manual_seed(seed)
@@ -214,7 +210,6 @@ def train_epoch(model: QuantileLSTM, i: int, optimizer, windows_, pre: ForecastP
         optimizer_step(model.members[i], optimizer, loss, cosine_lr(a["lr"], e * steps_per_epoch + s, total, 100))
         losses.append(loss.item())
     meta["epoch"] += 1
-    attempt = meta.get("attempts", {}).get(str(i), 0)
     meta["history"].append({"member": i, "epoch": e + 1, "loss": round(float(np.mean(losses)), 4),
                             "seconds": round(time.time() - t0, 1), **({"restart": attempt} if attempt else {})})
     log(meta["history"][-1])
