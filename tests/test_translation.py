@@ -104,6 +104,47 @@ def test_the_api_returns_the_text_and_the_attention(app_url):
     assert "nothing to translate" in notice and set(result) == {"error"} and "nothing to translate" in result["error"]
 
 
+BIBLE_ENGLISH = ["In the beginning God created the heaven and the earth.", TWO,
+                 "The fear of the LORD is the beginning of knowledge: but fools despise wisdom and instruction."]
+MODERN_ENGLISH = ["Could not open the file.", "Save changes to the document before closing?",
+                  "The train to Madrid leaves at nine o'clock.", "My phone battery is almost dead."]
+
+
+def test_a_request_naming_no_checkpoint_gets_the_one_for_its_register_and_is_told_which():
+    from zoo.scheduler import Scheduler
+
+    sched = Scheduler(lambda t, c: zoo.pipeline(t, checkpoint=c, device="cpu"))
+    task = zoo.registry().tasks["translation"]
+    for texts, chosen in ((BIBLE_ENGLISH, "en-es"), (MODERN_ENGLISH, "en-es-mixed")):
+        for text in texts:
+            result = sched.predict(task, None, text, {"beam_size": 1})
+            assert result["checkpoint"] == chosen, text
+            assert any(n.startswith(f"checkpoint {chosen}: the text reads") for n in result["notices"])
+            named = zoo.pipeline("translation", checkpoint=chosen, device="cpu")(text, beam_size=1)
+            assert result["translation"] == named["translation"]
+    # A named checkpoint is never overridden, and bad input is still refused as bad input.
+    assert "checkpoint" not in sched.predict(task, "en-es", MODERN_ENGLISH[0], {"beam_size": 1})
+    assert "nothing to translate" in sched.predict(task, None, "?!", {})["error"]
+
+
+def test_the_register_model_was_chosen_on_dev_and_reads_the_whole_text():
+    from plugins.translation.register import Register, log_ratios, score
+
+    reg = Register()
+    # Shipped with the dev routing that chose its threshold: almost no modern message to the Bible model.
+    import json
+
+    from plugins.translation.register import FILE
+    dev = json.loads(FILE.read_text())["dev"]
+    assert dev["modern_to_bible"] < 0.01 and dev["bible_to_bible"] > 0.95
+    assert reg.score("") is None and not reg.is_bible("?!")
+    # The mean, not the sum: repeating a text does not move it to the other side.
+    assert reg.score(MODERN_ENGLISH[0] * 20) == pytest.approx(reg.score(MODERN_ENGLISH[0]))
+    # Unfamiliar words (pooled as one rare word) count for modern English: the KJV's vocabulary is closed.
+    ratios = log_ratios(["thou art the king", "thou art"] * 3, ["open the file"] * 3 + ["gtk", "xorg", "dbus"])
+    assert score(ratios, "thou art") > 0 > score(ratios, "qwerty zxcv")
+
+
 def test_eval_scores_greedy_and_beam_beside_copying_and_per_held_out_book():
     """Needs the Bible pairs in the cache (``python -m zoo data translation``, part of the README's
     test command): tests never download."""

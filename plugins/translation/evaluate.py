@@ -4,6 +4,8 @@ greedy and beam search, beside a copy-the-source baseline and Apertium (rule-bas
 the attention-free ablation decoded the same way)."""
 from __future__ import annotations
 
+import collections
+import re
 import time
 
 import sacrebleu
@@ -26,9 +28,15 @@ def translate_all(model, pre, sources: list[str], beam_size: int, length_penalty
     return out
 
 
+# The 1909 Bible's spelling, which modern Spanish dropped (RAE 1952): an accent on the one-letter
+# words a, e, o and on one-syllable preterites. Modern text should come out without it.
+OLD_SPELLING = re.compile(r"(?<!\w)(á|é|ó|fué|dió|vió|fuí)(?!\w)", re.IGNORECASE)
+
+
 def scores(hyps: list[str], refs: list[str]) -> dict:
     return {"bleu": round(sacrebleu.corpus_bleu(hyps, [refs]).score, 2),
-            "chrf": round(sacrebleu.corpus_chrf(hyps, [refs]).score, 2)}
+            "chrf": round(sacrebleu.corpus_chrf(hyps, [refs]).score, 2),
+            "old_spelling": round(sum(bool(OLD_SPELLING.search(h)) for h in hyps) / max(1, len(hyps)), 4)}
 
 
 def by_book(pairs: list[dict], hyps: list[str], refs: list[str]) -> dict:
@@ -41,14 +49,16 @@ def by_book(pairs: list[dict], hyps: list[str], refs: list[str]) -> dict:
 
 
 def evaluate(model, pre, split: str = "test", limit: int | None = None, beam_size: int = 5,
-             ablation=None, corpus: str = "bible", beside: dict | None = None) -> dict:
+             ablation=None, corpus: str = "bible", beside: dict | None = None, routed=None) -> dict:
     """``ablation``: an optional (model, preprocessor) of the attention-free model, decoded greedy and
     with the beam. ``beside``: {row label: (model, preprocessor)} of other checkpoints decoded with
     the beam only (the served decoder). ``corpus``: ``bible`` (held-out books), ``modern``
     (held-out Debian packages' messages, ``modern.py``) or ``both``: each scored on its own, the
-    modern figures named ``modern_bleu`` and ``modern_chrf`` beside the Bible's ``bleu`` and ``chrf``."""
+    modern figures named ``modern_bleu`` and ``modern_chrf`` beside the Bible's ``bleu`` and ``chrf``.
+    ``routed``: (choose, {checkpoint: (model, preprocessor)}): each source decoded by the checkpoint
+    ``choose(source)`` names, as a request that names none is served."""
     if corpus == "both":
-        parts = {name: evaluate(model, pre, split, limit, beam_size, ablation, name, beside)
+        parts = {name: evaluate(model, pre, split, limit, beam_size, ablation, name, beside, routed)
                  for name in corpora.CORPORA}
         return {**merge(parts), "corpora": parts}
     pairs = corpora.splits(corpus)[split][:limit]
@@ -68,7 +78,20 @@ def evaluate(model, pre, split: str = "test", limit: int | None = None, beam_siz
             out["baselines"][f"no attention, {name}"] = scores(translate_all(*ablation, sources, beam), refs)
     for label, (other, other_pre) in (beside or {}).items():
         out["baselines"][label] = scores(translate_all(other, other_pre, sources, beam_size), refs)
+    if routed is not None:
+        out["routed"] = route_and_score(*routed, sources, refs, beam_size)
+        out["baselines"][f"routed by register (what a visitor gets), beam {beam_size}"] = out["routed"]
     return out
+
+
+def route_and_score(choose, models: dict, sources: list[str], refs: list[str], beam_size: int) -> dict:
+    picks = [choose(s) for s in sources]
+    hyps = [""] * len(sources)
+    for checkpoint, (model, pre) in models.items():
+        idx = [i for i, c in enumerate(picks) if c == checkpoint]
+        for i, hyp in zip(idx, translate_all(model, pre, [sources[i] for i in idx], beam_size)):
+            hyps[i] = hyp
+    return {**scores(hyps, refs), "sent_to": dict(collections.Counter(picks).most_common())}
 
 
 def merge(parts: dict[str, dict]) -> dict:
@@ -76,7 +99,7 @@ def merge(parts: dict[str, dict]) -> dict:
     card before had them), another corpus's prefixed with its name."""
     def named(corpus: str, figures: dict) -> dict:
         prefix = "" if corpus == "bible" else f"{corpus}_"
-        return {f"{prefix}{k}": v for k, v in figures.items() if k in ("bleu", "chrf")}
+        return {f"{prefix}{k}": v for k, v in figures.items() if k in ("bleu", "chrf", "old_spelling")}
 
     out = {"corpus": "+".join(parts), "n": {c: r["n"] for c, r in parts.items()},
            "beam_size": next(iter(parts.values()))["beam_size"], "metrics": {}, "baselines": {}}

@@ -15,6 +15,7 @@ from zoo.task import check_text
 from .decode import beam_search
 from .model import Seq2Seq
 from .preprocess import TranslationPreprocessor, split_sentences
+from .register import Register
 
 HERE = Path(__file__).resolve().parent
 MAX_SENTENCES = 64
@@ -29,6 +30,15 @@ EXAMPLES = [
 REVISION = "ba72136e630850367426e3afb26972ea49856a4c"
 ABLATION_REVISION = "f84a4e00e16036d7161511ec2724f6c8222167b4"
 MIXED_REVISION = "3422a0fcc10474d862d939a1f31ccaf6efe73f40"
+BIBLE, MODERN = "en-es", "en-es-mixed"  # the checkpoints ``route`` chooses between, by register
+_register: Register | None = None
+
+
+def register() -> Register:
+    global _register
+    if _register is None:
+        _register = Register()
+    return _register
 
 
 def _case_as_source(source: str, translation: str) -> str:
@@ -43,11 +53,12 @@ class TranslationTask(Task):
     name = "translation"
     title = "Translation"
     tab_order = 30
-    description = ("English -> Spanish with an attentional LSTM encoder-decoder. `en-es` (the default) was "
-                   "trained on the King James and Reina-Valera 1909 Bibles and translates Bible-like English best; "
-                   "`en-es-mixed` was trained on the Bibles and on the messages of Debian's programs, and is the one "
-                   "for modern English (menus, dialogs, errors). The heatmap shows which source subwords each "
-                   "Spanish subword attended to.")
+    description = ("English -> Spanish with an attentional LSTM encoder-decoder. `en-es` was trained on the King "
+                   "James and Reina-Valera 1909 Bibles and translates Bible-like English best; `en-es-mixed` was "
+                   "trained on the Bibles and on the messages of Debian's programs, and is the one for modern English "
+                   "(menus, dialogs, errors). `auto` (the default) sends Bible English to `en-es` and any other "
+                   "English to `en-es-mixed`, and says which it used. Everyday conversation is outside both. The "
+                   "heatmap shows which source subwords each Spanish subword attended to.")
     pipeline_tag = "translation"
     params = [
         Param("beam_size", int, 5, "hypotheses kept per sentence (1 = greedy)", min=1, max=8),
@@ -65,6 +76,15 @@ class TranslationTask(Task):
                    revision=ABLATION_REVISION, bundled=HERE / "checkpoints" / "en-es-noattn",
                    description="ablation: the same model without attention (for comparison; no heatmap)"),
     ]
+
+    def route(self, input, params: dict, checkpoints) -> tuple[str, str] | None:
+        """Bible English to ``en-es``, any other English to ``en-es-mixed`` (``register.py``),
+        where both are registered; the whole text goes to one of them."""
+        if not isinstance(input, str) or not {BIBLE, MODERN} <= set(checkpoints):
+            return None
+        if register().is_bible(input[:MAX_CHARS]):
+            return BIBLE, "the text reads like the King James Bible's English, which en-es was trained on"
+        return MODERN, "the text reads as modern English, which en-es-mixed was trained on (beside the Bible)"
 
     def build_model(self, config: dict) -> Seq2Seq:
         return Seq2Seq(**config["architecture"])
@@ -214,6 +234,9 @@ class TranslationTask(Task):
                                 help="checkpoint of the attention-free model to run beside it ('' = none)")
             parser.add_argument("--beside", nargs="*", default=[], metavar="CHECKPOINT",
                                 help="other checkpoints decoded the same way in the same run (e.g. en-es-bible)")
+            parser.add_argument("--routed", action="store_true",
+                                help=f"also decode each source with the checkpoint a request naming none gets "
+                                     f"({BIBLE} for Bible English, else {MODERN}; register.py)")
         elif verb == "bench":
             from . import bench
 
@@ -257,8 +280,13 @@ class TranslationTask(Task):
         for checkpoint in getattr(args, "beside", None) or []:
             other = pipeline(self, checkpoint=checkpoint, device=str(pipe.device))
             beside[f"checkpoint {checkpoint}, beam {args.beam_size}"] = (other.model, other.preprocessor)
+        routed = None
+        if getattr(args, "routed", False):
+            models = {c: pipeline(self, checkpoint=c, device=str(pipe.device)) for c in (BIBLE, MODERN)}
+            routed = ((lambda s: self.route(s, {}, list(models))[0]),
+                      {c: (p.model, p.preprocessor) for c, p in models.items()})
         return evaluate(pipe.model, pipe.preprocessor, split, args.limit, args.beam_size, ablation,
-                        corpus=getattr(args, "corpus", "bible"), beside=beside)
+                        corpus=getattr(args, "corpus", "bible"), beside=beside, routed=routed)
 
     def bench(self, args) -> dict:
         from . import bench

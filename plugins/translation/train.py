@@ -64,11 +64,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--score-dev", action="store_true", help="print the run's full-dev BLEU/chrF (greedy, beam 5, "
                    "several length penalties) and stop: how to pick --average and the served length penalty")
     p.add_argument("--penalties", type=float, nargs="+", default=[0.6, 1.0, 1.4], help="with --score-dev")
+    p.add_argument("--register", action="store_true",
+                   help="fit the register model that routes a request naming no checkpoint (register.py) on both "
+                        "corpora's training splits, choose its threshold on dev, write register.json, and stop")
 
 
 def run(args: argparse.Namespace) -> dict:
     """``zoo train translation``: train (or resume) the run in --out, export it, or score it on dev."""
     out = Path(args.out)
+    if args.register:
+        from . import register
+
+        return register.fit()
     if args.export:
         return export(out, Path(args.export), args.ablation and Path(args.ablation), args.limit, args.average,
                       args.beside and Path(args.beside), args.weights_dtype)
