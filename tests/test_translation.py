@@ -153,11 +153,17 @@ def test_eval_scores_greedy_and_beam_beside_copying_and_per_held_out_book():
     from helpers import require_translation_data, run_cli
 
     require_translation_data()
-    result = run_cli("eval", "translation", "--split", "test", "--limit", "12", "--beam-size", "2", "--ablation", "")
+    result = run_cli("eval", "translation", "--split", "test", "--limit", "12", "--beam-size", "2", "--ablation", "",
+                     "--routed")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["n"] == 12 and set(out["metrics"]) == {"greedy", "beam 2"}
-    assert set(out["baselines"]) == {"copy the source", "apertium (rule-based)"}  # the data recipe unpacks Apertium
+    routed = "routed by register (what a visitor gets), beam 2"
+    # The data recipe unpacks Apertium; --routed decodes each verse as a request naming no checkpoint would be.
+    assert set(out["baselines"]) == {"copy the source", "apertium (rule-based)", routed}
+    assert out["routed"]["sent_to"] == {"en-es": 12} and out["baselines"][routed]["bleu"] == out["metrics"]["beam 2"]["bleu"]
+    # The Bible model writes the 1909 Bible's spelling (á, fué); the share is reported per row.
+    assert 0 < out["metrics"]["beam 2"]["old_spelling"] <= 1 and out["baselines"]["copy the source"]["old_spelling"] == 0
     for scores in out["metrics"].values():
         assert scores["bleu"] > 10 * out["baselines"]["copy the source"]["bleu"]
         assert scores["chrf"] > out["baselines"]["copy the source"]["chrf"] + 20
