@@ -10,7 +10,7 @@ def test_tasks_lists_checkpoints():
     assert result.returncode == 0, result.stderr
     (task,) = [t for t in json.loads(result.stdout) if t["name"] == "sentiment"]
     ckpts = task["checkpoints"]
-    assert [c["id"] for c in ckpts if c["default"]] == ["mixed-bilstm-minilm"]
+    assert [c["id"] for c in ckpts if c["default"]] == ["mixed-imdb-bilstm-minilm"]
     for ckpt in ckpts:
         assert set(ckpt) >= {"id", "repo_id", "revision", "bundled", "default"}
         assert len(ckpt["revision"]) == 40 and ckpt["bundled"]
@@ -54,7 +54,7 @@ def test_eval_reports_model_and_baselines_in_one_shape():
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert set(out) >= {"task", "checkpoint", "split", "n", "metrics", "baselines"}
-    assert set(out["domains"]) == {"tweets", "airline-tweets", "drug-reviews"}  # the same shape per domain
+    assert set(out["domains"]) == {"tweets", "imdb", "airline-tweets", "drug-reviews"}  # the same shape per domain
     assert all({"n", "metrics", "baselines"} <= set(d) for d in out["domains"].values())
     assert out["n"] > 1000
     assert out["metrics"]["accuracy"] >= 0.78

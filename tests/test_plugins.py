@@ -131,7 +131,7 @@ def test_a_plugin_can_add_a_checkpoint_to_another_plugins_task():
     with manager.registered(AddsCheckpoint(), name="adds") as reg:
         assert plugin_info(reg, "adds").checkpoints == ["sentiment:extra"]
         ids = [c.id for c in reg.checkpoints["sentiment"]]
-        assert ids[:3] == ["mixed-bilstm-minilm", "rt-bilstm-minilm", "rt-bilstm"] and "extra" in ids
+        assert ids[:4] == ["mixed-imdb-bilstm-minilm", "mixed-bilstm-minilm", "rt-bilstm-minilm", "rt-bilstm"] and "extra" in ids
 
 
 def test_checkpoint_for_an_unknown_task_is_reported_not_fatal():

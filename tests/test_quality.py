@@ -63,17 +63,21 @@ def test_sentiment_test_accuracy_is_the_recorded_one_and_beats_vader():
 
     require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
     out = evaluated("sentiment", "--split", "test")
-    assert abs(out["metrics"]["accuracy"] - recorded("sentiment", "mixed-bilstm-minilm")["accuracy"]) <= 0.002
+    assert abs(out["metrics"]["accuracy"] - recorded("sentiment", "mixed-imdb-bilstm-minilm")["accuracy"]) <= 0.002
     assert out["metrics"]["accuracy"] > out["baselines"]["vader"]["accuracy"] + 0.15
     # Off the movie domain: on held-out airline tweets it beats VADER and the set's majority label;
-    # on held-out drug reviews it does not (recorded as measured: 0.4899 vs majority 0.7117).
+    # on held-out drug reviews it does not (recorded as measured: 0.5890 vs majority 0.7117).
     domains = out["domains"]
     airline = domains["airline-tweets"]
     assert airline["metrics"]["accuracy"] > max(b["accuracy"] for b in airline["baselines"].values()), airline
-    assert abs(domains["drug-reviews"]["metrics"]["accuracy"] - 0.4899) <= 0.002
+    assert abs(domains["drug-reviews"]["metrics"]["accuracy"] - 0.5890) <= 0.002
     # Calibrated: on the tweets' test split the confidence matches the accuracy within 0.05.
     assert domains["tweets"]["metrics"]["ece"] < 0.05 and out["metrics"]["ece"] < 0.05
-    # The same model with its temperature undone: the same answers, worse calibrated on movies.
+    # The same model with its temperature undone: the same answers; the temperature (fitted on the
+    # movie and tweet dev splits) makes the tweets and IMDb reviews better calibrated, and the movie
+    # test a little worse (0.0345 -> 0.0363; recorded as measured in BENCHMARKS.md).
     raw = evaluated("sentiment", "--split", "test", "--uncalibrated")
     assert not raw["calibrated"] and out["calibrated"]
-    assert raw["metrics"]["accuracy"] == out["metrics"]["accuracy"] and raw["metrics"]["ece"] > out["metrics"]["ece"]
+    assert raw["metrics"]["accuracy"] == out["metrics"]["accuracy"]
+    for domain in ("tweets", "imdb"):
+        assert raw["domains"][domain]["metrics"]["ece"] > domains[domain]["metrics"]["ece"]

