@@ -119,7 +119,7 @@ def test_a_request_naming_no_checkpoint_gets_the_one_for_its_register_and_is_tol
         for text in texts:
             result = sched.predict(task, None, text, {"beam_size": 1})
             assert result["checkpoint"] == chosen, text
-            assert any(n.startswith(f"checkpoint {chosen}: the text reads") for n in result["notices"])
+            assert any(n.startswith(f"checkpoint {chosen}: its words are more like") for n in result["notices"])
             named = zoo.pipeline("translation", checkpoint=chosen, device="cpu")(text, beam_size=1)
             assert result["translation"] == named["translation"]
     # A named checkpoint is never overridden, and bad input is still refused as bad input.
@@ -127,22 +127,54 @@ def test_a_request_naming_no_checkpoint_gets_the_one_for_its_register_and_is_tol
     assert "nothing to translate" in sched.predict(task, None, "?!", {})["error"]
 
 
-def test_the_register_model_was_chosen_on_dev_and_reads_the_whole_text():
-    from plugins.translation.register import Register, log_ratios, score
+def test_the_register_score_is_a_mean_over_words_and_unfamiliar_words_count_for_modern_english():
+    from plugins.translation.register import log_ratios, score
 
-    reg = Register()
-    # Shipped with the dev routing that chose its threshold: almost no modern message to the Bible model.
+    ratios = log_ratios(["thou art the king", "thou art"] * 3, ["open the file"] * 3 + ["gtk", "xorg", "dbus"])
+    # Unfamiliar words (pooled as one rare word) count for modern English: the KJV's vocabulary is closed.
+    assert score(ratios, "thou art") > 0 > score(ratios, "qwerty zxcv")
+    # The mean, not the sum: repeating a text does not move it to the other side.
+    assert score(ratios, "thou art " * 20) == pytest.approx(score(ratios, "thou art"))
+    assert score(ratios, "") is None and score(ratios, "?! 42") is None
+
+
+def test_the_threshold_is_the_cheapest_on_dev_a_modern_text_sent_to_the_bible_model_costing_most():
+    from plugins.translation.register import MODERN_COST, choose_threshold
+
+    ratios = {"<rare>": 0.0, "thou": 3.0, "art": 2.0, "file": -3.0, "the": 0.5}
+    bible, modern = ["thou art", "the thou", "the"], ["file", "the file", "the"]  # "the" (0.5) is on both sides
+    tau, dev = choose_threshold(ratios, bible, modern)
+    # Sending the Bible's "the" to the mixed model costs 1; sending the messages' "the" to en-es, MODERN_COST.
+    assert MODERN_COST > 1 and 0.5 < tau <= 1.75
+    assert dev == {"bible_dev": 3, "bible_to_bible": round(2 / 3, 4), "modern_dev": 3, "modern_to_bible": 0.0}
+
+
+def test_text_without_words_is_not_routed_and_the_shipped_threshold_sends_few_messages_to_the_bible_model():
     import json
 
     from plugins.translation.register import FILE
-    dev = json.loads(FILE.read_text())["dev"]
+
+    task = zoo.registry().tasks["translation"]
+    for bad in ("", "   ", "?!", "42", None, 42, ["a list"]):
+        assert task.route(bad, {}, ["en-es", "en-es-mixed"]) is None
+    assert task.route(TWO, {}, ["en-es"]) is None  # nothing to choose between
+    dev = json.loads(FILE.read_text())["dev"]  # recorded by fit(), which reads train and dev only
     assert dev["modern_to_bible"] < 0.01 and dev["bible_to_bible"] > 0.95
-    assert reg.score("") is None and not reg.is_bible("?!")
-    # The mean, not the sum: repeating a text does not move it to the other side.
-    assert reg.score(MODERN_ENGLISH[0] * 20) == pytest.approx(reg.score(MODERN_ENGLISH[0]))
-    # Unfamiliar words (pooled as one rare word) count for modern English: the KJV's vocabulary is closed.
-    ratios = log_ratios(["thou art the king", "thou art"] * 3, ["open the file"] * 3 + ["gtk", "xorg", "dbus"])
-    assert score(ratios, "thou art") > 0 > score(ratios, "qwerty zxcv")
+
+
+def test_a_routed_eval_decodes_each_source_with_the_model_chosen_for_it(translate):
+    from plugins.translation.evaluate import translate_all, translate_routed
+
+    mixed = zoo.pipeline("translation", checkpoint="en-es-mixed", device="cpu")
+    models = {"en-es": (translate.model, translate.preprocessor), "en-es-mixed": (mixed.model, mixed.preprocessor)}
+    sources = [BIBLE_ENGLISH[0], MODERN_ENGLISH[0], BIBLE_ENGLISH[2], MODERN_ENGLISH[1]]
+    hyps, picks = translate_routed(lambda s: "en-es" if s in BIBLE_ENGLISH else "en-es-mixed", models, sources, 1)
+    assert picks == ["en-es", "en-es-mixed", "en-es", "en-es-mixed"]
+    for source, pick, hyp in zip(sources, picks, hyps):
+        assert hyp == translate_all(*models[pick], [source], 1)[0]
+    assert hyps[0] != translate_all(*models["en-es-mixed"], [sources[0]], 1)[0]  # the choice matters
+    with pytest.raises(ValueError, match="without a model"):
+        translate_routed(lambda s: "elsewhere", models, sources, 1)
 
 
 def test_eval_scores_greedy_and_beam_beside_copying_and_per_held_out_book():

@@ -85,13 +85,23 @@ def evaluate(model, pre, split: str = "test", limit: int | None = None, beam_siz
 
 
 def route_and_score(choose, models: dict, sources: list[str], refs: list[str], beam_size: int) -> dict:
+    hyps, picks = translate_routed(choose, models, sources, beam_size)
+    return {**scores(hyps, refs), "sent_to": dict(collections.Counter(picks).most_common())}
+
+
+def translate_routed(choose, models: dict, sources: list[str], beam_size: int) -> tuple[list[str], list[str]]:
+    """Each source translated by the checkpoint ``choose(source)`` names (a key of ``models``), in
+    the sources' order; and the names."""
     picks = [choose(s) for s in sources]
+    unknown = set(picks) - set(models)
+    if unknown:
+        raise ValueError(f"choose named checkpoints without a model: {sorted(unknown)}")
     hyps = [""] * len(sources)
     for checkpoint, (model, pre) in models.items():
         idx = [i for i, c in enumerate(picks) if c == checkpoint]
         for i, hyp in zip(idx, translate_all(model, pre, [sources[i] for i in idx], beam_size)):
             hyps[i] = hyp
-    return {**scores(hyps, refs), "sent_to": dict(collections.Counter(picks).most_common())}
+    return hyps, picks
 
 
 def merge(parts: dict[str, dict]) -> dict:

@@ -6,6 +6,7 @@ attention matrix (target x source) that the tab draws as a heatmap.
 """
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -31,14 +32,11 @@ REVISION = "ba72136e630850367426e3afb26972ea49856a4c"
 ABLATION_REVISION = "f84a4e00e16036d7161511ec2724f6c8222167b4"
 MIXED_REVISION = "3422a0fcc10474d862d939a1f31ccaf6efe73f40"
 BIBLE, MODERN = "en-es", "en-es-mixed"  # the checkpoints ``route`` chooses between, by register
-_register: Register | None = None
 
 
-def register() -> Register:
-    global _register
-    if _register is None:
-        _register = Register()
-    return _register
+@functools.cache
+def register_model() -> Register:
+    return Register()
 
 
 def _case_as_source(source: str, translation: str) -> str:
@@ -56,9 +54,10 @@ class TranslationTask(Task):
     description = ("English -> Spanish with an attentional LSTM encoder-decoder. `en-es` was trained on the King "
                    "James and Reina-Valera 1909 Bibles and translates Bible-like English best; `en-es-mixed` was "
                    "trained on the Bibles and on the messages of Debian's programs, and is the one for modern English "
-                   "(menus, dialogs, errors). `auto` (the default) sends Bible English to `en-es` and any other "
-                   "English to `en-es-mixed`, and says which it used. Everyday conversation is outside both. The "
-                   "heatmap shows which source subwords each Spanish subword attended to.")
+                   "(menus, dialogs, errors). `auto` (the default) sends text whose words are more like the Bible's to "
+                   "`en-es` and text more like software messages to `en-es-mixed`, and says which it used. Everyday "
+                   "conversation is in neither training set and is translated poorly by both. The heatmap shows "
+                   "which source subwords each Spanish subword attended to.")
     pipeline_tag = "translation"
     params = [
         Param("beam_size", int, 5, "hypotheses kept per sentence (1 = greedy)", min=1, max=8),
@@ -78,13 +77,20 @@ class TranslationTask(Task):
     ]
 
     def route(self, input, params: dict, checkpoints) -> tuple[str, str] | None:
-        """Bible English to ``en-es``, any other English to ``en-es-mixed`` (``register.py``),
-        where both are registered; the whole text goes to one of them."""
+        """Text whose words are more like the Bible's English to ``en-es``, text more like software
+        messages to ``en-es-mixed`` (``register.py``), where both are registered; the whole text
+        goes to one of them. Everyday English is in neither training set and may go either way."""
         if not isinstance(input, str) or not {BIBLE, MODERN} <= set(checkpoints):
             return None
-        if register().is_bible(input[:MAX_CHARS]):
-            return BIBLE, "the text reads like the King James Bible's English, which en-es was trained on"
-        return MODERN, "the text reads as modern English, which en-es-mixed was trained on (beside the Bible)"
+        model = register_model()
+        score = model.score(input[:MAX_CHARS])
+        if score is None:  # no words: the pipeline says what is wrong with the text
+            return None
+        if score >= model.threshold:
+            return BIBLE, ("its words are more like the King James Bible's English (what en-es was trained on) "
+                           "than like software messages")
+        return MODERN, ("its words are more like software messages (what en-es-mixed was trained on, beside the Bible) "
+                        "than like the King James Bible's English")
 
     def build_model(self, config: dict) -> Seq2Seq:
         return Seq2Seq(**config["architecture"])
@@ -283,7 +289,7 @@ class TranslationTask(Task):
         routed = None
         if getattr(args, "routed", False):
             models = {c: pipeline(self, checkpoint=c, device=str(pipe.device)) for c in (BIBLE, MODERN)}
-            routed = ((lambda s: self.route(s, {}, list(models))[0]),
+            routed = ((lambda s: (self.route(s, {}, list(models)) or (BIBLE,))[0]),
                       {c: (p.model, p.preprocessor) for c, p in models.items()})
         return evaluate(pipe.model, pipe.preprocessor, split, args.limit, args.beam_size, ablation,
                         corpus=getattr(args, "corpus", "bible"), beside=beside, routed=routed)
