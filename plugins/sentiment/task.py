@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 # Pinned revisions = zoo.checkpoint.content_revision() of each bundled repo (a test checks them).
 MINILM_REVISION = "69acd2700697790802a60b4c67ab5a8ac4625ab6"
 MIXED_REVISION = "019386ec8807a923b91e377306362a784d75e21b"
-MIXED_IMDB_REVISION = "584dc6a74133ccd2d3757b2312406a203925da4b"
+MIXED_IMDB_REVISION = "18954e2f9d53763cf435660a46f3db020ac35827"
 REVISION = "e0fb056f21a5d0d127f10b0910e62cb214a85025"
 
 EXAMPLES = [

