@@ -88,7 +88,7 @@ def fit(out: Path = FILE) -> dict:
 
 
 class Register:
-    """The shipped model: ``is_bible(text)`` and its score."""
+    """The shipped model: a text's ``score`` and the ``threshold`` at or above which it reads as the Bible."""
 
     def __init__(self, path: Path = FILE):
         table = json.loads(Path(path).read_text())
@@ -96,7 +96,3 @@ class Register:
 
     def score(self, text: str) -> float | None:
         return score(self.ratios, text)
-
-    def is_bible(self, text: str) -> bool:
-        s = self.score(text)
-        return s is not None and s >= self.threshold
