@@ -23,7 +23,7 @@ from zoo.pipelines import load_folder
 from zoo.sequences import by_length, pad
 from zoo.training import Budget, RunFolder, add_lstm_options, add_run_options, linear_lr, optimizer_step
 
-from . import data
+from . import data, domains
 from .domains import IMDB_WORDS, SELECTED_ON, TRAINABLE
 from .evaluate import scores
 from .model import LSTMClassifier
@@ -146,8 +146,6 @@ def run(args: argparse.Namespace) -> dict:
     splits = data.load_splits(Path(args.data_file) if args.data_file else None)
     train, dev = splits["train"], splits["dev"]
     for domain in args.domains:
-        from . import domains
-
         extra = domains.load(domain)
         train, dev = train + extra["train"], dev + (extra["dev"] if domain in SELECTED_ON else [])
     pre, pretrained = preprocessor(args, train)

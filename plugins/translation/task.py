@@ -242,7 +242,8 @@ class TranslationTask(Task):
                                 help="other checkpoints decoded the same way in the same run (e.g. en-es-bible)")
             parser.add_argument("--routed", action="store_true",
                                 help=f"also decode each source with the checkpoint a request naming none gets "
-                                     f"({BIBLE} for Bible English, else {MODERN}; register.py)")
+                                     f"({BIBLE} for text more like the Bible's English, {MODERN} for text more like "
+                                     "software messages; register.py)")
         elif verb == "bench":
             from . import bench
 
