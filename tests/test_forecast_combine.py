@@ -1,7 +1,7 @@
-"""A forecasting checkpoint may average its LSTM's median with a statistical partner
-(statsforecast's DynamicOptimizedTheta): the served median is the weighted mean, the quantile fan
-moves with it, the result says which method made it, and a partner that cannot run leaves the
-LSTM's forecast with a notice."""
+"""A forecasting checkpoint may average its LSTM's median with statistical partners
+(statsforecast's DynamicOptimizedTheta, AutoETS, or the mean of both): the served median is the
+weighted mean, the quantile fan moves with it, the result says which method made it, and a
+partner that cannot run leaves the LSTM's forecast with a notice."""
 import json
 import shutil
 import sys
@@ -56,6 +56,22 @@ def test_a_combined_checkpoint_serves_the_weighted_mean_and_names_the_method(tmp
     assert "notices" not in out
 
 
+def test_two_partners_are_averaged_and_both_are_shown_as_baselines(tmp_path):
+    spec = {"models": ["DynamicOptimizedTheta", "AutoETS"], "lstm_weight": 0.3}
+    both, alone = _pipe(_copy(tmp_path / "a", spec)), _pipe(_copy(tmp_path / "b", None))
+    out, lstm = both({"csv": AIR}, horizon=18, compare=True), alone({"csv": AIR}, horizon=18)
+    partners = [combine.partner_forecast(n, lstm["history"][-combine.TAIL:], 18, 12) for n in spec["models"]]
+    assert out["forecast"] == pytest.approx(0.3 * np.array(lstm["forecast"]) + 0.7 * np.mean(partners, axis=0))
+    assert out["baselines"]["AutoETS"] == pytest.approx(partners[1])
+    assert out["baselines"]["DynamicOptimizedTheta"] == pytest.approx(partners[0])
+    assert out["method"] == "LSTM (0.3) and the mean of DynamicOptimizedTheta and AutoETS (0.7), weighted mean of the medians"
+
+
+def test_a_checkpoint_written_with_one_named_partner_still_loads(tmp_path):
+    pipe = _pipe(_copy(tmp_path, {"model": "DynamicOptimizedTheta", "lstm_weight": 0.5}))
+    assert pipe.preprocessor.combine == {"models": ["DynamicOptimizedTheta"], "lstm_weight": 0.5}
+
+
 def test_without_statsforecast_the_lstm_forecast_is_served_with_a_notice(tmp_path, monkeypatch):
     spec = {"model": "DynamicOptimizedTheta", "lstm_weight": 0.5}
     both, alone = _pipe(_copy(tmp_path / "a", spec)), _pipe(_copy(tmp_path / "b", None))
@@ -67,7 +83,10 @@ def test_without_statsforecast_the_lstm_forecast_is_served_with_a_notice(tmp_pat
 
 @pytest.mark.parametrize("spec", [{"model": "Prophet", "lstm_weight": 0.5},
                                   {"model": "DynamicOptimizedTheta", "lstm_weight": 1.5},
-                                  {"model": "DynamicOptimizedTheta"}])
+                                  {"model": "DynamicOptimizedTheta"},
+                                  {"models": [], "lstm_weight": 0.5},
+                                  {"models": ["AutoETS", "AutoETS"], "lstm_weight": 0.5},
+                                  {"models": "AutoETS", "lstm_weight": 0.5}])
 def test_a_bad_combine_entry_is_a_checkpoint_error_naming_the_file(tmp_path, spec):
     with pytest.raises(CheckpointError, match="preprocessor"):
         _pipe(_copy(tmp_path, spec))
@@ -84,7 +103,7 @@ def test_a_constant_series_stays_constant_with_a_partner(tmp_path):
                                       (lambda name: [1.0], "no usable forecast")])
 def test_a_partner_that_fails_leaves_the_lstm_forecast_and_says_so(fit, says):
     q = np.array([[1.0, 2.0, 4.0], [2.0, 3.0, 5.0], [3.0, 4.0, 6.0]])
-    spec = {"model": "DynamicOptimizedTheta", "lstm_weight": 0.5}
+    spec = {"models": ["DynamicOptimizedTheta", "AutoETS"], "lstm_weight": 0.5}
     out, notice = combine.served(q, 1, spec, [1.0] * 20, 1, fit)
     assert out is q and says in notice
 

@@ -285,6 +285,36 @@ def test_eval_adds_statsforecast_models_and_their_mean_and_coverage_per_step():
     assert len(by_step) == 18 and abs(sum(by_step) / 18 - out["metrics"]["coverage"]) < 1e-3
 
 
+def test_outside_windows_are_one_horizon_apart_and_end_at_the_last_value():
+    from plugins.forecasting.outside import windows
+
+    values = [float(v) for v in range(30)]
+    got = windows(values, horizon=4, count=3)
+    assert [(len(h), f) for h, f in got] == [(18, [18, 19, 20, 21]), (22, [22, 23, 24, 25]), (26, [26, 27, 28, 29])]
+    assert all(h == values[:len(h)] for h, _ in got)
+    assert len(windows(values, horizon=8, count=9)) == 3  # origins before the first value are left out
+
+
+def test_eval_outside_scores_weekly_daily_and_hourly_series_with_the_checkpoint_the_app_picks():
+    from helpers import require_data
+
+    from plugins.forecasting import outside
+
+    folder = outside._folder()
+    require_data("forecasting", folder / "vega_datasets-0.9.0-py3-none-any.whl")
+    require_data("forecasting", next(folder.glob("pmdarima-2.0.4-*.whl"), folder / "pmdarima-2.0.4.whl"))
+    result = run_cli("eval", "forecasting", "--split", "test", "--outside", "--limit", "1")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)["series"]
+    assert {v["frequency"] for v in out.values()} == {"weekly", "daily", "hourly"} and len(out) == 5
+    for name, row in out.items():
+        assert row["checkpoint"] == "m3-other" and row["windows"] == 1 and row["horizon"] == 8, name
+        assert {"seasonal naive", "naive", "theta", "statsforecast DynamicOptimizedTheta"} <= set(row["baselines"])
+        assert row["best_baseline"] in row["baselines"] and row["metrics"]["smape"] >= 0
+    refused = run_cli("eval", "forecasting", "--split", "dev", "--outside")
+    assert refused.returncode == 2 and "--outside scores test windows only" in refused.stderr
+
+
 def test_the_cli_says_when_a_csv_is_missing_and_reads_json_objects_and_piped_csv():
     missing = run_cli("predict", "forecasting", "no/such/sales.csv:units")
     assert missing.returncode == 2 and "no such file: no/such/sales.csv" in missing.stderr

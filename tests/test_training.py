@@ -70,7 +70,7 @@ def test_forecasting_trains_each_member_resumes_exports_and_the_export_conforms(
     assert "mean of the three statsforecast models" in exported["test"]["baselines"]
     # The combination is the checkpoint's: its intervals were calibrated as it serves them.
     pre = json.loads((out / "preprocessor.json").read_text())
-    assert pre["combine"] == {"model": "DynamicOptimizedTheta", "lstm_weight": 0.5}
+    assert pre["combine"] == {"models": ["DynamicOptimizedTheta"], "lstm_weight": 0.5}
     assert exported["calibration"]["interval_scale"] == pre["interval_scale"]
     assert "--combine-weight 0.5" in (out / "README.md").read_text()
     conforms("forecasting", out, tmp_path)
@@ -79,6 +79,11 @@ def test_forecasting_trains_each_member_resumes_exports_and_the_export_conforms(
     capsys.readouterr()
     assert main(["train", "forecasting", "--out", str(run), "--export", str(quarterly), "--serves", "quarterly"]) == 2
     assert "--serves calibrates the run's own network" in capsys.readouterr().err
+    assert main(["train", "forecasting", "--out", str(run), "--export", str(quarterly), "--combine-models", "AutoETS"]) == 2
+    assert "--combine-models needs --combine-weight" in capsys.readouterr().err
+    assert main(["train", "forecasting", "--out", str(run), "--export", str(quarterly), "--combine-weight", "0.5",
+                 "--combine-models", "Prophet"]) == 2
+    assert "combine.models must be" in capsys.readouterr().err
     served = zoo_json(capsys, "train", "forecasting", "--out", str(run), "--export", str(quarterly), "--limit", "10",
                       "--calibrate", str(run), "--combine-weight", "0.4", "--serves", "quarterly")
     config = json.loads((quarterly / "config.json").read_text())

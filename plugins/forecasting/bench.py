@@ -21,7 +21,7 @@ import torch
 
 import zoo
 
-from . import data, metrics
+from . import combine, data, metrics
 from .combine import lstm_alone
 from .task import SAMPLES
 
@@ -68,7 +68,7 @@ def run(args) -> dict:
         "date": datetime.date.today().isoformat(), "checkpoint": pipe.source.name if pipe.source else None,
         "one_series_ms": {k: {"p50": round(1000 * statistics.median(v), 2), "p90": pct(v, 9)} for k, v in one.items()},
         "one_series_theta_over_lstm": round(statistics.median(one["theta"]) / statistics.median(one["lstm"]), 2),
-        "method": pipe.preprocessor.combine and f"LSTM averaged with {pipe.preprocessor.combine['model']}",
+        "method": combine.describe(pipe.preprocessor.combine),
         "all_series": len(histories),
         "all_series_seconds": {k: round(statistics.median(v), 3) for k, v in whole.items()},
         "all_series_theta_over_lstm": round(statistics.median(ratios), 1),

@@ -1,32 +1,37 @@
-"""The LSTM's quantiles combined with a statistical forecaster's point forecast.
+"""The LSTM's quantiles combined with statistical forecasters' point forecasts.
 
-A checkpoint may name a partner (statsforecast's ``DynamicOptimizedTheta``) and the LSTM's weight
-in the median, both chosen on rolling-origin dev data: forecast combination is the most reliable
-gain in the M competitions, and an LSTM and Theta err differently. The whole quantile fan moves
-with the median, so the intervals keep the LSTM's (calibrated) width and shape.
+A checkpoint may name partners (statsforecast's ``DynamicOptimizedTheta`` and ``AutoETS``) and the
+LSTM's weight in the median, both chosen on rolling-origin dev data: forecast combination is the
+most reliable gain in the M competitions, and an LSTM, Theta and exponential smoothing err
+differently. The partners' point forecasts are averaged; the served median is the weighted mean
+of the LSTM's median and that average. The whole quantile fan moves with the median, so the
+intervals keep the LSTM's (calibrated) width and shape.
 """
 from __future__ import annotations
 
 import numpy as np
 
-PARTNERS = ("DynamicOptimizedTheta",)
-TAIL = 240  # values the partner is fitted to (a few ms; M3 histories are shorter)
+PARTNERS = ("DynamicOptimizedTheta", "AutoETS")
+TAIL = 240  # values a partner is fitted to (DynamicOptimizedTheta a few ms, AutoETS tens of ms)
 
 
 def check(spec: dict | None) -> dict | None:
-    """A checkpoint's ``combine`` entry, validated: ``{"model": name, "lstm_weight": w}``."""
+    """A checkpoint's ``combine`` entry, validated: ``{"models": [names], "lstm_weight": w}``
+    (checkpoints written before partners could be several: ``{"model": name, ...}``)."""
     if not spec:
         return None
-    if spec.get("model") not in PARTNERS:
-        raise ValueError(f"combine.model must be one of {PARTNERS}, got {spec.get('model')!r}")
+    models = spec["models"] if "models" in spec else [spec.get("model")]
+    if not isinstance(models, list) or not models or any(m not in PARTNERS for m in models) \
+            or len(set(models)) != len(models):
+        raise ValueError(f"combine.models must be distinct names from {PARTNERS}, got {models!r}")
     w = float(spec.get("lstm_weight", -1))
     if not 0.0 <= w <= 1.0:
         raise ValueError(f"combine.lstm_weight must be within 0..1, got {spec.get('lstm_weight')!r}")
-    return {"model": spec["model"], "lstm_weight": w}
+    return {"models": list(models), "lstm_weight": w}
 
 
 def partner_forecast(name: str, values, horizon: int, season_length: int) -> np.ndarray:
-    """The partner's point forecast of ``values`` (statsforecast, fitted here: ~2-5 ms a series)."""
+    """One partner's point forecast of ``values`` (statsforecast, fitted here)."""
     import statsforecast.models as models
 
     y = np.asarray(values, dtype=np.float64)
@@ -45,24 +50,26 @@ def combine(q: np.ndarray, median_index: int, partner: np.ndarray, lstm_weight: 
 def served(q: np.ndarray, median_index: int, spec: dict, values, season_length: int,
            fit=None) -> tuple[np.ndarray, str | None]:
     """The quantiles as a checkpoint with ``spec`` serves them (the app and the calibration alike),
-    and a notice where the partner could not take part: then the LSTM's own. ``fit(name)``: a
+    and a notice where a partner could not take part: then the LSTM's own. ``fit(name)``: a
     partner forecast already made for this series (the app fits each model once per series)."""
-    name, horizon = spec["model"], len(q)
-    try:
-        partner = fit(name) if fit else partner_forecast(name, np.asarray(values)[-TAIL:], horizon, season_length)
-        partner = np.asarray(partner, dtype=np.float64)[:horizon]
-        if len(partner) != horizon or not np.all(np.isfinite(partner)):
-            return q, f"{name} gave no usable forecast for this series: the LSTM's forecast alone"
-    except ImportError:
-        return q, (f"this checkpoint averages the LSTM with statsforecast's {name}, which is not installed "
-                   "(pip install statsforecast): the LSTM's forecast alone")
-    except Exception as exc:  # noqa: BLE001 - a partner's failure leaves the LSTM's forecast
-        return q, f"{name} could not fit this series ({type(exc).__name__}): the LSTM's forecast alone"
-    return combine(q, median_index, partner, spec["lstm_weight"]), None
+    horizon, forecasts = len(q), []
+    for name in spec["models"]:
+        try:
+            partner = fit(name) if fit else partner_forecast(name, np.asarray(values)[-TAIL:], horizon, season_length)
+            partner = np.asarray(partner, dtype=np.float64)[:horizon]
+            if len(partner) != horizon or not np.all(np.isfinite(partner)):
+                return q, f"{name} gave no usable forecast for this series: the LSTM's forecast alone"
+        except ImportError:
+            return q, (f"this checkpoint averages the LSTM with statsforecast's {_names(spec)}, which is not "
+                       "installed (pip install statsforecast): the LSTM's forecast alone")
+        except Exception as exc:  # noqa: BLE001 - a partner's failure leaves the LSTM's forecast
+            return q, f"{name} could not fit this series ({type(exc).__name__}): the LSTM's forecast alone"
+        forecasts.append(partner)
+    return combine(q, median_index, np.mean(forecasts, axis=0), spec["lstm_weight"]), None
 
 
 def lstm_alone(pipe):
-    """A copy of a forecasting pipeline that serves its LSTM without the partner (benchmarks and
+    """A copy of a forecasting pipeline that serves its LSTM without the partners (benchmarks and
     dev scripts compare the two); the cached pipeline keeps its own preprocessor."""
     import copy
 
@@ -72,8 +79,13 @@ def lstm_alone(pipe):
     return alone
 
 
+def _names(spec: dict) -> str:
+    return " and ".join(spec["models"])
+
+
 def describe(spec: dict | None) -> str:
     if not spec:
         return "LSTM"
-    w = spec["lstm_weight"]
-    return f"LSTM ({w:g}) and {spec['model']} ({1 - w:g}), weighted mean of the medians"
+    w, models = spec["lstm_weight"], spec["models"]
+    partner = models[0] if len(models) == 1 else f"the mean of {_names(spec)}"
+    return f"LSTM ({w:g}) and {partner} ({1 - w:g}), weighted mean of the medians"

@@ -27,6 +27,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--origins", type=int, default=1, help="with --split dev: rolling-origin cut points (default 1)")
     p.add_argument("--ets", action="store_true", help="also statsmodels ETS (damped trend; slow)")
     p.add_argument("--level", type=float, default=80.0, help="prediction interval level in percent (default 80)")
+    p.add_argument("--outside", action="store_true", help="score real weekly, daily and hourly series (outside "
+                   "every training set) with the checkpoint the app picks for each, beside the baselines; "
+                   "--limit: windows per series (default 20)")
     p.add_argument("--statsforecast", action="store_true", help="also statsforecast's AutoETS, AutoTheta and "
                    "DynamicOptimizedTheta and the mean of the three (minutes)")
 
@@ -34,6 +37,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(pipe, split: str, args) -> dict:
     if split == "train":
         raise InputError("forecasting has dev and test splits (the training parts are what it learns from)")
+    if getattr(args, "outside", False):
+        if split != "test":
+            raise InputError("--outside scores test windows only (nothing is selected on those series)")
+        from . import outside
+
+        return outside.run(args)
     period = data.period(getattr(args, "period", None) or period_of(pipe.config))
     if split == "dev":
         rows = [row for k in range(getattr(args, "origins", 1)) for row in data.split("dev", period.name, origin=k)]

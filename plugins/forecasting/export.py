@@ -90,12 +90,15 @@ def _commands(a: dict, calibration_run: Path | None, out: Path, combine_spec: di
     lines.append(f"python -m zoo train forecasting --out {a['out']} --export {out}"
                  + (f" --calibrate {calibration_run}" if calibration_run else "")
                  + (f" --combine-weight {combine_spec['lstm_weight']:g}" if combine_spec else "")
+                 + (f" --combine-models {','.join(combine_spec['models'])}"
+                    if combine_spec and combine_spec["models"] != ["DynamicOptimizedTheta"] else "")
                  + (f" --serves {serves}" if serves else ""))
     return "\n".join(lines)
 
 
 def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int | None = None,
-           combine_weight: float | None = None, serves: str | None = None) -> dict:
+           combine_weight: float | None = None, serves: str | None = None,
+           combine_models: list[str] | None = None) -> dict:
     """``limit``: score the first N test series only (a quick check, not for a checkpoint).
     ``serves``: a checkpoint for another M3 subset's series, the run's network calibrated on
     that subset's dev split (``calibration_run`` is then the run itself: it never saw them)."""
@@ -108,7 +111,7 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int
     trained = data.period(meta["args"].get("period", "monthly"))
     period = data.period(serves or trained.name)
     borrowed = period != trained
-    _check_options(run, calibration_run, combine_weight, borrowed, pre)
+    _check_options(run, calibration_run, combine_weight, borrowed, pre, combine_models)
     calib = calibrate(calibration_run, combine_spec=pre.combine, serves=period.name) if calibration_run else None
     if calib:
         pre.interval_scale = calib["interval_scale"]
@@ -131,7 +134,7 @@ def export(run: Path, out: Path, calibration_run: Path | None = None, limit: int
 
 
 def _check_options(run: Path, calibration_run: Path | None, combine_weight: float | None, borrowed: bool,
-                   pre: ForecastPreprocessor) -> None:
+                   pre: ForecastPreprocessor, combine_models: list[str] | None = None) -> None:
     """Refuse export options that do not fit together; set the combination on ``pre``."""
     from zoo import InputError
 
@@ -140,11 +143,13 @@ def _check_options(run: Path, calibration_run: Path | None, combine_weight: floa
     if borrowed and (calibration_run is None or Path(calibration_run).resolve() != Path(run).resolve()):
         raise InputError("--serves calibrates the run's own network on the other subset: give --calibrate the run "
                          "itself (--calibrate with --out)")
+    if combine_models and combine_weight is None:
+        raise InputError("--combine-models needs --combine-weight (the LSTM's weight, chosen on dev)")
     if combine_weight is not None:
         try:
-            pre.combine = check({"model": PARTNERS[0], "lstm_weight": combine_weight})
+            pre.combine = check({"models": list(combine_models or PARTNERS[:1]), "lstm_weight": combine_weight})
         except ValueError as exc:
-            raise InputError(f"--combine-weight: {exc}") from None
+            raise InputError(f"--combine-weight / --combine-models: {exc}") from None
 
 
 def _test_evaluation(pipe, period: data.Period, limit: int | None) -> tuple[dict, dict]:
@@ -192,6 +197,11 @@ def _data_text(a: dict, pre: ForecastPreprocessor, period: data.Period, trained:
             + (" This run held the dev part out of training too." if a.get("holdout") == "dev" else ""))
 
 
+def _partners(spec: dict) -> str:
+    models = spec["models"]
+    return models[0] if len(models) == 1 else "mean of " + " and ".join(models)
+
+
 def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, period: data.Period,
                dev_origins: int = 1, trained: data.Period | None = None) -> str:
     """``trained``: the subset the network learned from, where it serves another (``period``)."""
@@ -207,14 +217,14 @@ def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands
         + (f" (the {trained.name} network)" if trained != period else "") + (" (log-space scaling)" if log else ""),
         summary=("One LSTM model (an ensemble of {members}) for " + _LIKE[period.name] + ": point forecasts up to "
                  "{h} steps ahead with quantiles and prediction intervals.").format(members=arch["members"], h=arch["horizon"])
-        + (f" Its median is averaged with statsforecast's {pre.combine['model']}." if pre.combine else ""),
+        + (f" Its median is averaged with statsforecast's {_partners(pre.combine)}." if pre.combine else ""),
         model=(f"{arch['members']} LSTMs ({arch['layers']} layers of {arch['hidden']}) read the last {pre.window} "
                f"values, deseasonalized (classical decomposition when the series tests seasonal) and scaled per "
                f"series; each emits {arch['quantiles']} quantiles for each of {arch['horizon']} steps at once; the "
                f"ensemble averages and sorts them. Intervals are scaled by {pre.interval_scale:g} around the median, "
                "calibrated on the dev split." + (" Positive series are scaled in log space (`--log`)." if log else "")
                + (f" The served median is the weighted mean of the LSTM's median ({pre.combine['lstm_weight']:g}) and "
-                  f"statsforecast's {pre.combine['model']} ({1 - pre.combine['lstm_weight']:g}) fitted to the same "
+                  f"statsforecast's {_partners(pre.combine)} ({1 - pre.combine['lstm_weight']:g}) fitted to the same "
                   "history, the weight chosen on the rolling-origin dev set; the LSTM's quantile fan moves with it "
                   "(`combine` in `preprocessor.json`; needs `statsforecast`)." if pre.combine else "")),
         data=data_text,

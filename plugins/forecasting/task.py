@@ -205,18 +205,23 @@ class ForecastingTask(Task):
             tail = values[-BASELINE_TAIL:]
             if len(values) > BASELINE_TAIL:
                 notices.append(f"the baselines were fitted to the last {BASELINE_TAIL:,} values")
+            # statsforecast's DynamicOptimizedTheta (a few ms) is fast enough to fit per request; AutoETS
+            # (tens of ms per M3 series, 2 s on a 2,000-value tail) is shown where the checkpoint's
+            # combination fitted it anyway.
+            library = ["DynamicOptimizedTheta"] + [n for n in (pre.combine or {}).get("models", [])
+                                                   if n != "DynamicOptimizedTheta"]
             if len(values) > combine.TAIL:
-                notices.append(f"DynamicOptimizedTheta was fitted to the last {combine.TAIL} values")
+                notices.append(f"{' and '.join(library)} {'was' if len(library) == 1 else 'were'} fitted to the "
+                               f"last {combine.TAIL} values")
             out["baselines"] = {"seasonal naive": [float(v) for v in metrics.seasonal_naive(tail, horizon, m)],
                                 "theta": [float(v) for v in metrics.theta(tail, horizon, m)]}
-            # statsforecast's DynamicOptimizedTheta (a few ms) is the one library model fast enough to
-            # fit per request; its AutoETS took 77 ms per M3 series and 2 s on a 2,000-value tail.
-            try:
-                dot = fit("DynamicOptimizedTheta")
-                if np.all(np.isfinite(dot)):
-                    out["baselines"]["DynamicOptimizedTheta"] = [float(v) for v in dot]
-            except Exception:  # noqa: BLE001 - not installed, or it cannot fit this series: the others stay
-                pass
+            for name in library:
+                try:
+                    forecast = fit(name)
+                    if np.all(np.isfinite(forecast)):
+                        out["baselines"][name] = [float(v) for v in forecast]
+                except Exception:  # noqa: BLE001 - not installed, or it cannot fit this series: the others stay
+                    pass
         if actual is not None:
             out["actual"] = actual
             methods = {"lstm": out["forecast"], **out["baselines"]}
@@ -287,10 +292,13 @@ class ForecastingTask(Task):
     def data(self, args) -> dict:
         from . import data
 
+        from . import outside
+
         path = data.fetch()
         series = data.m3()
         return {"file": str(path), "series": len(series), "horizon": data.HORIZON,
-                "train_lengths": [min(len(s["x"]) for s in series), max(len(s["x"]) for s in series)]}
+                "train_lengths": [min(len(s["x"]) for s in series), max(len(s["x"]) for s in series)],
+                "outside": {"folder": str(outside.fetch()), "series": {k: v[0] for k, v in outside.SERIES.items()}}}
 
     def train(self, args) -> dict:
         from . import train

@@ -105,7 +105,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=None, help="with --export: evaluate on the first N test series only")
     p.add_argument("--combine-weight", type=float, default=None,
                    help="with --export: serve the weighted mean of the LSTM's median (this weight) and statsforecast's "
-                        "DynamicOptimizedTheta (the rest); choose it on dev (benchmarks/forecasting/combine_dev.py)")
+                        "partners' mean (the rest); choose it on dev (benchmarks/forecasting/combine_dev.py)")
+    p.add_argument("--combine-models", type=lambda s: [m.strip() for m in s.split(",") if m.strip()], default=None,
+                   help="with --combine-weight: the statsforecast partners, comma-separated, averaged (default "
+                        "DynamicOptimizedTheta; also AutoETS)")
     p.add_argument("--serves", choices=list(data.PERIODS), default=None,
                    help="with --export and --calibrate (this run): a checkpoint for another M3 subset's series, the "
                         "run's network calibrated on that subset's dev split and scored on its test part")
@@ -117,7 +120,7 @@ def run(args: argparse.Namespace) -> dict:
         from .export import export
 
         return export(Path(args.out), args.export, args.calibrate, args.limit, getattr(args, "combine_weight", None),
-                      getattr(args, "serves", None))
+                      getattr(args, "serves", None), getattr(args, "combine_models", None))
     return train(args)
 
 
