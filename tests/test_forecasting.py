@@ -263,8 +263,9 @@ def test_eval_reports_smape_mase_and_coverage_beside_seasonal_naive_and_theta():
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["n"] == 60 and out["horizon"] == 18 and set(out["baselines"]) == {"seasonal naive", "theta"}
-    # The first 60 series, as measured on 2026-12-03 (the whole split: tests/test_quality.py).
-    assert abs(out["metrics"]["smape"] - 31.517) <= 0.05 and abs(out["baselines"]["theta"]["smape"] - 31.741) <= 0.05
+    # The first 60 series, as measured on 2026-12-03 (the new default, which fits AutoETS beside its
+    # LSTM; more series: tests/test_quality.py, the whole split: BENCHMARKS.md).
+    assert abs(out["metrics"]["smape"] - 31.888) <= 0.05 and abs(out["baselines"]["theta"]["smape"] - 31.741) <= 0.05
     assert out["metrics"]["smape"] < out["baselines"]["seasonal naive"]["smape"]
 
 
@@ -308,7 +309,8 @@ def test_eval_outside_scores_weekly_daily_and_hourly_series_with_the_checkpoint_
     out = json.loads(result.stdout)["series"]
     assert {v["frequency"] for v in out.values()} == {"weekly", "daily", "hourly"} and len(out) == 5
     for name, row in out.items():
-        assert row["checkpoint"] == "m3-other" and row["windows"] == 1 and row["horizon"] == 8, name
+        assert row["checkpoint"] == "m3-other" and row["windows"] == 1, name
+        assert row["horizon"] == {"weekly": 24, "daily": 14, "hourly": 24}[row["frequency"]], name
         assert {"seasonal naive", "naive", "theta", "statsforecast DynamicOptimizedTheta"} <= set(row["baselines"])
         assert row["best_baseline"] in row["baselines"] and row["metrics"]["smape"] >= 0
     refused = run_cli("eval", "forecasting", "--split", "dev", "--outside")

@@ -199,7 +199,7 @@ def _data_text(a: dict, pre: ForecastPreprocessor, period: data.Period, trained:
 
 def _partners(spec: dict) -> str:
     models = spec["models"]
-    return models[0] if len(models) == 1 else "mean of " + " and ".join(models)
+    return f"statsforecast's {models[0]}" if len(models) == 1 else "the mean of statsforecast's " + " and ".join(models)
 
 
 def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, period: data.Period,
@@ -217,14 +217,14 @@ def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands
         + (f" (the {trained.name} network)" if trained != period else "") + (" (log-space scaling)" if log else ""),
         summary=("One LSTM model (an ensemble of {members}) for " + _LIKE[period.name] + ": point forecasts up to "
                  "{h} steps ahead with quantiles and prediction intervals.").format(members=arch["members"], h=arch["horizon"])
-        + (f" Its median is averaged with statsforecast's {_partners(pre.combine)}." if pre.combine else ""),
+        + (f" Its median is averaged with {_partners(pre.combine)}." if pre.combine else ""),
         model=(f"{arch['members']} LSTMs ({arch['layers']} layers of {arch['hidden']}) read the last {pre.window} "
                f"values, deseasonalized (classical decomposition when the series tests seasonal) and scaled per "
                f"series; each emits {arch['quantiles']} quantiles for each of {arch['horizon']} steps at once; the "
                f"ensemble averages and sorts them. Intervals are scaled by {pre.interval_scale:g} around the median, "
                "calibrated on the dev split." + (" Positive series are scaled in log space (`--log`)." if log else "")
                + (f" The served median is the weighted mean of the LSTM's median ({pre.combine['lstm_weight']:g}) and "
-                  f"statsforecast's {_partners(pre.combine)} ({1 - pre.combine['lstm_weight']:g}) fitted to the same "
+                  f"{_partners(pre.combine)} ({1 - pre.combine['lstm_weight']:g}) fitted to the same "
                   "history, the weight chosen on the rolling-origin dev set; the LSTM's quantile fan moves with it "
                   "(`combine` in `preprocessor.json`; needs `statsforecast`)." if pre.combine else "")),
         data=data_text,

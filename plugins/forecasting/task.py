@@ -22,7 +22,7 @@ HISTORY_SHOWN = 360  # values of history echoed in the result (for plots)
 BASELINE_TAIL = 2_000  # values the baselines are fitted to (M3 series have at most 144)
 LONG = 1000  # past this many values, say that only the recent past was read
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-REVISION = "d536372e888d5a410f938127c1f2e7061db05a33"
+REVISION = "d274642eb02858fe9aea9715db347de21360ca71"
 # The same network calibrated (combination weight, interval width) for the other M3 subsets.
 PERIOD_REVISIONS = {"quarterly": "b2ce8519f54647bc38729468130214dbbb5785d6",
                     "yearly": "ab735cb3867aac2474590b18ace98a9a399ba421",
@@ -64,7 +64,7 @@ class ForecastingTask(Task):
     checkpoints = [
         Checkpoint(id="m3-monthly", repo_id="lstm-zoo/forecasting-m3-monthly-lstm", revision=REVISION,
                    bundled=HERE / "checkpoints" / "m3-monthly", default=True,
-                   description="global quantile LSTM ensemble with DynamicOptimizedTheta, M3 monthly"),
+                   description="global quantile LSTM ensemble with DynamicOptimizedTheta and AutoETS, M3 monthly"),
         *(Checkpoint(id=f"m3-{p}", repo_id=f"lstm-zoo/forecasting-m3-{p}-lstm", revision=rev,
                      bundled=HERE / "checkpoints" / f"m3-{p}",
                      description=f"the monthly network and DynamicOptimizedTheta, calibrated for {p} series")
@@ -290,9 +290,7 @@ class ForecastingTask(Task):
             bench.add_arguments(parser)
 
     def data(self, args) -> dict:
-        from . import data
-
-        from . import outside
+        from . import data, outside
 
         path = data.fetch()
         series = data.m3()
