@@ -54,6 +54,8 @@ def test_a_combined_checkpoint_serves_the_weighted_mean_and_names_the_method(tmp
     assert width == pytest.approx(np.subtract(lstm["upper"], lstm["lower"]))
     assert "DynamicOptimizedTheta" in out["method"] and lstm["method"] == "LSTM"
     assert "notices" not in out
+    off = both({"csv": AIR}, horizon=18, partners=False)  # a caller may ask for the LSTM alone
+    assert off["forecast"] == pytest.approx(lstm["forecast"]) and off["method"] == "LSTM"
 
 
 def test_two_partners_are_averaged_and_both_are_shown_as_baselines(tmp_path):

@@ -29,12 +29,12 @@ def from_checkpoint(name: str, checkpoint: str | None = None):
     """(period, rows, quantile forecasts, quantile levels): a checkpoint's LSTM, 2 origins."""
     import zoo
     from plugins.forecasting import data
-    from plugins.forecasting.combine import lstm_alone
 
     p = data.period(name)
     rows = [r for k in range(2) for r in data.split("dev", p.name, origin=k) if len(r[1]) >= 8]
-    pipe = lstm_alone(zoo.pipeline("forecasting", checkpoint=checkpoint))  # the LSTM's own median
-    res = pipe.batch([h for _, h, _ in rows], horizon=p.horizon, level=80.0, season_length=p.season)
+    pipe = zoo.pipeline("forecasting", checkpoint=checkpoint)
+    res = pipe.batch([h for _, h, _ in rows], horizon=p.horizon, level=80.0, season_length=p.season,
+                     partners=False)  # the LSTM's own median
     q = [np.stack([r["lower"], r["forecast"], r["upper"]], axis=1) for r in res]
     return p, rows, q, [0.1, 0.5, 0.9]
 

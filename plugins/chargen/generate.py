@@ -12,7 +12,10 @@ layer is a batched matrix product per row), so a seed gives the same text alone 
 """
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
@@ -23,6 +26,19 @@ NOISE_BLOCK = 256
 PREFILL_CHUNK = 512
 DECODE_EVERY = 16  # steps between decoding ids into text (and checking stop strings); divides NOISE_BLOCK
 UNKNOWN_ID = 0  # the vocabulary's id for characters it does not know: never generated
+# From this many rows, a CPU run of steps is split in two halves stepped on two cores at once: at
+# 8 rows the int8 step is compute-bound on one core (1.7-1.9x its one-row time), and a run is one
+# TorchScript call that releases Python's lock, so the halves overlap. Each half runs its ops on
+# one thread: no per-op barrier between cores, which is what made two-thread ops collapse on a
+# busy CPU (BENCHMARKS.md, thread policy).
+SPLIT_ROWS = 4
+
+
+@functools.cache
+def _second_core() -> ThreadPoolExecutor | None:
+    """One helper thread for the other half of a split run, where this process may use 2 cores."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return ThreadPoolExecutor(1, thread_name_prefix="chargen-half") if cores >= 2 else None
 
 
 def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
@@ -207,7 +223,7 @@ def advance(gens: list[Generation]) -> None:
     only), so its text is the same alone or batched; on an exception no stream has changed."""
     batch = _Batch.of(gens)
     if batch.plain:
-        ids, batch.logits, batch.state = batch.stepper.sample_run(batch.logits, batch.noise[batch.i:], batch.state)
+        ids, batch.logits, batch.state = _sample_run(batch.stepper, batch.logits, batch.noise[batch.i:], batch.state)
         batch.i = batch.steps
     else:
         ids = batch.choose()
@@ -217,6 +233,26 @@ def advance(gens: list[Generation]) -> None:
     batch.ids.append(ids)  # (steps, B)
     if batch.i == batch.steps:
         batch.hand_over()
+
+
+def _in_inference_mode(fn, *args):
+    with torch.inference_mode():  # a thread's own mode: the caller's does not reach the helper
+        return fn(*args)
+
+
+def _sample_run(stepper: LSTMStep, logits: torch.Tensor, noise: torch.Tensor, state):
+    """``stepper.sample_run``, split over two cores for a CPU batch of ``SPLIT_ROWS`` rows or more
+    (rows are independent: the same ids as one call)."""
+    rows, helper = logits.shape[0], _second_core()
+    if rows < SPLIT_ROWS or helper is None or logits.device.type != "cpu":
+        return stepper.sample_run(logits, noise, state)
+    h = rows // 2
+    other = helper.submit(_in_inference_mode, stepper.sample_run, logits[h:], noise[:, h:],
+                          [(a[h:], b[h:]) for a, b in state])
+    first = stepper.sample_run(logits[:h], noise[:, :h], [(a[:h], b[:h]) for a, b in state])
+    second = other.result()
+    return (torch.cat([first[0], second[0]], 1), torch.cat([first[1], second[1]]),
+            [(torch.cat([a1, a2]), torch.cat([b1, b2])) for (a1, b1), (a2, b2) in zip(first[2], second[2])])
 
 
 def sample(model, vocab, prime_ids: list[int], *, every_s: float = 0.05, step: LSTMStep | None = None,

@@ -22,7 +22,6 @@ import torch
 import zoo
 
 from . import combine, data, metrics
-from .combine import lstm_alone
 from .task import SAMPLES
 
 
@@ -46,15 +45,15 @@ def run(args) -> dict:
     h, m = data.HORIZON, data.SEASON
     kw = dict(horizon=h, season_length=m)
     pipe(air, **kw)  # warm-up
-    runners = {"lstm": pipe}
+    runners = {"lstm": {}}
     if pipe.preprocessor.combine:
-        runners["lstm alone"] = lstm_alone(pipe)  # what the LSTM itself costs
+        runners["lstm alone"] = {"partners": False}  # what the LSTM itself costs
     one: dict[str, list[float]] = {k: [] for k in [*runners, "theta"]}
     whole: dict[str, list[float]] = {k: [] for k in [*runners, "theta"]}
     for _ in range(args.rounds):
-        for name, runner in runners.items():
-            one[name] += [_seconds(lambda r=runner: r(air, **kw)) for _ in range(args.runs)]
-            whole[name].append(_seconds(lambda r=runner: r.batch(histories, **kw)))
+        for name, extra in runners.items():
+            one[name] += [_seconds(lambda e=extra: pipe(air, **kw, **e)) for _ in range(args.runs)]
+            whole[name].append(_seconds(lambda e=extra: pipe.batch(histories, **kw, **e)))
         one["theta"] += [_seconds(lambda: metrics.theta(air, h, m)) for _ in range(args.runs)]
         whole["theta"].append(_seconds(lambda: [metrics.theta(x, h, m) for x in histories]))
 

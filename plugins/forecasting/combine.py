@@ -68,17 +68,6 @@ def served(q: np.ndarray, median_index: int, spec: dict, values, season_length: 
     return combine(q, median_index, np.mean(forecasts, axis=0), spec["lstm_weight"]), None
 
 
-def lstm_alone(pipe):
-    """A copy of a forecasting pipeline that serves its LSTM without the partners (benchmarks and
-    dev scripts compare the two); the cached pipeline keeps its own preprocessor."""
-    import copy
-
-    alone = copy.copy(pipe)
-    alone.preprocessor = copy.copy(pipe.preprocessor)
-    alone.preprocessor.combine = None
-    return alone
-
-
 def _names(spec: dict) -> str:
     return " and ".join(spec["models"])
 

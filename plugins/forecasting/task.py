@@ -60,6 +60,8 @@ class ForecastingTask(Task):
               min=0, max=400),
         Param("compare", bool, False, "also return seasonal naive and Theta forecasts"),
         Param("holdout", bool, False, "hold out the last `horizon` values and score every method on them"),
+        Param("partners", bool, True, "average the LSTM's median with the checkpoint's statsforecast partners "
+              "(false: the LSTM alone, several times faster per series; the result's method says which)"),
     ]
     checkpoints = [
         Checkpoint(id="m3-monthly", repo_id="lstm-zoo/forecasting-m3-monthly-lstm", revision=REVISION,
@@ -166,6 +168,7 @@ class ForecastingTask(Task):
                               f"{trained_on(pipe.config)} series): the baselines are shown beside it; trust it only "
                               "where it does better on a holdout")
         fits: dict[str, np.ndarray] = {}
+        spec = pre.combine if params.get("partners", True) else None
 
         def fit(name: str) -> np.ndarray:  # a statsforecast model fitted at most once per series
             if name not in fits:
@@ -177,8 +180,8 @@ class ForecastingTask(Task):
             q = np.full((horizon, len(pre.quantiles)), values[-1])
         else:
             q = pre.forecast(enc, zq)[:horizon]
-            if pre.combine:
-                q, notice = combine.served(q, pre.quantiles.index(0.5), pre.combine, values, m, fit)
+            if spec:
+                q, notice = combine.served(q, pre.quantiles.index(0.5), spec, values, m, fit)
                 notices += [notice] if notice else []
         if len(values) > LONG:
             notices.append(f"a long series: the model read the last {pre.context} of {len(values):,} values")
@@ -190,7 +193,7 @@ class ForecastingTask(Task):
             "forecast": [float(v) for v in q[:, mid]],
             "lower": interp(lo_p), "upper": interp(hi_p), "level": level,
             "quantiles": {f"{p:g}": [float(v) for v in q[:, i]] for i, p in enumerate(pre.quantiles)},
-            "method": combine.describe(pre.combine),
+            "method": combine.describe(spec),
             "season_length": m, "season_length_source": how, "seasonal": bool(enc["seasonal"]), "name": s.name,
             "history": values[-HISTORY_SHOWN:],
             "history_dates": s.dates[:len(values)][-HISTORY_SHOWN:] if s.dates else None,
@@ -208,7 +211,7 @@ class ForecastingTask(Task):
             # statsforecast's DynamicOptimizedTheta (a few ms) is fast enough to fit per request; AutoETS
             # (tens of ms per M3 series, 2 s on a 2,000-value tail) is shown where the checkpoint's
             # combination fitted it anyway.
-            library = ["DynamicOptimizedTheta"] + [n for n in (pre.combine or {}).get("models", [])
+            library = ["DynamicOptimizedTheta"] + [n for n in (spec or {}).get("models", [])
                                                    if n != "DynamicOptimizedTheta"]
             if len(values) > combine.TAIL:
                 notices.append(f"{' and '.join(library)} {'was' if len(library) == 1 else 'were'} fitted to the "
