@@ -106,7 +106,8 @@ def test_forecasting_reads_the_long_format_and_writes_one_row_per_series_and_ste
     air_rows = [r for r in out if r["unique_id"] == "air"]
     assert [r["ds"] for r in air_rows[:6]] == ["1952-01-01", "1952-02-01", "1952-03-01", "1952-04-01",
                                                "1952-05-01", "1952-06-01"]
-    expected = zoo.pipeline("forecasting")({"values": air}, horizon=6)
+    dates = [r[1] for r in rows[:len(air)]]  # monthly dates: the season length is 12, as the map reads them
+    expected = zoo.pipeline("forecasting")({"values": air, "dates": dates}, horizon=6)
     assert [float(r["forecast"]) for r in air_rows[:6]] == pytest.approx(expected["forecast"])
     assert all(float(r["lo-80"]) <= float(r["forecast"]) <= float(r["hi-80"]) for r in air_rows[:6])
     assert [r["ds"] for r in out if r["unique_id"] == "steps"] == [str(t) for t in range(37, 43)]

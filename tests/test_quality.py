@@ -62,6 +62,11 @@ def test_translation_on_the_first_100_test_pairs_scores_what_it_scored_when_reco
 def test_sentiment_test_accuracy_is_the_recorded_one_and_beats_vader():
     require_sentiment_data()
     out = evaluated("sentiment", "--split", "test")
+    # One shape for the movie test and each other domain: n, metrics, baselines.
+    assert set(out) >= {"task", "checkpoint", "split", "n", "metrics", "baselines"} and out["n"] > 1000
+    assert set(out["domains"]) == {"tweets", "imdb", "airline-tweets", "drug-reviews"}
+    assert all({"n", "metrics", "baselines"} <= set(d) for d in out["domains"].values())
+    assert {"vader", "majority (negative)"} <= set(out["baselines"])
     assert abs(out["metrics"]["accuracy"] - recorded("sentiment", "mixed-imdb-bilstm-minilm")["accuracy"]) <= 0.002
     assert out["metrics"]["accuracy"] > out["baselines"]["vader"]["accuracy"] + 0.15
     # Off the movie domain: on held-out airline tweets it beats VADER and the set's majority label;
