@@ -142,7 +142,7 @@ def run(args) -> dict:
 
 
 def _baselines(h: int, m: int) -> dict:
-    """The tab's baselines, each a function of a history (fitted to the tails the app uses)."""
+    """The tab's baselines and plain naive, each a function of a history (fitted to the tails the app uses)."""
     from . import combine, metrics
     from .task import BASELINE_TAIL
 
