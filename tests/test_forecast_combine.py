@@ -102,12 +102,23 @@ def test_a_constant_series_stays_constant_with_a_partner(tmp_path):
 
 @pytest.mark.parametrize("fit, says", [(lambda name: 1 / 0, "could not fit this series (ZeroDivisionError)"),
                                       (lambda name: [float("nan")] * 3, "no usable forecast"),
-                                      (lambda name: [1.0], "no usable forecast")])
+                                      (lambda name: [1.0], "no usable forecast"),
+                                      (lambda name: [5.0] * 3 if name == "DynamicOptimizedTheta" else 1 / 0,
+                                       "AutoETS could not fit this series")])
 def test_a_partner_that_fails_leaves_the_lstm_forecast_and_says_so(fit, says):
     q = np.array([[1.0, 2.0, 4.0], [2.0, 3.0, 5.0], [3.0, 4.0, 6.0]])
     spec = {"models": ["DynamicOptimizedTheta", "AutoETS"], "lstm_weight": 0.5}
     out, notice = combine.served(q, 1, spec, [1.0] * 20, 1, fit)
     assert out is q and says in notice
+
+
+def test_when_a_partner_fails_the_method_names_the_lstm_alone(tmp_path, monkeypatch):
+    both = _pipe(_copy(tmp_path, {"models": ["DynamicOptimizedTheta", "AutoETS"], "lstm_weight": 0.3}))
+    real = combine.partner_forecast
+    monkeypatch.setattr(combine, "partner_forecast",
+                        lambda name, *a: (_ for _ in ()).throw(ValueError("no")) if name == "AutoETS" else real(name, *a))
+    out = both({"csv": AIR}, horizon=12)
+    assert out["method"] == "LSTM" and any("AutoETS could not fit" in n for n in out["notices"])
 
 
 def test_a_partner_forecast_of_another_length_is_refused():

@@ -1,6 +1,7 @@
 """The shipped quality claims, re-measured: each bundled default checkpoint's figures on its test
-split equal the figures recorded in its config.json (within what another CPU's arithmetic may
-move), and the comparisons the README makes hold in the same run."""
+split (or, where the whole split takes minutes, on its first part, as measured on the date named)
+equal the recorded figures (within what another CPU's arithmetic may move), and the comparisons
+the README makes hold in the same run."""
 import json
 from pathlib import Path
 

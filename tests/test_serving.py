@@ -221,28 +221,51 @@ def test_chargen_streams_batched_together_give_the_texts_they_give_alone(chargen
     assert max(engine.step_sizes) >= 3, f"streams were not stepped together: {engine.step_sizes}"
 
 
-def test_plain_streams_split_over_two_cores_give_the_texts_they_give_alone(chargen):
-    """From SPLIT_ROWS rows a run of steps is split in two halves stepped at once (where the process
-    has 2 cores): rows are independent, so every stream's text is the one it gets alone."""
+@pytest.fixture
+def split_runs(monkeypatch):
+    """Runs split over two cores as the app does them (one thread per op); the helper's calls counted."""
+    import torch
+
+    from plugins.chargen import generate
+
+    helper = generate._second_core()
+    if helper is None:
+        pytest.skip("one core: runs are never split")
+    submitted = []
+
+    class Counting:
+        def submit(self, *args):
+            submitted.append(args)
+            return helper.submit(*args)
+
+    monkeypatch.setattr(generate, "_second_core", lambda: Counting())
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield submitted
+    torch.set_num_threads(before)
+
+
+def test_plain_streams_split_over_two_cores_give_the_texts_they_give_alone(chargen, split_runs):
+    """From SPLIT_ROWS rows a run of steps is split in two halves stepped at once: rows are
+    independent, so every stream's text is the one it gets alone."""
     from plugins.chargen import generate
 
     sched = Scheduler(lambda t, c: chargen)
     requests = [("And", dict(max_new_chars=400, seed=k)) for k in range(6)]
     alone = [chargen(p, **kw) for p, kw in requests]
+    split_runs.clear()
     with concurrent.futures.ThreadPoolExecutor(len(requests)) as pool:
         together = list(pool.map(lambda r: list(sched.stream(chargen.task, None, r[0], r[1]))[-1], requests))
     assert together == alone
     engine = next(iter(sched._queues.values()))
-    assert max(engine.step_sizes) >= generate.SPLIT_ROWS, f"never split: {engine.step_sizes}"
+    assert max(engine.step_sizes) >= generate.SPLIT_ROWS and split_runs, f"never split: {engine.step_sizes}"
 
 
-def test_a_split_run_returns_exactly_what_one_call_returns(chargen):
+def test_a_split_run_returns_exactly_what_one_call_returns(chargen, split_runs):
     import torch
 
     from plugins.chargen import generate
 
-    if generate._second_core() is None:
-        pytest.skip("one core: runs are never split")
     stepper = chargen.model.stepper(int8=True)
     vocab = chargen.model.head.out_features
     logits, noise = torch.randn(8, vocab), torch.rand(16, 8, vocab)
@@ -250,6 +273,7 @@ def test_a_split_run_returns_exactly_what_one_call_returns(chargen):
              for _ in range(stepper.num_layers)]
     one = stepper.sample_run(logits, noise, state)
     split = generate._sample_run(stepper, logits, noise, state)
+    assert len(split_runs) == 1  # the other half ran on the helper
     assert torch.equal(one[0], split[0]) and torch.equal(one[1], split[1])
     assert all(torch.equal(a, b) for x, y in zip(one[2], split[2]) for a, b in zip(x, y))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import torch
 
@@ -244,13 +244,21 @@ def _sample_run(stepper: LSTMStep, logits: torch.Tensor, noise: torch.Tensor, st
     """``stepper.sample_run``, split over two cores for a CPU batch of ``SPLIT_ROWS`` rows or more
     (rows are independent: the same ids as one call)."""
     rows, helper = logits.shape[0], _second_core()
-    if rows < SPLIT_ROWS or helper is None or logits.device.type != "cpu":
+    # Only under the app's one-thread-per-op policy: with N threads per op each half would run N
+    # (a CLI or a replica set to more threads keeps one call).
+    if rows < SPLIT_ROWS or helper is None or logits.device.type != "cpu" or torch.get_num_threads() != 1:
         return stepper.sample_run(logits, noise, state)
     h = rows // 2
-    other = helper.submit(_in_inference_mode, stepper.sample_run, logits[h:], noise[:, h:],
-                          [(a[h:], b[h:]) for a, b in state])
-    first = stepper.sample_run(logits[:h], noise[:, :h], [(a[:h], b[:h]) for a, b in state])
-    second = other.result()
+    try:
+        other = helper.submit(_in_inference_mode, stepper.sample_run, logits[h:], noise[:, h:],
+                              [(a[h:], b[h:]) for a, b in state])
+    except RuntimeError:  # the interpreter is shutting down: no new threads
+        return stepper.sample_run(logits, noise, state)
+    try:
+        first = stepper.sample_run(logits[:h], noise[:, :h], [(a[:h], b[:h]) for a, b in state])
+    finally:
+        wait([other])  # no half outlives the call, even when this one raised
+    second = other.result()  # the helper's error, if any, is raised here
     return (torch.cat([first[0], second[0]], 1), torch.cat([first[1], second[1]]),
             [(torch.cat([a1, a2]), torch.cat([b1, b2])) for (a1, b1), (a2, b2) in zip(first[2], second[2])])
 

@@ -29,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--level", type=float, default=80.0, help="prediction interval level in percent (default 80)")
     p.add_argument("--outside", action="store_true", help="score real weekly, daily and hourly series (outside "
                    "every training set) with the checkpoint the app picks for each, beside the baselines; "
-                   "--limit: windows per series (default 20)")
+                   "--limit: windows per series (default 20); they decided once that m3-other keeps its partner")
     p.add_argument("--statsforecast", action="store_true", help="also statsforecast's AutoETS, AutoTheta and "
                    "DynamicOptimizedTheta and the mean of the three (minutes)")
 
@@ -39,7 +39,7 @@ def run(pipe, split: str, args) -> dict:
         raise InputError("forecasting has dev and test splits (the training parts are what it learns from)")
     if getattr(args, "outside", False):
         if split != "test":
-            raise InputError("--outside scores test windows only (nothing is selected on those series)")
+            raise InputError("--outside scores test windows only (no model is tuned on those series)")
         from . import outside
 
         return outside.run(args)

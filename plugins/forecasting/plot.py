@@ -26,7 +26,8 @@ def figure(result: dict) -> Figure:
     ax.fill_between(future, result["lower"], result["upper"], color="#f58518", alpha=0.25,
                     label=f"{result['level']:g}% interval")
     ax.plot(future, forecast, color="#f58518", lw=2, label="forecast")
-    styles = {"seasonal naive": "#4c78a8", "theta": "#54a24b"}
+    styles = {"seasonal naive": "#4c78a8", "theta": "#54a24b", "DynamicOptimizedTheta": "#888888",
+              "AutoETS": "#b279a2"}
     for name, values in (result.get("baselines") or {}).items():
         ax.plot(future, values, ls="--", lw=1.3, color=styles.get(name, "#888888"), label=name)
     if result.get("actual"):
