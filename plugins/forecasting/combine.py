@@ -72,9 +72,13 @@ def _names(spec: dict) -> str:
     return " and ".join(spec["models"])
 
 
+def partners_text(spec: dict, prefix: str = "") -> str:
+    """The partners as one forecast: ``X``, or ``the mean of X and Y`` (``prefix`` before the names)."""
+    return prefix + spec["models"][0] if len(spec["models"]) == 1 else f"the mean of {prefix}{_names(spec)}"
+
+
 def describe(spec: dict | None) -> str:
     if not spec:
         return "LSTM"
-    w, models = spec["lstm_weight"], spec["models"]
-    partner = models[0] if len(models) == 1 else f"the mean of {_names(spec)}"
-    return f"LSTM ({w:g}) and {partner} ({1 - w:g}), weighted mean of the medians"
+    w = spec["lstm_weight"]
+    return f"LSTM ({w:g}) and {partners_text(spec)} ({1 - w:g}), weighted mean of the medians"

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file
 
-from . import data, metrics
+from . import combine, data, metrics
 from .model import QuantileLSTM
 from .preprocess import ForecastPreprocessor
 
@@ -40,7 +40,6 @@ def calibrate(run: Path, target: float = 0.8, combine_spec: dict | None = None, 
     intervals (the LSTM's fan moved to the combined median), as the checkpoint will serve them.
     ``serves``: another M3 subset than the run's, whose series the run never saw (2 rolling dev
     origins, histories of at least 8 values, as the app requires)."""
-    from . import combine
     from .train import dev_rows, predict
 
     model, pre, meta = load_run(run)
@@ -197,11 +196,6 @@ def _data_text(a: dict, pre: ForecastPreprocessor, period: data.Period, trained:
             + (" This run held the dev part out of training too." if a.get("holdout") == "dev" else ""))
 
 
-def _partners(spec: dict) -> str:
-    models = spec["models"]
-    return f"statsforecast's {models[0]}" if len(models) == 1 else "the mean of statsforecast's " + " and ".join(models)
-
-
 def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, period: data.Period,
                dev_origins: int = 1, trained: data.Period | None = None) -> str:
     """``trained``: the subset the network learned from, where it serves another (``period``)."""
@@ -210,6 +204,7 @@ def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands
     from .task import ForecastingTask
 
     arch, a, log = meta["architecture"], meta["args"], getattr(pre, "log", False)
+    partners = combine.partners_text(pre.combine, "statsforecast's ") if pre.combine else ""
     trained = trained or period
     data_text = _data_text(a, pre, period, trained, dev_origins)
     return cards.render(
@@ -217,14 +212,14 @@ def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands
         + (f" (the {trained.name} network)" if trained != period else "") + (" (log-space scaling)" if log else ""),
         summary=("One LSTM model (an ensemble of {members}) for " + _LIKE[period.name] + ": point forecasts up to "
                  "{h} steps ahead with quantiles and prediction intervals.").format(members=arch["members"], h=arch["horizon"])
-        + (f" Its median is averaged with {_partners(pre.combine)}." if pre.combine else ""),
+        + (f" Its median is averaged with {partners}." if pre.combine else ""),
         model=(f"{arch['members']} LSTMs ({arch['layers']} layers of {arch['hidden']}) read the last {pre.window} "
                f"values, deseasonalized (classical decomposition when the series tests seasonal) and scaled per "
                f"series; each emits {arch['quantiles']} quantiles for each of {arch['horizon']} steps at once; the "
                f"ensemble averages and sorts them. Intervals are scaled by {pre.interval_scale:g} around the median, "
                "calibrated on the dev split." + (" Positive series are scaled in log space (`--log`)." if log else "")
                + (f" The served median is the weighted mean of the LSTM's median ({pre.combine['lstm_weight']:g}) and "
-                  f"{_partners(pre.combine)} ({1 - pre.combine['lstm_weight']:g}) fitted to the same "
+                  f"{partners} ({1 - pre.combine['lstm_weight']:g}) fitted to the same "
                   "history, the weight chosen on the rolling-origin dev set; the LSTM's quantile fan moves with it "
                   "(`combine` in `preprocessor.json`; needs `statsforecast`)." if pre.combine else "")),
         data=data_text,
