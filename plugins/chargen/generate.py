@@ -13,12 +13,12 @@ layer is a batched matrix product per row), so a seed gives the same text alone 
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import torch
 
+from zoo import settings
 from zoo.lstm_step import LSTMStep
 from zoo.task import StreamSequence, run_alone
 
@@ -36,9 +36,9 @@ SPLIT_ROWS = 4
 
 @functools.cache
 def _second_core() -> ThreadPoolExecutor | None:
-    """One helper thread for the other half of a split run, where this process may use 2 cores."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return ThreadPoolExecutor(1, thread_name_prefix="chargen-half") if cores >= 2 else None
+    """One helper thread for the other half of a split run, where the app may keep 2 CPU batches
+    running at once (``settings.device_slots``: the cores, or ``ZOO_DEVICE_SLOTS``)."""
+    return ThreadPoolExecutor(1, thread_name_prefix="chargen-half") if settings.device_slots("cpu") >= 2 else None
 
 
 def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
