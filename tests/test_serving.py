@@ -205,7 +205,8 @@ def chargen():
     return zoo.pipeline("chargen", device="cpu")
 
 
-def test_chargen_streams_batched_together_give_the_texts_they_give_alone(chargen):
+def test_chargen_streams_batched_together_give_the_texts_they_give_alone(chargen, monkeypatch):
+    monkeypatch.setenv("ZOO_STREAM_LANES", "1")  # all in one batch (lanes: the next test)
     sched = Scheduler(lambda t, c: chargen)
     task = chargen.task
     requests = [("In the beginning", dict(max_new_chars=300, seed=1)),
@@ -221,61 +222,20 @@ def test_chargen_streams_batched_together_give_the_texts_they_give_alone(chargen
     assert max(engine.step_sizes) >= 3, f"streams were not stepped together: {engine.step_sizes}"
 
 
-@pytest.fixture
-def split_runs(monkeypatch):
-    """Runs split over two cores as the app does them (one thread per op); the helper's calls counted."""
-    import torch
-
-    from plugins.chargen import generate
-
-    helper = generate._second_core()
-    if helper is None:
-        pytest.skip("one core: runs are never split")
-    submitted = []
-
-    class Counting:
-        def submit(self, *args):
-            submitted.append(args)
-            return helper.submit(*args)
-
-    monkeypatch.setattr(generate, "_second_core", lambda: Counting())
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield submitted
-    torch.set_num_threads(before)
-
-
-def test_plain_streams_split_over_two_cores_give_the_texts_they_give_alone(chargen, split_runs):
-    """From SPLIT_ROWS rows a run of steps is split in two halves stepped at once: rows are
-    independent, so every stream's text is the one it gets alone."""
-    from plugins.chargen import generate
-
+def test_streams_spread_over_two_lanes_give_the_texts_they_give_alone(chargen, monkeypatch):
+    """On a CPU a model's streams are shared out evenly between lanes, each stepping its own batch
+    on its own thread: both lanes step, neither holds more than its share, and every stream's text
+    is the one it gets alone."""
+    monkeypatch.setenv("ZOO_STREAM_LANES", "2")
     sched = Scheduler(lambda t, c: chargen)
     requests = [("And", dict(max_new_chars=400, seed=k)) for k in range(6)]
     alone = [chargen(p, **kw) for p, kw in requests]
-    split_runs.clear()
     with concurrent.futures.ThreadPoolExecutor(len(requests)) as pool:
         together = list(pool.map(lambda r: list(sched.stream(chargen.task, None, r[0], r[1]))[-1], requests))
     assert together == alone
     engine = next(iter(sched._queues.values()))
-    assert max(engine.step_sizes) >= generate.SPLIT_ROWS and split_runs, f"never split: {engine.step_sizes}"
-
-
-def test_a_split_run_returns_exactly_what_one_call_returns(chargen, split_runs):
-    import torch
-
-    from plugins.chargen import generate
-
-    stepper = chargen.model.stepper(int8=True)
-    vocab = chargen.model.head.out_features
-    logits, noise = torch.randn(8, vocab), torch.rand(16, 8, vocab)
-    state = [(torch.rand(8, stepper.hidden_size) * 2 - 1, torch.randn(8, stepper.hidden_size))
-             for _ in range(stepper.num_layers)]
-    one = stepper.sample_run(logits, noise, state)
-    split = generate._sample_run(stepper, logits, noise, state)
-    assert len(split_runs) == 1  # the other half ran on the helper
-    assert torch.equal(one[0], split[0]) and torch.equal(one[1], split[1])
-    assert all(torch.equal(a, b) for x, y in zip(one[2], split[2]) for a, b in zip(x, y))
+    assert engine.lanes == 2 and len(engine.lane_steps) == 2, f"not both lanes stepped: {engine.lane_steps}"
+    assert 2 <= max(engine.step_sizes) <= 3, f"not an even share of 6 streams: {engine.step_sizes}"
 
 
 # -- the app ---------------------------------------------------------------------------------------------
@@ -346,6 +306,23 @@ def test_streams_send_the_result_json_with_the_last_update_only(app_url):
     assert len(updates) >= 2
     final = job.outputs()[-1]
     assert final[1]["text"] == final[0] and len(final[0]) == len("In the beginning") + 400
+
+
+def test_an_api_call_builds_only_the_component_configs_it_uses(app_url):
+    """Gradio makes a session for each API call; the app's sessions build a component's config
+    when they use it, not all of them up front (the event loop's time, per call)."""
+    import gradio.state_holder
+
+    from zoo.app import build_app
+
+    result = Client(app_url, verbose=False).predict("A fine film.", api_name="/sentiment")
+    assert result[-2]["label"] in ("positive", "negative")  # the app answers with such sessions
+    blocks = build_app()
+    state = gradio.state_holder.SessionState(blocks)
+    assert state.config_values == {} and len(blocks.blocks) > 50
+    some = next(iter(blocks.blocks))
+    state._update_value_in_config(some, None)
+    assert list(state.config_values) == [some]
 
 
 @pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU")

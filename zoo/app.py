@@ -526,7 +526,31 @@ def serve_settings() -> None:
     _said_errors()
     # Gradio keeps timing records of the last N events for its monitoring page (10,000 by default).
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "500")
+    _lazy_session_configs()
     _bound_malloc()
+
+
+def _lazy_session_configs() -> None:
+    """A new Gradio session (every API call without a session of its own) builds the config of
+    every component of every tab up front, only for deep links, which this app does not offer:
+    8-10 ms of the event loop per call, holding Python's lock while the models wait for it. Each
+    session builds a component's config when it first uses that component instead."""
+    import gradio.state_holder
+
+    if getattr(gradio.state_holder.SessionState, "zoo_lazy", False):
+        return
+
+    class _Unbuilt:  # what SessionState.__init__ reads of the Blocks, with no blocks to build configs for
+        def __init__(self, blocks):
+            self.default_config, self.blocks = blocks.default_config, {}
+
+    class LazySessionState(gradio.state_holder.SessionState):
+        zoo_lazy = True
+
+        def __init__(self, blocks):
+            super().__init__(_Unbuilt(blocks))
+
+    gradio.state_holder.SessionState = LazySessionState
 
 
 def _said_errors() -> None:

@@ -9,7 +9,10 @@
 - ``StreamEngine`` batches streams continuously (as text-generation-inference and vLLM do): the
   streams of one model advance together, one step (or a short run of steps) for all of them; a
   stream joins or leaves at such a boundary, and a closed stream (Stop, a disconnect) is dropped
-  at the next one. Tasks that
+  at the next one. On a CPU a model's streams are spread over lanes (``settings.stream_lanes``):
+  each lane is a thread stepping its own batch, so while one is in Python between runs the other
+  computes (two lanes of 4 streams: each of 8 streams 0.63-0.70x a lone one's speed, against
+  0.43-0.54 for one batch split in halves at every run; BENCHMARKS.md). Tasks that
   stream provide ``start_sequence``/``step_sequences`` (see ``zoo.task``); a seed gives the same
   text alone or batched because every step a task batches is row-independent.
 
@@ -133,7 +136,7 @@ class _ModelWorker:
         self._slots, self._inflight = slots, inflight
         self._waiting: collections.deque = collections.deque()
         self._cond = threading.Condition()
-        for k in range(workers):  # more than one only for a model served by replicas elsewhere
+        for k in range(workers):  # more than one: a model served by replicas elsewhere, or stream lanes
             threading.Thread(target=self._work, name=f"zoo-{name}-{k}", daemon=True).start()
 
     def _admit(self, make: Callable[[Any, dict], Any], input: Any, params: dict):
@@ -272,7 +275,7 @@ class _StreamFailed(ZooError):
     pass
 
 
-UPDATES_PER_S = 40  # stream updates an engine sends per second, across its streams
+UPDATES_PER_S = 24  # stream updates an engine sends per second, across its streams
 
 
 class StreamEngine(_ModelWorker):
@@ -281,19 +284,24 @@ class StreamEngine(_ModelWorker):
     waiting_what = "streams"
     every_s = 0.05  # at most this often an update per stream (fewer when many: UPDATES_PER_S)
 
-    def __init__(self, *args):
+    def __init__(self, *args, lanes: int = 1):
         self.step_sizes: collections.Counter = collections.Counter()  # streams per step (benchmarks)
-        super().__init__(*args)
+        self.lane_steps: collections.Counter = collections.Counter()  # steps per lane (benchmarks)
+        self.lanes = lanes
+        self._lane_sizes = [0] * lanes  # streams each lane holds
+        self._lane_numbers = iter(range(lanes))
+        super().__init__(*args, workers=lanes)
 
     def open(self, input: Any, params: dict) -> Iterator[dict]:
         return iter(self._admit(_Stream, input, params))
 
     def _work(self) -> None:
-        active: list[_Stream] = []  # streams being prefilled or stepped, in arrival order
-        state = {"pipe": None, "last_look": 0.0}
+        active: list[_Stream] = []  # this lane's streams being prefilled or stepped, in arrival order
+        state = {"pipe": None, "last_look": 0.0, "lane": next(self._lane_numbers)}
         while True:
             try:
                 self._turn(active, state)
+                self._lane_sizes[state["lane"]] = len(active)
             except Exception as exc:  # a bug in the loop itself: end these streams, keep serving
                 log.exception("%s: stream engine error", self.name)
                 for s in list(active):
@@ -305,8 +313,11 @@ class StreamEngine(_ModelWorker):
         if self._waiting or not active:
             with self._cond:
                 self._cond.wait_for(lambda: self._waiting or active)
-                while self._waiting and len(active) < settings.max_streams():
+                while self._waiting and len(active) < self._share(state["lane"], len(active)):
                     active.append(self._waiting.popleft())
+                self._lane_sizes[state["lane"]] = len(active)
+                if self._waiting:  # the rest are another lane's share
+                    self._cond.notify()
         if state["pipe"] is None:
             try:
                 state["pipe"] = self._load()
@@ -329,7 +340,7 @@ class StreamEngine(_ModelWorker):
                 active.remove(s)
         ready = [s for s in active if s.seq.ready and not s.seq.done]
         if ready:
-            self._step(pipe, ready, active)
+            self._step(pipe, ready, active, state["lane"])
         for s in [s for s in active if s.seq is not None and s.seq.done]:
             s.publish(_noted(pipe, s.seq.result()), final=True)
             self._end(s)
@@ -347,8 +358,15 @@ class StreamEngine(_ModelWorker):
                     s.sent = now
                     s.publish(_noted(pipe, s.seq.result()))
 
-    def _step(self, pipe, ready: list[_Stream], active: list[_Stream]) -> None:
+    def _share(self, lane: int, mine: int) -> int:
+        """Streams this lane may hold: an even share of all this model's streams, held and waiting."""
+        held = sum(self._lane_sizes) - self._lane_sizes[lane] + mine
+        per_lane = -(-settings.max_streams() // self.lanes)
+        return min(per_lane, -(-(held + len(self._waiting)) // self.lanes))
+
+    def _step(self, pipe, ready: list[_Stream], active: list[_Stream], lane: int = 0) -> None:
         self.step_sizes[len(ready)] += 1
+        self.lane_steps[lane] += 1
         try:
             with self._slots:
                 self.task.step_sequences(pipe, [s.seq for s in ready])
@@ -379,6 +397,7 @@ class Scheduler:
 
     def __init__(self, load: Callable[[Any, str | None], Any], device_type: str = "cpu"):
         self._load = load  # (task, checkpoint) -> Pipeline
+        self.device_type = device_type
         self.slots = DeviceSlots(settings.device_slots(device_type))
         self.inflight = _Inflight()
         self._queues: dict[tuple, ModelQueue | StreamEngine] = {}
@@ -396,8 +415,9 @@ class Scheduler:
                     self._queues[key] = kind(name, task, lambda: pipe, DeviceSlots(replicas), self.inflight,
                                              workers=replicas)
                 else:
+                    lanes = {"lanes": settings.stream_lanes(self.device_type)} if kind is StreamEngine else {}
                     self._queues[key] = kind(name, task, lambda: self._load(task, checkpoint), self.slots,
-                                             self.inflight)
+                                             self.inflight, **lanes)
             return self._queues[key]
 
     def _remote(self, task, checkpoint: str | None):

@@ -65,8 +65,15 @@ def max_batch_size() -> int:
 
 
 def max_streams() -> int:
-    """Streams of one model advanced together, one step for all (more wait to join)."""
+    """Streams of one model being stepped at once, over all its lanes (more wait to join)."""
     return whole("ZOO_MAX_STREAMS", 16)
+
+
+def stream_lanes(device_type: str) -> int:
+    """Batches of one model's streams stepped at once, each by its own thread: on a CPU the device
+    slots (a lane's run of steps releases Python's lock, so two lanes use two cores), on a GPU one
+    (one bigger batch uses the device better than two taking turns)."""
+    return whole("ZOO_STREAM_LANES", device_slots(device_type) if device_type == "cpu" else 1)
 
 
 def max_waiting() -> int:

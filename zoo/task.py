@@ -256,7 +256,7 @@ class Task:
 
     def step_sequences(self, pipe, seqs: list) -> None:
         """(``batches_streams`` tasks) Advance every ready, unfinished sequence together, by one
-        batched step or a short run of them (chargen runs up to 16 characters in one call: each
+        batched step or a short run of them (chargen runs up to 64 characters in one call: each
         call is a point where streams may join, leave or be published, so keep runs to a few ms).
         A sequence's numbers must not depend on the others in the batch (a seed gives the same
         text alone or batched); an exception must leave every sequence unchanged."""

@@ -12,33 +12,19 @@ layer is a batched matrix product per row), so a seed gives the same text alone 
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
 
 import torch
 
-from zoo import settings
 from zoo.lstm_step import LSTMStep
 from zoo.task import StreamSequence, run_alone
 
 NOISE_BLOCK = 256
 PREFILL_CHUNK = 512
-DECODE_EVERY = 16  # steps between decoding ids into text (and checking stop strings); divides NOISE_BLOCK
+# Steps between decoding ids into text (and checking stop strings); divides NOISE_BLOCK. A batch
+# runs up to the first stream's next decode in one call: longer runs enter Python less often.
+DECODE_EVERY = 64
 UNKNOWN_ID = 0  # the vocabulary's id for characters it does not know: never generated
-# From this many rows, a CPU run of steps is split in two halves stepped on two cores at once: at
-# 8 rows the int8 step is compute-bound on one core (1.7-1.9x its one-row time), and a run is one
-# TorchScript call that releases Python's lock, so the halves overlap. Each half runs its ops on
-# one thread: no per-op barrier between cores, which is what made two-thread ops collapse on a
-# busy CPU (BENCHMARKS.md, thread policy).
-SPLIT_ROWS = 4
-
-
-@functools.cache
-def _second_core() -> ThreadPoolExecutor | None:
-    """One helper thread for the other half of a split run, where the app may keep 2 CPU batches
-    running at once (``settings.device_slots``: the cores, or ``ZOO_DEVICE_SLOTS``)."""
-    return ThreadPoolExecutor(1, thread_name_prefix="chargen-half") if settings.device_slots("cpu") >= 2 else None
 
 
 def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
@@ -223,7 +209,7 @@ def advance(gens: list[Generation]) -> None:
     only), so its text is the same alone or batched; on an exception no stream has changed."""
     batch = _Batch.of(gens)
     if batch.plain:
-        ids, batch.logits, batch.state = _sample_run(batch.stepper, batch.logits, batch.noise[batch.i:], batch.state)
+        ids, batch.logits, batch.state = batch.stepper.sample_run(batch.logits, batch.noise[batch.i:], batch.state)
         batch.i = batch.steps
     else:
         ids = batch.choose()
@@ -233,34 +219,6 @@ def advance(gens: list[Generation]) -> None:
     batch.ids.append(ids)  # (steps, B)
     if batch.i == batch.steps:
         batch.hand_over()
-
-
-def _in_inference_mode(fn, *args):
-    with torch.inference_mode():  # a thread's own mode: the caller's does not reach the helper
-        return fn(*args)
-
-
-def _sample_run(stepper: LSTMStep, logits: torch.Tensor, noise: torch.Tensor, state):
-    """``stepper.sample_run``, split over two cores for a CPU batch of ``SPLIT_ROWS`` rows or more
-    (rows are independent: the same ids as one call)."""
-    rows, helper = logits.shape[0], _second_core()
-    # Only under the app's one-thread-per-op policy: with N threads per op each half would run N
-    # (a CLI or a replica set to more threads keeps one call).
-    if rows < SPLIT_ROWS or helper is None or logits.device.type != "cpu" or torch.get_num_threads() != 1:
-        return stepper.sample_run(logits, noise, state)
-    h = rows // 2
-    try:
-        other = helper.submit(_in_inference_mode, stepper.sample_run, logits[h:], noise[:, h:],
-                              [(a[h:], b[h:]) for a, b in state])
-    except RuntimeError:  # the interpreter is shutting down: no new threads
-        return stepper.sample_run(logits, noise, state)
-    try:
-        first = stepper.sample_run(logits[:h], noise[:, :h], [(a[:h], b[:h]) for a, b in state])
-    finally:
-        wait([other])  # no half outlives the call, even when this one raised
-    second = other.result()  # the helper's error, if any, is raised here
-    return (torch.cat([first[0], second[0]], 1), torch.cat([first[1], second[1]]),
-            [(torch.cat([a1, a2]), torch.cat([b1, b2])) for (a1, b1), (a2, b2) in zip(first[2], second[2])])
 
 
 def sample(model, vocab, prime_ids: list[int], *, every_s: float = 0.05, step: LSTMStep | None = None,
