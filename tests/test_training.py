@@ -44,6 +44,18 @@ def test_chargen_trains_stops_resumes_exports_and_the_export_conforms(capsys, tm
     exported = zoo_json(capsys, "train", "chargen", "--out", str(run), "--export", str(out), "--limit", "2000")
     assert exported["revision"] and exported["test"]["bits_per_char"] > 0
     conforms("chargen", out, tmp_path)
+    # A later stage from the exported checkpoint: its architecture and weights, and all its stages
+    # in the next export's config.
+    later = tmp_path / "later"
+    stage = zoo_json(capsys, "train", "chargen", "--out", str(later), "--corpus", "python", "--init", str(out),
+                     "--batch-size", "4", "--seq", "32", "--epochs", "0.0002")
+    assert stage["step"] > 0 and RunFolder(later).meta()["args"]["hidden_size"] == 16
+    from plugins.chargen.preprocess import CharVocab
+    from plugins.chargen.train import export_config, named
+
+    meta = RunFolder(later).meta()
+    stages = export_config(meta, named(meta["args"]), None, CharVocab(meta["vocab"]))["training"]["stages"]
+    assert len(stages) == 2 and stages[1]["args"]["init"] == str(out)
 
 
 def test_forecasting_trains_each_member_resumes_exports_and_the_export_conforms(capsys, tmp_path):

@@ -43,7 +43,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-count", type=int, default=1, help="characters rarer in the training text read as unknown")
     p.add_argument("--seq", type=int, default=256, help="characters per truncated-BPTT segment (default 256)")
     p.add_argument("--init", default=None,
-                   help="start from the weights of this finished run (a new schedule: a second stage)")
+                   help="start from the weights of this finished run or exported checkpoint folder (a new schedule: "
+                        "a later stage, with its architecture)")
     p.add_argument("--export", default=None, help="write the run in --out as a checkpoint repo to this folder, and stop")
     p.add_argument("--limit", type=int, default=None,
                    help="with --export: evaluate on the first N test characters only (a quick check)")
@@ -88,14 +89,45 @@ def start(args, run: RunFolder, vocab: CharVocab, model, optimizer) -> dict:
     if run.exists():
         meta = run.resume(model, optimizer)
         log({"resumed_at_step": meta["step"]})
-    elif args.init:  # a second stage: the weights of a finished run, a fresh optimizer and schedule
-        first = RunFolder(args.init)
-        if first.meta()["vocab"] != vocab.chars:
-            raise InputError(f"--init {args.init}: that run was trained with another vocabulary")
-        model.load_state_dict(first.weights())
-        before = first.meta()
-        meta["init"] = {"run": args.init, "steps": before["step"], "args": before["args"], "history": before["history"]}
+    elif args.init:  # a later stage: the weights of a finished run or checkpoint, a fresh optimizer and schedule
+        meta["init"] = init_from(args.init, vocab, model)
     return meta
+
+
+def init_from(path: str, vocab: CharVocab, model) -> dict:
+    """Load --init's weights into ``model``: a finished run's, or an exported checkpoint's
+    (``config.json`` beside the weights, whose stages the new one follows). What it started from."""
+    from zoo.checkpoint import load_state_dict_strict, read_config
+
+    if RunFolder(path).exists():
+        first = RunFolder(path)
+        before = first.meta()
+        if before["vocab"] != vocab.chars:
+            raise InputError(f"--init {path}: that run was trained with another vocabulary")
+        model.load_state_dict(first.weights())
+        return {"run": path, "steps": before["step"], "args": before["args"], "history": before["history"]}
+    folder = Path(path)
+    if not (folder / "config.json").is_file():
+        raise InputError(f"--init {path}: neither a training run (state.json) nor a checkpoint folder (config.json)")
+    if CharVocab.load(folder).chars != vocab.chars:
+        raise InputError(f"--init {path}: that checkpoint was trained with another vocabulary")
+    load_state_dict_strict(model, folder, f"--init {path}")
+    return {"checkpoint": path, "stages": read_config(folder, f"--init {path}")["training"]["stages"]}
+
+
+def init_architecture(args) -> None:
+    """A later stage keeps the architecture of what it starts from (--init: a run or a checkpoint)."""
+    from zoo.checkpoint import read_config
+
+    if RunFolder(args.init).exists():
+        saved = named(RunFolder(args.init).meta()["args"])
+    elif (Path(args.init) / "config.json").is_file():
+        saved = read_config(Path(args.init), f"--init {args.init}")["architecture"]
+    else:
+        return  # init_from says what is wrong
+    for key in ("embedding_dim", "hidden_size", "num_layers", "dropout"):
+        if key in saved:
+            setattr(args, key, saved[key])
 
 
 def train(args: argparse.Namespace) -> dict:
@@ -104,6 +136,8 @@ def train(args: argparse.Namespace) -> dict:
         saved = named(run.meta()["args"])
         for key in ARCHITECTURE_KEYS:
             setattr(args, key, saved.get(key, getattr(args, key)))
+    elif args.init:
+        init_architecture(args)
     splits = data.load_splits(args.corpus)
     vocab = vocabulary(splits["train"], args.min_count)
     train_ids = streams(torch.tensor(vocab.encode(splits["train"])), args.batch_size)
@@ -203,7 +237,9 @@ def export(run_path: Path, out: Path, limit: int | None = None) -> dict:
 
 
 def export_config(meta: dict, saved: dict, model, vocab: CharVocab) -> dict:
-    stages = [meta.get("init"), {"steps": meta["step"], "args": meta["args"], "history": meta["history"]}]
+    init = meta.get("init")
+    earlier = init["stages"] if init and "stages" in init else [init] if init else []  # a checkpoint's, or a run's
+    stages = [*earlier, {"steps": meta["step"], "args": meta["args"], "history": meta["history"]}]
     return {"architecture": architecture(argparse.Namespace(**saved), len(vocab)), "preprocessor": vocab.config(),
             "training": {"corpus": saved["corpus"], "corpus_summary": data.corpus(saved["corpus"]).summary(),
                          "stages": [st for st in stages if st]}}
