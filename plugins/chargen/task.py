@@ -12,7 +12,7 @@ from .model import CharLSTM
 from .preprocess import CharVocab
 
 HERE = Path(__file__).resolve().parent
-KJV_REVISION = "9238c2958cf821b25fa9506af11d821f477e04d2"
+KJV_REVISION = "7be63c6b93c220b5d45ec672065a1cbbe5df7412"
 PYTHON_REVISION = "e3c2b76b34f59e0a02e9b01c2ec8960a44e8d7a6"
 
 MAX_NEW_CHARS = 10_000

@@ -97,7 +97,7 @@ def start(args, run: RunFolder, vocab: CharVocab, model, optimizer) -> dict:
 def init_from(path: str, vocab: CharVocab, model) -> dict:
     """Load --init's weights into ``model``: a finished run's, or an exported checkpoint's
     (``config.json`` beside the weights, whose stages the new one follows). What it started from."""
-    from zoo.checkpoint import load_state_dict_strict, read_config
+    from zoo.checkpoint import content_revision, load_state_dict_strict, read_config
 
     if RunFolder(path).exists():
         first = RunFolder(path)
@@ -112,7 +112,9 @@ def init_from(path: str, vocab: CharVocab, model) -> dict:
     if CharVocab.load(folder).chars != vocab.chars:
         raise InputError(f"--init {path}: that checkpoint was trained with another vocabulary")
     load_state_dict_strict(model, folder, f"--init {path}")
-    return {"checkpoint": path, "stages": read_config(folder, f"--init {path}")["training"]["stages"]}
+    # The folder may be overwritten by this stage's export: its revision says which one it was.
+    return {"checkpoint": path, "revision": content_revision(folder),
+            "stages": read_config(folder, f"--init {path}")["training"]["stages"]}
 
 
 def init_architecture(args) -> None:
@@ -239,7 +241,10 @@ def export(run_path: Path, out: Path, limit: int | None = None) -> dict:
 def export_config(meta: dict, saved: dict, model, vocab: CharVocab) -> dict:
     init = meta.get("init")
     earlier = init["stages"] if init and "stages" in init else [init] if init else []  # a checkpoint's, or a run's
-    stages = [*earlier, {"steps": meta["step"], "args": meta["args"], "history": meta["history"]}]
+    this = {"steps": meta["step"], "args": meta["args"], "history": meta["history"]}
+    if init and init.get("revision"):
+        this["init_revision"] = init["revision"]
+    stages = [*earlier, this]
     return {"architecture": architecture(argparse.Namespace(**saved), len(vocab)), "preprocessor": vocab.config(),
             "training": {"corpus": saved["corpus"], "corpus_summary": data.corpus(saved["corpus"]).summary(),
                          "stages": [st for st in stages if st]}}
@@ -251,7 +256,8 @@ def stage_command(stage: dict) -> str:
     flags = [f"--corpus {a.get('corpus', 'kjv')}", f"--out {a['out']}", f"--lr {a['lr']}", f"--epochs {a['epochs']}"]
     flags += [f"--{k.replace('_', '-')} {a[k]}" for k in ("embedding_dim", "hidden_size", "num_layers", "min_count",
                                                           "init") if a.get(k) is not None]
-    return f"`python -m zoo train chargen {' '.join(flags)}` ({stage['steps']} steps)"
+    at = f", from that checkpoint at revision {stage['init_revision'][:12]}" if stage.get("init_revision") else ""
+    return f"`python -m zoo train chargen {' '.join(flags)}` ({stage['steps']} steps{at})"
 
 
 def model_card(meta: dict, config: dict, evaluation: dict, ev: dict, repo: str) -> str:
