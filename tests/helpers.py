@@ -45,6 +45,8 @@ def require_sentiment_data() -> None:
         name, version = package.split("==")
         wheels = list(domains._folder().glob(f"{name.replace('-', '_')}-{version}-*.whl"))
         require_data("sentiment", wheels[0] if wheels else domains._folder() / f"{name}-{version}.whl")
+    name, version = domains.SENTENCES_PACKAGE.rsplit("@", 1)
+    require_data("sentiment", domains._folder() / f"{name}-{version}.tgz")
 
 
 def run_cli(*args, input=None, env=None, timeout=300):

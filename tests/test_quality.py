@@ -65,7 +65,8 @@ def test_sentiment_test_accuracy_is_the_recorded_one_and_beats_vader():
     out = evaluated("sentiment", "--split", "test")
     # One shape for the movie test and each other domain: n, metrics, baselines.
     assert set(out) >= {"task", "checkpoint", "split", "n", "metrics", "baselines"} and out["n"] > 1000
-    assert set(out["domains"]) == {"tweets", "imdb", "airline-tweets", "drug-reviews"}
+    assert set(out["domains"]) == {"tweets", "imdb", "airline-tweets", "drug-reviews", "product-reviews",
+                                   "restaurant-reviews"}
     assert all({"n", "metrics", "baselines"} <= set(d) for d in out["domains"].values())
     assert {"vader", "majority (negative)"} <= set(out["baselines"])
     assert abs(out["metrics"]["accuracy"] - recorded("sentiment", "mixed-imdb-bilstm-minilm")["accuracy"]) <= 0.002

