@@ -222,6 +222,17 @@ def test_chargen_streams_batched_together_give_the_texts_they_give_alone(chargen
     assert max(engine.step_sizes) >= 3, f"streams were not stepped together: {engine.step_sizes}"
 
 
+def test_a_cpu_gets_a_lane_per_device_slot_up_to_four_and_a_gpu_one(monkeypatch):
+    from zoo import settings
+
+    for slots, lanes in (("1", 1), ("2", 2), ("16", 4)):
+        monkeypatch.setenv("ZOO_DEVICE_SLOTS", slots)
+        assert settings.stream_lanes("cpu") == lanes
+    assert settings.stream_lanes("cuda") == 1
+    monkeypatch.setenv("ZOO_STREAM_LANES", "3")
+    assert settings.stream_lanes("cpu") == 3
+
+
 def test_streams_spread_over_two_lanes_give_the_texts_they_give_alone(chargen, monkeypatch):
     """On a CPU a model's streams are shared out evenly between lanes, each stepping its own batch
     on its own thread: both lanes step, neither holds more than its share, and every stream's text

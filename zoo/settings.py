@@ -71,9 +71,10 @@ def max_streams() -> int:
 
 def stream_lanes(device_type: str) -> int:
     """Batches of one model's streams stepped at once, each by its own thread: on a CPU the device
-    slots (a lane's run of steps releases Python's lock, so two lanes use two cores), on a GPU one
-    (one bigger batch uses the device better than two taking turns)."""
-    return whole("ZOO_STREAM_LANES", device_slots(device_type) if device_type == "cpu" else 1)
+    slots, at most 4 (a lane's run of steps releases Python's lock, so two lanes use two cores; more
+    lanes were not measured, and each adds Python work between runs under the same lock), on a GPU
+    one (one bigger batch uses the device better than two taking turns)."""
+    return whole("ZOO_STREAM_LANES", min(device_slots(device_type), 4) if device_type == "cpu" else 1)
 
 
 def max_waiting() -> int:
