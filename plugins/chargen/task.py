@@ -12,7 +12,7 @@ from .model import CharLSTM
 from .preprocess import CharVocab
 
 HERE = Path(__file__).resolve().parent
-KJV_REVISION = "7be63c6b93c220b5d45ec672065a1cbbe5df7412"
+KJV_REVISION = "671ac51af9b9aae0661fdb1d7abc5458fa9af0da"
 PYTHON_REVISION = "e3c2b76b34f59e0a02e9b01c2ec8960a44e8d7a6"
 
 MAX_NEW_CHARS = 10_000
