@@ -133,7 +133,8 @@ def test_sentiment_trains_saves_its_best_epoch_and_the_checkpoint_conforms(capsy
     calibration = config["calibration"]
     assert calibration["temperature"] > 0 and calibration["dev_log_loss"]["after"] <= calibration["dev_log_loss"]["before"]
     # The test figures come with the other domains', held-out ones included, and their baselines.
-    assert set(result["domains"]) == {"tweets", "imdb", "airline-tweets", "drug-reviews"}
+    assert set(result["domains"]) == {"tweets", "imdb", "airline-tweets", "drug-reviews", "product-reviews",
+                                      "restaurant-reviews"}
     assert all({"vader"} < set(d["baselines"]) and 0 <= d["metrics"]["ece"] <= 1 for d in result["domains"].values())
     conforms("sentiment", out, tmp_path)
 

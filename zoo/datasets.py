@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 # The part of this module that plugins use (docs/plugins.md, "The plugin API").
-__all__ = ["apt_download", "cache_dir", "kjv_text", "kjv_verses", "pip_download"]
+__all__ = ["apt_download", "cache_dir", "kjv_text", "kjv_verses", "npm_pack", "pip_download"]
 
 log = logging.getLogger("zoo.datasets")
 
