@@ -47,7 +47,8 @@ def test_options_a_command_does_not_know_are_refused():
 
 def test_chargen_eval_reports_bits_per_character_beside_the_compressors():
     """The Python-source checkpoint needs no download: its corpus is this interpreter's stdlib."""
-    result = run_cli("eval", "chargen", "--checkpoint", "python", "--split", "test", "--limit", "20000")
+    result = run_cli("eval", "chargen", "--checkpoint", "python", "--split", "test", "--limit", "20000",
+                     "--dynamic", "1e-3,0")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["corpus"] == "python" and out["n"] == 20000
@@ -56,6 +57,9 @@ def test_chargen_eval_reports_bits_per_character_beside_the_compressors():
     assert bpc < 2.0  # a trained model; an untrained one over ~100 characters gives about 6.6
     assert {"bzip2 -9", "xz -9e"} <= set(out["baselines"])
     assert abs(out["generation_step"]["increase"]) <= 0.02
+    # Dynamic evaluation (the model learning from the code already read) codes it in fewer bits.
+    [learning] = out["dynamic"]
+    assert (learning["lr"], learning["decay"]) == (1e-3, 0.0) and learning["bits_per_char"] < bpc - 0.1
 
 
 # -- verbs: the framework parses each task's options and prints exactly one JSON document -----------

@@ -1,7 +1,8 @@
 """``python -m zoo eval chargen``: nats and bits per character on held-out books or files, beside
 bzip2 -9 and xz -9e (Python's bz2 and lzma, the same codecs) coding the same text given the
 training text, measured in the same run. Also the bits per character of the step generation
-really uses (int8 on the CPU), run over the same text: quantization must cost <= 0.02."""
+really uses (int8 on the CPU), run over the same text: quantization must cost <= 0.02. With
+``--dynamic LR,DECAY``, also the bits per character under dynamic evaluation (``dynamic.py``)."""
 from __future__ import annotations
 
 import bz2
@@ -72,10 +73,11 @@ def parse_shares(pipe, code: str, samples: int, chars: int = 800, prime: str = "
             "this model": share(texts), "real held-out code": share(real_windows(code, prime, chars, samples))}
 
 
-def evaluate(pipe, split: str, limit: int | None = None, samples: int = 40) -> dict:
+def evaluate(pipe, split: str, limit: int | None = None, samples: int = 40, dynamic=()) -> dict:
     """``limit``: only the first ``limit`` characters of the split (a quick check; the compressors
     then code the same shortened text). ``samples``: on the Python corpus, how many generated
-    samples ``parse_shares`` scores (0: none)."""
+    samples ``parse_shares`` scores (0: none). ``dynamic``: ``(lr, decay)`` settings, each scored
+    by dynamic evaluation."""
     training = pipe.config.get("training", {})
     corpus = training.get("corpus", "kjv")
     splits = data.load_splits(corpus)
@@ -96,6 +98,16 @@ def evaluate(pipe, split: str, limit: int | None = None, samples: int = 40) -> d
         "baselines": compressor_bpc(splits["train"], text),
         "unknown_chars": sum(1 for i in ids.tolist() if i == 0),
     }
+    if dynamic:
+        from . import dynamic as dyn
+
+        train_ids = torch.tensor(pipe.preprocessor.encode(splits["train"]))
+        out["dynamic"] = []
+        for lr, decay in dynamic:
+            started = time.perf_counter()
+            nats = dyn.nats_per_char(pipe.model, ids, train_ids, lr, decay)
+            out["dynamic"].append({"lr": lr, "decay": decay, "bits_per_char": round(nats / math.log(2), 4),
+                                   "seconds": round(time.perf_counter() - started, 1)})
     if corpus == "python" and samples:
         out["parse_share"] = parse_shares(pipe, text, samples)
     trained_on = training.get("corpus_summary", {}).get("digest")

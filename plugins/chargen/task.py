@@ -116,6 +116,10 @@ class ChargenTask(Task):
             parser.add_argument("--limit", type=int, default=None, help="only the first N characters of the split")
             parser.add_argument("--samples", type=int, default=40, help="python corpus: generated samples of 800 "
                                 "characters after 'def ' whose top-level blocks are parsed (default 40; 0 = none)")
+            parser.add_argument("--dynamic", nargs="+", default=[], type=_lr_decay, metavar="LR,DECAY",
+                                help="also score dynamic evaluation (the model learning from the text already "
+                                "coded, as xz adapts), once per setting: RMS-normalised SGD step size and the pull "
+                                "back to the trained weights, e.g. 1e-4,0")
         elif verb == "bench":
             from . import bench
 
@@ -134,7 +138,7 @@ class ChargenTask(Task):
     def evaluate(self, pipe, split: str, args) -> dict:
         from .evaluate import evaluate
 
-        return evaluate(pipe, split, args.limit, args.samples)
+        return evaluate(pipe, split, args.limit, args.samples, args.dynamic)
 
     def bench(self, args) -> dict:
         from . import bench
@@ -171,3 +175,16 @@ class ChargenTask(Task):
         return Tab(inputs=[prime, length, temperature, top_k, top_p, seed, stop], outputs=[output],
                    to_request=to_request, to_outputs=lambda r: (r["text"],), submit=go, stop=stop_button,
                    examples=[[e, 300, 0.8, 0, 1.0, 7, "", checkpoint] for e, checkpoint in EXAMPLES])
+
+
+def _lr_decay(text: str) -> tuple[float, float]:
+    import argparse
+
+    try:
+        lr, _, decay = text.partition(",")
+        out = float(lr), float(decay or 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LR,DECAY (two numbers), got {text!r}") from None
+    if not (0 <= out[0] < 1 and 0 <= out[1] <= 1):
+        raise argparse.ArgumentTypeError(f"LR must be within 0..1 and DECAY within 0..1, got {text!r}")
+    return out

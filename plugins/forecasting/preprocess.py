@@ -55,6 +55,25 @@ def seasonal_indices(y: np.ndarray, m: int, multiplicative: bool) -> np.ndarray:
     return idx / idx.mean() if multiplicative else idx - idx.mean()
 
 
+def deseasonalize(y: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``(d, indices, multiplicative)``: ``y`` without its season where it tests seasonal (indices
+    empty where not), multiplicatively for positive series."""
+    if not is_seasonal(y, m):
+        return y, np.zeros(0), False
+    multiplicative = bool(y.min() > 0)
+    indices = seasonal_indices(y, m, multiplicative)
+    s = indices[np.arange(len(y)) % m]
+    return (y / s if multiplicative else y - s), indices, multiplicative
+
+
+def reseasonalize(d: np.ndarray, n: int, m: int, indices: np.ndarray, multiplicative: bool) -> np.ndarray:
+    """Forecasts ``d`` (steps first) of a series of ``n`` values, given back its season."""
+    if not indices.size:
+        return d
+    s = indices[(n + np.arange(d.shape[0])) % m].reshape((-1,) + (1,) * (d.ndim - 1))
+    return d * s if multiplicative else d + s
+
+
 class ForecastPreprocessor:
     def __init__(self, window: int = 36, horizon: int = 18, quantiles=QUANTILES, interval_scale: float = 1.0,
                  context: int = 120, log: bool = False, combine: dict | None = None):
@@ -120,14 +139,8 @@ class ForecastPreprocessor:
         if y.size == 0 or not np.all(np.isfinite(y)):
             raise ValueError("encode() takes a non-empty series of finite numbers (fill gaps first)")
         m = int(season_length)
-        seasonal = is_seasonal(y, m)
-        multiplicative = bool(seasonal and y.min() > 0)
-        indices = seasonal_indices(y, m, multiplicative) if seasonal else np.zeros(0)
-        if seasonal:
-            s = indices[np.arange(len(y)) % m]
-            d = y / s if multiplicative else y - s
-        else:
-            d = y
+        d, indices, multiplicative = deseasonalize(y, m)
+        seasonal = indices.size > 0
         log = bool(self.log and d.min() > 0)
         if log:
             d = np.log(d)
@@ -161,8 +174,5 @@ class ForecastPreprocessor:
         d = encoded["level"] + encoded["scale"] * q
         if encoded.get("log"):
             d = np.exp(np.clip(d, -700, 700))
-        if encoded["seasonal"]:
-            n, m = len(encoded["values"]), encoded["season_length"]
-            s = np.asarray(encoded["seasonal"])[(n + np.arange(q.shape[0])) % m][:, None]
-            d = d * s if encoded["multiplicative"] else d + s
-        return d
+        return reseasonalize(d, len(encoded["values"]), encoded["season_length"], np.asarray(encoded["seasonal"]),
+                             encoded["multiplicative"])
