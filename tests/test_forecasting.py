@@ -375,3 +375,10 @@ def test_the_checkpoint_for_a_series_follows_its_dates_else_the_season_length_gi
     assert task.route({"values": list(range(30)), "season_length": 12}, {}, ids)[0] == "m3-monthly"
     assert task.route(list(range(30)), {}, ids) is None  # nothing to go by: the default
     assert task.route(list(range(30)), {"season_length": 4}, ["m3-monthly"]) is None  # not registered
+
+
+def test_python_callers_get_the_checkpoint_for_the_dates_as_the_cli_does():
+    quarters = "ds,y\n" + "\n".join(f"{2000 + i // 4}-{i % 4 * 3 + 1:02d}-01,{100 + i + 10 * (i % 4)}" for i in range(40))
+    result = zoo.predict("forecasting", {"csv": quarters}, horizon=8)
+    assert result["checkpoint"] == "m3-quarterly" and "checkpoint m3-quarterly: the dates are quarterly" in result["notices"]
+    assert result["forecast"] == zoo.pipeline("forecasting", checkpoint="m3-quarterly")({"csv": quarters}, horizon=8)["forecast"]

@@ -35,6 +35,15 @@ def test_with_no_checkpoint_named_the_task_chooses_and_the_result_says_which_and
         assert "checkpoint toy-2: the text starts with b" in result["notices"]
 
 
+def test_from_python_zoo_predict_chooses_as_the_api_does_and_zoo_pipeline_never_does(routed):
+    task, _ = routed
+    result = zoo.predict(task, "bab")
+    assert result["checkpoint"] == "toy-2" and "checkpoint toy-2: the text starts with b" in result["notices"]
+    assert result["score"] == zoo.pipeline(task, checkpoint="toy-2")("bab")["score"]
+    assert zoo.predict(task, "bab", checkpoint="toy-1") == zoo.pipeline(task, checkpoint="toy-1")("bab")
+    assert "checkpoint" not in zoo.pipeline(task)("bab")
+
+
 def test_a_named_checkpoint_is_used_as_named(routed):
     task, sched = routed
     result = sched.predict(task, "toy-1", "bab", {})

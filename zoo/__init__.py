@@ -17,6 +17,21 @@ def pipeline(task, checkpoint=None, device="auto", dtype=None, cache=True):
     return _pipeline(task, checkpoint=checkpoint, device=device, dtype=dtype, cache=cache)
 
 
+def predict(task, input, checkpoint=None, device="auto", **params):
+    """One result, as the app's API and ``python -m zoo predict`` give it: with no checkpoint (or
+    ``auto``) named, a task that picks its checkpoint per input (``Task.route``: translation by the
+    text's register, forecasting by the series' frequency) does so, and the result names the
+    ``checkpoint`` and says why in a notice. ``zoo.pipeline`` loads one checkpoint and never picks."""
+    from .pipelines import pipeline as _pipeline
+    from .plugins import registry as _registry
+    from .scheduler import route
+
+    task_obj = _registry().task(task) if isinstance(task, str) else task
+    chosen, routed = route(task_obj, checkpoint, input, params)
+    result = _pipeline(task_obj, checkpoint=chosen, device=device)(input, **params)
+    return routed(result) if routed else result
+
+
 def map(task, input, output, column=None, checkpoint=None, params=None, **options):  # noqa: A001
     """Run ``task`` over every row of a CSV, Parquet or JSON Lines file into ``output`` (see
     ``zoo.mapping.run``; the same as ``python -m zoo map``). Returns the run's counts."""
@@ -34,5 +49,5 @@ def registry():
 
 __all__ = [
     "Checkpoint", "CheckpointError", "DeviceError", "InputError", "Param", "PluginError", "Tab", "View",
-    "StreamSequence", "Task", "UnsupportedVerb", "ZooError", "hookimpl", "map", "pipeline", "registry", "__version__",
+    "StreamSequence", "Task", "UnsupportedVerb", "ZooError", "hookimpl", "map", "pipeline", "predict", "registry", "__version__",
 ]

@@ -61,17 +61,12 @@ def _task(name: str):
 
 
 def cmd_predict(args) -> int:
-    from .pipelines import pipeline
+    from . import predict
 
     task = _task(args.task)
     raw = sys.stdin.read() if args.input == "-" else args.input
-    params = _parse_params(args.param)
-    from .scheduler import route
-
-    input = task.read_cli_input(raw)
-    checkpoint, routed = route(task, args.checkpoint, input, params)
-    result = pipeline(task, checkpoint=checkpoint, device=args.device)(input, **params)
-    _print(routed(result) if routed else result)
+    _print(predict(task, task.read_cli_input(raw), checkpoint=args.checkpoint, device=args.device,
+                   **_parse_params(args.param)))
     return 0
 
 
@@ -215,8 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("tasks", help="JSON list of tasks and their checkpoints")
     p = sub.add_parser("predict", help="predict for one input (use - to read it from stdin)")
     p.add_argument("task")
-    p.add_argument("input")
-    p.add_argument("--checkpoint", help="checkpoint id, Hub repo id, repo@revision or folder")
+    p.add_argument("input", help="the input (text, numbers, a file for tasks that read files), - to read it from "
+                   "stdin; one that starts with '-' goes last, after --: zoo predict TASK [options] -- INPUT")
+    p.add_argument("--checkpoint", help="checkpoint id, Hub repo id, repo@revision or folder (default, or auto: the "
+                   "task's choice for the input)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--device", default=None, help="auto, cpu or cuda (default: ZOO_DEVICE or auto)")
     for name, help_ in (("data", "fetch and prepare the task's data set"),

@@ -266,7 +266,8 @@ def read_csv(text, column: str | None = None) -> Series:
         chosen = value_cols[0]
         if len(value_cols) > 1:
             notices.append(f"forecasting column {chosen!r}; the CSV also has "
-                           f"{', '.join(repr(str(c)) for c in value_cols[1:])} (choose with 'column')")
+                           f"{', '.join(repr(str(c)) for c in value_cols[1:])} (choose with 'column', or "
+                           "FILE.csv:COLUMN on the command line)")
     raw = df[chosen]
     numbers = pd.to_numeric(raw, errors="coerce")
     written_gaps = raw.astype(str).str.strip().str.lower().isin(GAP_WORDS)
