@@ -12,8 +12,8 @@ from .model import CharLSTM
 from .preprocess import CharVocab
 
 HERE = Path(__file__).resolve().parent
-KJV_REVISION = "671ac51af9b9aae0661fdb1d7abc5458fa9af0da"
-PYTHON_REVISION = "e3c2b76b34f59e0a02e9b01c2ec8960a44e8d7a6"
+KJV_REVISION = "4bc604ec02bb2615e54dd7a08c998a7d16db5820"
+PYTHON_REVISION = "ad9b4b8433bf8330073ff8b2c1e18c3ae603fe3d"
 
 MAX_NEW_CHARS = 10_000
 MAX_PRIME_CHARS = 20_000
