@@ -166,6 +166,51 @@ def test_csv_separators_columns_and_non_numbers():
     assert "1 cell(s) of 'sales' are not numbers and were read as gaps" in s.notices and s.values[2] == 3
 
 
+def test_a_semicolon_csv_with_decimal_commas_is_read_and_the_series_is_named_by_its_column():
+    s = series.read_csv("Datum;Umsatz\n" + "\n".join(f"2001-{m:02d}-01;{100 + m},5" for m in range(1, 13)))
+    assert s.values == [100 + m + 0.5 for m in range(1, 13)] and s.freq == "MS" and s.name == "Umsatz"
+    dots = series.read_csv("month;sales\n" + "\n".join(f"2001-{m:02d}-01;{m}.25" for m in range(1, 13)))
+    assert dots.values == [m + 0.25 for m in range(1, 13)]  # a '.' decimal in such a file still reads
+
+
+def test_dates_that_read_either_day_or_month_first_take_the_even_calendar_and_say_so():
+    firsts = [f"01/{m:02d}/{y}" for y in (2022, 2023) for m in range(1, 13)]  # 1 Jan, 1 Feb, ... (day first)
+    s = series.read_csv("date,v\n" + "\n".join(f"{d},{i}" for i, d in enumerate(firsts)))
+    assert s.freq == "MS" and s.dates[:2] == ["2022-01-01", "2022-02-01"]
+    assert s.notices == ["dates such as '01/02/2022' can be read day first or month first: they were read day "
+                         "first (01 February 2022, not 02 January 2022); write dates as YYYY-MM-DD to be sure"]
+    # Both readings even (1-12 January, or a year of months): dots are read day first, slashes month first.
+    dots = series.read_csv("date,v\n" + "\n".join(f"01.{m:02d}.2024,{m}" for m in range(1, 13)))
+    slashes = series.read_csv("date,v\n" + "\n".join(f"01/{m:02d}/2024,{m}" for m in range(1, 13)))
+    assert (dots.freq, slashes.freq) == ("MS", "D") and "read month first" in slashes.notices[0]
+    # A day over 12 settles it, silently; so does a listed 'dates' field.
+    plain = series.read_csv("date,v\n" + "\n".join(f"{d:02d}/01/2024,{d}" for d in range(10, 30)))
+    assert plain.freq == "D" and plain.dates[0] == "2024-01-10" and not plain.notices
+    listed = series.from_input({"values": list(range(24)), "dates": firsts})
+    assert listed.freq == "MS" and "read day first" in listed.notices[0]
+
+
+def test_a_file_name_given_as_the_series_says_how_to_pass_the_file(forecast):
+    with pytest.raises(InputError, match=r"'sales.csv' looks like a file name, not numbers: pass the file's text"):
+        forecast("sales.csv")
+
+
+def test_dates_mid_month_or_mid_quarter_are_read_as_months_or_quarters_and_said_so():
+    mid = series.read_csv("date,v\n" + "\n".join(f"2022-{m:02d}-15,{m}" for m in range(1, 13) if m != 6))
+    assert mid.freq == "MS" and mid.dates[0] == "2022-01-01" and len(mid.values) == 12  # June: a gap, filled
+    assert mid.notices[0] == ("dates a month apart such as 2022-01-15 were read as months, each dated by its "
+                              "first day (2022-01-01)") and "1 missing date(s) were inserted as gaps" in mid.notices
+    quarters = series.read_csv("date,v\n" + "\n".join(f"{2020 + i // 4}-{i % 4 * 3 + 2:02d}-10,{i}" for i in range(12)))
+    assert series.freq_name(quarters.freq) == "quarterly" and quarters.dates[:2] == ["2020-01-01", "2020-04-01"]
+    twice = series.read_csv("date,v\n" + "\n".join(f"2022-{m:02d}-{d},{m}" for m in range(1, 7) for d in (5, 20)))
+    assert twice.freq is None  # two a month: not months; the dates only order the values
+
+
+def test_the_season_source_names_the_frequency_in_words(forecast):
+    quarters = "ds,y\n" + "\n".join(f"{2000 + i // 4}-{i % 4 * 3 + 1:02d}-01,{100 + i}" for i in range(40))
+    assert forecast({"csv": quarters})["season_length_source"] == "from the dates (quarterly)"
+
+
 def test_csv_without_a_date_column_reads_rows_in_order_and_says_so():
     s = series.read_csv("sales\n" + "\n".join(str(v) for v in range(20)))
     assert s.dates is None and s.values[-1] == 19
@@ -226,6 +271,13 @@ def test_the_api_returns_numbers_and_a_plot(app_url):
     *_, result, _ = client.predict("(none)", handle_file(str(SAMPLES / "AirPassengers.csv")), "Passengers", "infer",
                                    "", 6, 90, True, "m3-monthly", api_name="/forecasting")
     assert result["dates"][0] == "1960-07-01" and result["actual"][-1] == 432.0 and result["level"] == 90
+    # Only the series is needed by name: every other input has a default (an upload cannot have one).
+    *_, result, _ = client.predict(csv_file=None, numbers="1 2 3 4 5 6 7 8 9 10", api_name="/forecasting")
+    assert result["checkpoint"] == "m3-monthly" and len(result["forecast"]) == 18
+    # A value past a slider's range is that request's error, named, in the result and the notice.
+    *_, result, notice = client.predict(csv_file=None, numbers="1 2 3 4 5 6 7 8 9 10", horizon=10_000,
+                                        api_name="/forecasting")
+    assert result == {"error": "'horizon': Value 10000 is greater than maximum value 24."} and "Error" in notice
 
 
 def test_two_years_monthly_and_two_years_quarterly_through_the_api_and_the_cli_each_by_its_checkpoint(app_url, tmp_path):
@@ -365,16 +417,24 @@ def test_the_plot_legend_sits_below_the_axes_and_hides_no_value():
         assert fig.get_window_extent(renderer).contains(legend.x0, legend.y0)  # and inside the picture
 
 
-def test_the_checkpoint_for_a_series_follows_its_dates_else_the_season_length_given():
-    from plugins.forecasting.task import ForecastingTask
+def test_the_checkpoint_for_a_series_follows_its_dates_else_its_season_and_the_default_is_named_with_why():
+    from plugins.forecasting.task import ROUTE_READS, ForecastingTask
 
     task, ids = ForecastingTask(), ["m3-monthly", "m3-quarterly", "m3-yearly", "m3-other"]
     years = "year,v\n" + "\n".join(f"{1950 + i},{i}" for i in range(30))
     assert task.route({"csv": years}, {}, ids)[0] == "m3-yearly"
     assert task.route(" ".join(str(i) for i in range(30)), {"season_length": 4}, ids)[0] == "m3-quarterly"
     assert task.route({"values": list(range(30)), "season_length": 12}, {}, ids)[0] == "m3-monthly"
-    assert task.route(list(range(30)), {}, ids) is None  # nothing to go by: the default
-    assert task.route(list(range(30)), {"season_length": 4}, ["m3-monthly"]) is None  # not registered
+    quarterly = [100 + i + 10 * (i % 4) for i in range(40)]  # undated, but it repeats every 4 steps
+    assert task.route(quarterly, {}, ids) == ("m3-quarterly", "no dates; the values repeat every 4 steps")
+    assert task.route(list(range(30)), {}, ids) == ("m3-monthly", "no dates, and no season in the values: the default")
+    assert task.route(list(range(30)), {"season_length": 4}, ["m3-monthly"]) == (
+        "m3-monthly", "season length 4 was given: the default")  # no quarterly checkpoint registered
+    assert task.route(list(range(30)), {}, ["m3-quarterly", "other-plugin"]) is None  # no m3-monthly: the default's own
+    # A long paste is parsed once, by the pipeline: routed by what was given, else the default, said.
+    long = " ".join(str(v) for v in quarterly * (ROUTE_READS // 80))
+    assert len(long) > ROUTE_READS and task.route(long, {}, ids)[1].endswith("(give season_length): the default")
+    assert task.route(long, {"season_length": 4}, ids)[0] == "m3-quarterly"
 
 
 def test_python_callers_get_the_checkpoint_for_the_dates_as_the_cli_does():
@@ -382,3 +442,10 @@ def test_python_callers_get_the_checkpoint_for_the_dates_as_the_cli_does():
     result = zoo.predict("forecasting", {"csv": quarters}, horizon=8)
     assert result["checkpoint"] == "m3-quarterly" and "checkpoint m3-quarterly: the dates are quarterly" in result["notices"]
     assert result["forecast"] == zoo.pipeline("forecasting", checkpoint="m3-quarterly")({"csv": quarters}, horizon=8)["forecast"]
+    days = "ds,y\n" + "\n".join(f"2024-01-{d:02d},{10 + d % 7}" for d in range(1, 31))
+    daily = zoo.predict("forecasting", {"csv": days}, horizon=7)
+    assert daily["checkpoint"] == "m3-other" and daily["name"] == "y"
+    assert daily["notices"][0].startswith("daily series are outside every training set (the network learned from "
+                                          "M3 monthly series, calibrated for the M3's other series)")
+    undated = zoo.predict("forecasting", [100 + i + 10 * (i % 4) for i in range(40)])
+    assert undated["checkpoint"] == "m3-quarterly" and undated["season_length"] == 4

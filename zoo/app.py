@@ -248,8 +248,8 @@ def _guard_inputs(gr, components: list, soft: bool) -> None:
                 raise gr.Error(f"{_label!r} must be a number, got {type(payload).__name__} {str(payload)[:40]!r}")
             try:
                 return _orig(payload)
-            except gr.Error:
-                raise
+            except gr.Error as exc:  # Gradio's own check ("Value 99 is greater than maximum value 95."): name it
+                raise gr.Error(f"{_label!r}: {exc.message}") from None
             except Exception as exc:
                 raise gr.Error(f"{_label!r}: this value cannot be used ({type(exc).__name__})") from None
 
@@ -364,7 +364,9 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     # the scheduler answers each request on its own. Not for streams (generators) and not for
     # file inputs: Gradio checks an upload's path for the whole batch before any hook of ours.
     batched = not task.streaming and not any(_takes_files(c) for c in inputs)
-    _guard_inputs(gr, inputs, soft=batched)
+    # Soft guards wherever the request goes through _submit (all but streams): a bad value is then
+    # that request's {"error"} result and notice, as any other bad input is.
+    _guard_inputs(gr, inputs, soft=not task.streaming)
     _document_free_dropdowns(gr, inputs)
     if task.streaming:
         fn = make_stream_fn(task, tab)

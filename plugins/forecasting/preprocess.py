@@ -123,7 +123,7 @@ class ForecastPreprocessor:
         if s.season_length:
             return s, s.season_length, "given with the series"
         if from_dates is not None:
-            return s, from_dates, f"from the dates ({s.freq})"
+            return s, from_dates, f"from the dates ({S.freq_name(s.freq) or s.freq})"
         return s, S.season_from_acf(s.values), "from the autocorrelation"
 
     def encode(self, input, season_length: int = 0) -> dict:

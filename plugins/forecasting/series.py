@@ -21,6 +21,7 @@ MAX_CSV_BYTES = 64 * 1024 * 1024
 MIN_VALUES = 8
 _SPLIT = re.compile(r"[\s,;]+")
 GAP_WORDS = {"", "nan", "na", "n/a", "null", "none", "-", "?"}
+_DAY_MONTH = r"^\s*(\d{1,2})([./-])(\d{1,2})\2\d{2,4}\b"  # 01/02/2024: day or month first?
 _DATE_NAMES = re.compile(r"date|time|month|year|period|day|week|quarter|^ds$|^t$", re.I)
 # Season length per pandas frequency (its leading letters): the calendar's own cycle.
 SEASONS = {"h": 24, "D": 7, "B": 5, "W": 52, "M": 12, "ME": 12, "MS": 12, "Q": 4, "QE": 4, "QS": 4,
@@ -70,6 +71,9 @@ def parse_text(text: str) -> list[float]:
         if not isinstance(items, list):
             raise InputError("a JSON series must be a list of numbers")
         return [_number(v, f"value {i + 1}") for i, v in enumerate(items[:MAX_VALUES + 1])]
+    if re.fullmatch(r"[^\s,;]+\.(csv|tsv|txt)", text, re.I):
+        raise InputError(f"{text[:80]!r} looks like a file name, not numbers: pass the file's text as "
+                         "{'csv': open(path).read()} (the command line reads a path itself)")
     tokens = [t for t in _SPLIT.split(text) if t]
     return [_text_number(t, f"value {i + 1}") for i, t in enumerate(tokens[:MAX_VALUES + 1])]
 
@@ -135,7 +139,8 @@ def _from_values(x: dict) -> Series:
                          f"{len(dates) if isinstance(dates, (list, tuple)) else type(dates).__name__}")
     import pandas as pd
 
-    return _dated(pd.Series(parsed, index=_to_dates(pd.Series(list(dates)), "'dates'")), [])
+    index, notice = _to_dates(pd.Series(list(dates)), "'dates'")
+    return _dated(pd.Series(parsed, index=index), [notice] if notice else [])
 
 
 def clean(values: list[float], notices: list[str] | None = None) -> Series:
@@ -165,7 +170,7 @@ def clean(values: list[float], notices: list[str] | None = None) -> Series:
 
 # -- CSV -----------------------------------------------------------------------------------------
 
-def _parse_dates(col, whole: bool = True):
+def _parse_dates(col, whole: bool = True, dayfirst: bool = False):
     """Dates of a column, NaT where unreadable: one inferred format first (vectorized, fast on a
     million rows), then each cell on its own when that fails for many (small columns only)."""
     import pandas as pd
@@ -174,9 +179,9 @@ def _parse_dates(col, whole: bool = True):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            parsed = pd.to_datetime(text, errors="coerce")
+            parsed = pd.to_datetime(text, errors="coerce", dayfirst=dayfirst)
             if parsed.isna().mean() > 0.1 and (len(text) <= 100_000 or not whole):
-                parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+                parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=dayfirst)
         except ValueError:  # mixed UTC offsets (an hourly export across a daylight saving change)
             parsed = None
         # Mixed offsets raise, or (depending on pandas and on the warning filters of the moment,
@@ -188,13 +193,42 @@ def _parse_dates(col, whole: bool = True):
     return parsed
 
 
-def _to_dates(col, what: str):
+def read_dates(col) -> tuple:
+    """``(dates, notice)``: a column's dates, and a notice where ``01/02/2024``-style dates could be
+    read day first or month first. A first number over 12 means day first and a second over 12
+    month first; where both are 12 or less, the reading with evenly spaced dates wins, then day
+    first for dots (``01.02.2024``, the European way) and month first otherwise (pandas' way)."""
+    parts = col.astype(str).head(5000).str.extract(_DAY_MONTH)
+    if parts.empty or parts[0].isna().any():
+        return _parse_dates(col), None
+    first, second = parts[0].astype(int), parts[2].astype(int)
+    if first.max() > 12 or second.max() > 12:
+        return _parse_dates(col, dayfirst=bool(first.max() > 12)), None
+    readings = {dayfirst: _parse_dates(col, dayfirst=dayfirst) for dayfirst in (True, False)}
+    if readings[True].equals(readings[False]):
+        return readings[False], None  # 01/01/2024, 02/02/2024...: the same either way
+    even = {k: v.notna().all() and calendar_freq(_unique_index(v)) is not None for k, v in readings.items()}
+    dayfirst = even[True] if even[True] != even[False] else parts[1].iloc[0] == "."
+    at = int((readings[True] != readings[False]).to_numpy().argmax())  # the first date the readings differ on
+    example, when, other = str(col.iloc[at]).strip(), readings[dayfirst].iloc[at], readings[not dayfirst].iloc[at]
+    return readings[dayfirst], (f"dates such as {example!r} can be read day first or month first: they were read "
+                                f"{'day' if dayfirst else 'month'} first ({when:%d %B %Y}, not {other:%d %B %Y}); "
+                                "write dates as YYYY-MM-DD to be sure")
+
+
+def _unique_index(dates):
     import pandas as pd
 
-    parsed = _parse_dates(pd.Series(list(col)))
+    return pd.DatetimeIndex(dates).drop_duplicates().sort_values()
+
+
+def _to_dates(col, what: str) -> tuple:
+    import pandas as pd
+
+    parsed, notice = read_dates(pd.Series(list(col)))
     if parsed.isna().any():
         raise InputError(f"{what} could not be read as dates")
-    return pd.DatetimeIndex(parsed)
+    return pd.DatetimeIndex(parsed), notice
 
 
 def _time_column(df) -> tuple[str | None, str | None]:
@@ -229,7 +263,10 @@ def _frame(text):
     first = text.lstrip().split("\n", 1)[0]
     sep = max([",", ";", "\t"], key=first.count) if any(s in first for s in ",;\t") else ","
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True, nrows=MAX_VALUES + 1)
+        # ';' separates the fields where ',' is the decimal mark (1234,5); a '.' decimal in such a
+        # file is left as text by pandas and still read as a number below.
+        df = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True, nrows=MAX_VALUES + 1,
+                         decimal="," if sep == ";" else ".")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"the CSV could not be read: {str(exc).splitlines()[0]}") from None
     if df.empty:
@@ -251,6 +288,12 @@ def read_csv(text, column: str | None = None) -> Series:
     """CSV text (or bytes): a date column when there is one, and a value column (``column``, or
     the only numeric one). Rows are sorted by date, duplicate dates averaged, missing dates
     inserted as gaps, non-numeric cells read as gaps; each of these is said in a notice."""
+    series, chosen = _read_column(text, column)
+    series.name = str(chosen)[:100]  # the column forecast, unless the caller names the series
+    return series
+
+
+def _read_column(text, column: str | None) -> tuple[Series, str]:
     import pandas as pd
 
     df, (time_col, kind), value_cols = _frame(text)
@@ -276,18 +319,20 @@ def read_csv(text, column: str | None = None) -> Series:
         notices.append(f"{not_numbers} cell(s) of {chosen!r} are not numbers and were read as gaps")
     if time_col is None:
         notices.append("no date column: the rows are taken as equally spaced, in file order")
-        return clean(numbers.tolist(), notices)
+        return clean(numbers.tolist(), notices), chosen
     if kind == "index":
         order = pd.to_numeric(df[time_col], errors="coerce")
         if not order.is_monotonic_increasing:
             notices.append(f"the rows were sorted by {time_col!r}")
             numbers = numbers[order.sort_values(kind="stable").index]
-        return clean(numbers.tolist(), notices)
-    dates = _parse_dates(df[time_col])
+        return clean(numbers.tolist(), notices), chosen
+    dates, notice = read_dates(df[time_col])
+    if notice:
+        notices.append(notice)
     keep = dates.notna()
     if (~keep).any():
         notices.append(f"{int((~keep).sum())} row(s) with an unreadable date in {time_col!r} were dropped")
-    return _dated(pd.Series(numbers[keep].to_numpy(), index=pd.DatetimeIndex(dates[keep])), notices)
+    return _dated(pd.Series(numbers[keep].to_numpy(), index=pd.DatetimeIndex(dates[keep])), notices), chosen
 
 
 def _dated(s, notices: list[str]) -> Series:
@@ -300,16 +345,14 @@ def _dated(s, notices: list[str]) -> Series:
     if s.index.has_duplicates:
         notices.append(f"{int(s.index.duplicated().sum())} duplicate date(s) were averaged")
         s = s.groupby(level=0).mean()
-    freq = infer_freq(s.index)
+    freq = calendar_freq(s.index)
+    if freq is None:
+        s, freq = _as_periods(s, notices)
     if freq is not None:
         full = pd.date_range(s.index[0], s.index[-1], freq=freq)
-        if len(full) <= 2 * len(s) and s.index.isin(full).all():
-            missing = len(full) - len(s)
-            if missing:
-                notices.append(f"{missing} missing date(s) were inserted as gaps")
-            s = s.reindex(full)
-        else:
-            freq = None
+        if len(full) > len(s):
+            notices.append(f"{len(full) - len(s)} missing date(s) were inserted as gaps")
+        s = s.reindex(full)
     out = clean(s.tolist(), notices)
     # clean() may drop empty values at either end: keep the dates that remain
     values = s.to_numpy(dtype=float)
@@ -318,6 +361,45 @@ def _dated(s, notices: list[str]) -> Series:
     out.dates = _iso(index)
     out.freq = freq
     return out
+
+
+_PERIODS = ((28, 31, "M", "month"), (89, 92, "Q", "quarter"), (365, 366, "Y", "year"))
+
+
+def _as_periods(s, notices: list[str]):
+    """Dates a month, a quarter or a year apart that are not on its first or last day (the 15th
+    of each month): each read as its month (quarter, year), dated by its first day, and said so.
+    Returns ``(series, freq)``; freq None where they are not such dates."""
+    import pandas as pd
+
+    if len(s) < 3:
+        return s, None
+    days = float(np.median(np.diff(s.index.asi8))) / 86_400e9
+    for lo, hi, unit, word in _PERIODS:
+        if lo <= days <= hi:
+            periods = s.index.to_period(unit)
+            if not periods.is_unique:
+                return s, None
+            index = pd.DatetimeIndex(periods.to_timestamp())
+            freq = calendar_freq(index)
+            if freq is not None:
+                notices.append(f"dates a {word} apart such as {s.index[0]:%Y-%m-%d} were read as {word}s, each "
+                               f"dated by its first day ({index[0]:%Y-%m-%d})")
+                return pd.Series(s.to_numpy(), index=index), freq
+            return s, None
+    return s, None
+
+
+def calendar_freq(index) -> str | None:
+    """The frequency of sorted, unique dates that lie on a regular calendar with at most as many
+    dates missing as there are present; else None (the dates are then only an order)."""
+    import pandas as pd
+
+    freq = infer_freq(index)
+    if freq is None:
+        return None
+    full = pd.date_range(index[0], index[-1], freq=freq)
+    return freq if len(full) <= 2 * len(index) and index.isin(full).all() else None
 
 
 def infer_freq(index) -> str | None:

@@ -104,9 +104,10 @@ def build(gr, task) -> Tab:
                                  elem_id="forecasting-sample")
             upload = gr.File(label=f"CSV file (a date column and value columns; at most {settings.max_upload_mb()} MB)",
                              file_types=[".csv", ".tsv", ".txt"], elem_id="forecasting-upload")
-            column = gr.Dropdown([], value=None, label="column", info="which value column of the CSV",
+            # "" (not None) for the optional inputs: the API then lists them with a default, not as required
+            column = gr.Dropdown([], value="", label="column", info="which value column of the CSV",
                                  allow_custom_value=True, elem_id="forecasting-column")
-            numbers = gr.Textbox(label="numbers", info="pasted values, oldest first; gaps as NaN or empty", lines=2,
+            numbers = gr.Textbox("", label="numbers", info="pasted values, oldest first; gaps as NaN or empty", lines=2,
                                  placeholder="112, 118, 132, 129, ...", elem_id="forecasting-numbers")
         with gr.Column(scale=1):
             frequency = gr.Dropdown(FREQUENCY_CHOICES, value="infer", label="frequency",
@@ -131,14 +132,14 @@ def build(gr, task) -> Tab:
 
     def columns_of(path):
         if not path:
-            return gr.update(choices=[], value=None)
+            return gr.update(choices=[], value="")
         try:  # the first rows name the columns: a bounded read, however large the file
             with open(path, "rb") as f:
                 head = f.read(HEAD_BYTES)
             names = S.value_columns(head[: head.rfind(b"\n") + 1] or head)
         except Exception:  # unreadable: the forecast itself says why
             names = []
-        return gr.update(choices=names, value=names[0] if names else None)
+        return gr.update(choices=names, value=names[0] if names else "")
 
     # Tab-local conveniences (no model, no queue): the column list follows the uploaded file, and the
     # error table is there only with hold out (without it there is nothing to score).

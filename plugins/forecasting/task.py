@@ -33,6 +33,13 @@ PERIOD_REVISIONS = {"quarterly": "8d361268bede43bd96c14cee1c6e33a4d9af5125",
 _PERIOD_OF_FREQ = {"monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly", "weekly": "other",
                    "daily": "other", "hourly": "other"}
 OUTSIDE = ("weekly", "daily", "hourly")
+_PERIOD_OF_SEASON = {12: "monthly", 4: "quarterly"}
+ROUTE_READS = 50_000  # characters (or values) of an undated series that route() reads for its season
+
+
+def _size(input) -> int:
+    values = input.get("values") if isinstance(input, dict) else input
+    return len(values) if isinstance(values, (str, list, tuple)) else 0
 
 
 def _steps(ds: list) -> list[int] | None:
@@ -81,19 +88,31 @@ class ForecastingTask(Task):
 
     def route(self, input, params: dict, checkpoints) -> tuple[str, str] | None:
         """The checkpoint for the series' frequency (``m3-<period>``, where registered): from its
-        dates, else from the season length given (12 monthly, 4 quarterly); otherwise the default."""
+        dates, else from the season length given, else from the season found in the values (12
+        monthly, 4 quarterly); otherwise the default (``m3-monthly``), named with the reason."""
         dated = isinstance(input, dict) and ("csv" in input or input.get("dates") is not None)
-        # Only dates need the series parsed here (a million pasted numbers took 2 s to parse):
-        # an undated input is routed by the season length alone, and parsed once, by the pipeline.
-        s = S.from_input(input) if dated else None
+        # Dates need the series parsed here; undated numbers are parsed twice (here for their
+        # season, then by the pipeline) only while short: a million pasted numbers take 2 s to parse.
+        s = S.from_input(input) if dated or _size(input) <= ROUTE_READS else None
         freq = S.freq_name(s.freq) if s else None
         period, why = _PERIOD_OF_FREQ.get(freq or ""), f"the dates are {freq}"
         if period is None:
             own = s.season_length if s else input.get("season_length") if isinstance(input, dict) else None
             given = int(params.get("season_length") or 0) or (own if isinstance(own, int) else 0)
-            period, why = {12: "monthly", 4: "quarterly"}.get(given), f"season length {given} was given"
+            if given:
+                period, why = _PERIOD_OF_SEASON.get(given), f"season length {given} was given"
+            elif s is not None:
+                found = S.season_from_acf(s.values)
+                period = _PERIOD_OF_SEASON.get(found)
+                lead = "the dates are not on a regular calendar" if s.dates else "no dates"
+                why = (f"{lead}; the values repeat every {found} steps" if found > 1
+                       else f"{lead}, and no season in the values")
+            else:
+                why = "no dates, and a series this long is not read twice to find its season (give season_length)"
         if period is None or f"m3-{period}" not in checkpoints:
-            return None
+            period, why = "monthly", f"{why}: the default"
+            if "m3-monthly" not in checkpoints:
+                return None
         if freq in OUTSIDE:
             why += f": no checkpoint was trained on {freq} series, so the one for the M3's other series"
         return f"m3-{period}", why
@@ -164,9 +183,11 @@ class ForecastingTask(Task):
         notices = list(s.notices)
         outside = S.freq_name(s.freq) in OUTSIDE
         if outside:
-            notices.insert(0, f"{S.freq_name(s.freq)} series are outside what this model was trained on (M3 "
-                              f"{trained_on(pipe.config)} series): the baselines are shown beside it; trust it only "
-                              "where it does better on a holdout")
+            period, network = period_of(pipe.config), trained_on(pipe.config)
+            calibrated = f", calibrated for the M3's {period} series" if period != network else ""
+            notices.insert(0, f"{S.freq_name(s.freq)} series are outside every training set (the network learned "
+                              f"from M3 {network} series{calibrated}): the baselines are shown beside it; trust it "
+                              "only where it does better on a holdout")
         fits: dict[str, np.ndarray] = {}
         spec = pre.combine if params.get("partners", True) else None
 
