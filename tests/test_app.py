@@ -74,6 +74,16 @@ def test_bad_requests_get_clear_errors_and_the_app_keeps_serving(client):
     assert client.predict("And now?", api_name="/sentiment")[2]["label"] in ("positive", "negative")
 
 
+def test_a_raw_http_call_with_too_few_values_is_told_what_the_endpoint_takes(client):
+    import httpx
+
+    for data, message in [(["good"], "the request sent 1 input value(s) and this endpoint takes 2"),
+                          ([], "did the request send its input values")]:
+        event = httpx.post(f"{client.src}gradio_api/call/sentiment", json={"data": data}).json()["event_id"]
+        answer = httpx.get(f"{client.src}gradio_api/call/sentiment/{event}").text
+        assert "event: error" in answer and message in answer and " at 0x" not in answer
+
+
 def test_concurrent_clients_are_batched_and_answers_match_one_by_one(client, sentiment, monkeypatch):
     from plugins.sentiment.task import SentimentTask
 

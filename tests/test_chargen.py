@@ -1,4 +1,6 @@
 """The chargen plugin: generation semantics, determinism and streaming through the app."""
+import re
+
 import pytest
 from gradio_client import Client
 
@@ -51,12 +53,29 @@ def test_absurd_parameters_get_clear_errors(chargen, params):
         chargen("x", **params)
 
 
+@pytest.mark.parametrize("params, message", [
+    (dict(max_new_chars=10.5), "'max_new_chars' must be a whole number from 1 to 10000, got 10.5"),
+    (dict(max_new_chars=True), "'max_new_chars' must be a whole number from 1 to 10000, got True"),
+    (dict(temperature=float("nan")), "'temperature' must be a finite number from"),
+    (dict(stop=["\n", "."]), "'stop' must be text, got"),
+])
+def test_parameters_take_one_rule_from_python_the_cli_and_the_api(chargen, params, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        chargen("x", **params)
+    assert chargen("x", max_new_chars="5.0", seed="3") == chargen("x", max_new_chars=5, seed=3)  # the CLI's strings
+
+
 def test_streams_through_the_app(app_url):
     client = Client(app_url, verbose=False)
     job = client.submit("In the beginning", 300, 0.8, 0, 1.0, 7, "", api_name="/chargen")
     texts = [update[0] for update in job]
     assert len(texts) >= 2 and all(b.startswith(a) for a, b in zip(texts, texts[1:]))  # each update grows the last
     assert len(texts[-1]) == len("In the beginning") + 300
+    # A bad request is its own error result and notice, as on every other endpoint.
+    for args, message in [((None, 20), "the prime must be text"), (("In", 20.5), "must be a whole number from 1 to"),
+                          (("In", None), "'max_new_chars' must be a whole number from 1 to 10000, got nothing")]:
+        *_, result, notice = client.predict(*args, api_name="/chargen")
+        assert message in result["error"] and notice.startswith("> **Error:**")
 
 
 def test_cancelling_a_stream_ends_the_work_on_the_server(app_url):

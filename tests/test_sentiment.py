@@ -58,6 +58,8 @@ def test_unusual_text_gets_an_answer(sentiment, text):
     ("asdkj qwpeo zmxnc vbwer", "4 of 4 words are unknown"),  # gibberish
     ("Esta película es muy aburrida y demasiado larga.", ""),  # Spanish
     ("Ce film est vraiment ennuyeux et trop long.", ""),  # French
+    ("Esta película es muy buena y me gustó mucho.", ""),  # "me" is an English word too
+    ("Der Film war sehr gut und ich habe viel gelacht.", ""),  # German
 ])
 def test_every_checkpoint_cautions_when_the_text_is_mostly_unknown_or_not_english(checkpoint, text, why):
     from zoo import pipeline
@@ -72,7 +74,8 @@ def test_english_reviews_with_rare_words_get_no_caution(checkpoint):
 
     pipe = pipeline("sentiment", checkpoint)
     for text in ["Tedious and overlong.", "A mesmerizing, idiosyncratic film about grief.", "Great!",
-                 "The plot is thin, the jokes fall flat, and it goes on far too long."]:
+                 "The plot is thin, the jokes fall flat, and it goes on far too long.",
+                 "Al Pacino is great in it.", "La La Land is a joy from start to finish."]:
         assert not pipe(text).get("notices"), text
 
 

@@ -117,8 +117,11 @@ def test_streaming_through_the_app(plugin, monkeypatch):
             updates = [u[0] for u in job]
             assert updates == ["ab", "abab", "ababab", "abababab"]
             assert job.outputs()[-1][1]["score"] == zoo.pipeline("repeat", cache=False)("ab", n=4)["score"]
-            with pytest.raises(Exception, match="type some text to repeat"):
-                client.predict("   ", 2, api_name="/repeat")
+            # A bad request is its own error result and notice, as on every other endpoint.
+            *_, result, notice = client.predict("   ", 2, api_name="/repeat")
+            assert "type some text to repeat" in result["error"] and notice.startswith("> **Error:**")
+            *_, result, _ = client.predict("ab", -5, api_name="/repeat")
+            assert result["error"].startswith("'n': Value -5 is less than minimum value")
             assert client.predict("c", 2, api_name="/repeat")[0] == "cc"  # still serving
             # The sentiment endpoint beside it is unaffected.
             assert client.predict("A lovely film.", api_name="/sentiment")[2]["label"] == "positive"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import re
 import signal
 import threading
@@ -187,12 +188,14 @@ def make_stream_fn(task: Task, tab):
     """A stream: growing results from the scheduler's stream engine (continuous batching for tasks
     that batch streams). Closing the generator (a disconnect, a client's cancel) or the tab's Stop
     button frees the stream at once."""
-    import gradio as gr
 
     from .scheduler import error_message, scheduler
 
     def run(*values, request=None):
         try:
+            refused = next((v for v in values if isinstance(v, Refused)), None)
+            if refused is not None:
+                raise ZooError(refused.message)
             input, params, checkpoint = _request(task, tab, values)
             stream = scheduler().stream(task, checkpoint, input, params)
             try:
@@ -214,10 +217,10 @@ def make_stream_fn(task: Task, tab):
                     yield _outputs(tab, last)
             finally:
                 stream.close()
-        except Exception as exc:  # bad input, or a checkpoint or device problem: say what
+        except Exception as exc:  # bad input, or a checkpoint or device problem: this request's error result
             if not isinstance(exc, ZooError):
                 log.error("%s: stream failed", task.name, exc_info=exc)
-            raise gr.Error(public(error_message(exc))) from None
+            yield _outputs(tab, {"error": error_message(exc)})
 
     return run
 
@@ -230,22 +233,31 @@ class Refused:
         self.message = message
 
 
-def _guard_inputs(gr, components: list, soft: bool) -> None:
+def _guard_inputs(gr, components: list) -> None:
     """Check each value before the zoo sees it, with a message naming the input: Gradio turns a
     number sent to a text box into its ``str()`` and reports a string sent to a slider only as an
-    unnamed server error. ``soft``: a bad value becomes a ``Refused`` (Gradio preprocesses a
-    batch row by row and one raise would fail every request in it); else it raises ``gr.Error``."""
+    unnamed server error. A bad value becomes a ``Refused`` in its place, which makes it that
+    request's error result (Gradio preprocesses a batch row by row, and one raise would fail
+    every request in it)."""
     for comp in components:
         label = str(getattr(comp, "label", None) or type(comp).__name__.lower())
         kind = "text" if isinstance(comp, gr.Textbox) else "number" if isinstance(comp, (gr.Number, gr.Slider)) else None
+        lo, hi = getattr(comp, "minimum", None), getattr(comp, "maximum", None)
+        span = f" from {lo:g} to {hi:g}" if lo is not None and hi is not None else ""
+        # A slider stepping by whole numbers (or a Number of precision 0) takes whole numbers, as the
+        # parameter behind it does from Python and the CLI: 20.5 is refused, not rounded.
+        step = (getattr(comp, "step", None) if isinstance(comp, gr.Slider)
+                else 1 if getattr(comp, "precision", None) == 0 else None)
+        whole = step is not None and float(step).is_integer() and (lo is None or float(lo).is_integer())
         original = comp.preprocess
 
-        def check(payload, _orig=original, _label=label, _kind=kind):
+        def check(payload, _orig=original, _label=label, _kind=kind, _span=span, _whole=whole):
             if payload is not None and _kind == "text" and not isinstance(payload, str):
                 raise gr.Error(f"{_label!r} must be text (a string), got {type(payload).__name__}")
-            if payload is not None and _kind == "number" and (
-                    isinstance(payload, bool) or not isinstance(payload, (int, float))):
-                raise gr.Error(f"{_label!r} must be a number, got {type(payload).__name__} {str(payload)[:40]!r}")
+            if _kind == "number" and (isinstance(payload, bool) or not isinstance(payload, (int, float))
+                                      or not math.isfinite(payload) or (_whole and not float(payload).is_integer())):
+                got = "nothing" if payload is None else f"{type(payload).__name__} {str(payload)[:40]!r}"
+                raise gr.Error(f"{_label!r} must be a {'whole ' if _whole else ''}number{_span}, got {got}")
             try:
                 return _orig(payload)
             except gr.Error as exc:  # Gradio's own check ("Value 99 is greater than maximum value 95."): name it
@@ -257,9 +269,7 @@ def _guard_inputs(gr, components: list, soft: bool) -> None:
             try:
                 return _check(payload)
             except gr.Error as exc:
-                if soft:
-                    return Refused(str(exc.message))
-                raise
+                return Refused(str(exc.message))
 
         comp.preprocess = preprocess
 
@@ -360,13 +370,11 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     # Gradio's batch=True hands over the requests waiting for an event in one call, which saves
     # most of Gradio's cost per request (sentiment API: 105.9 requests/s vs 42.9 with one event
     # per request; BENCHMARKS.md). It is safe
-    # only because no value check raises (soft guards: a bad value is that request's error) and
+    # only because no value check raises (a bad value is that request's error: _guard_inputs) and
     # the scheduler answers each request on its own. Not for streams (generators) and not for
     # file inputs: Gradio checks an upload's path for the whole batch before any hook of ours.
     batched = not task.streaming and not any(_takes_files(c) for c in inputs)
-    # Soft guards wherever the request goes through _submit (all but streams): a bad value is then
-    # that request's {"error"} result and notice, as any other bad input is.
-    _guard_inputs(gr, inputs, soft=not task.streaming)
+    _guard_inputs(gr, inputs)
     _document_free_dropdowns(gr, inputs)
     if task.streaming:
         fn = make_stream_fn(task, tab)
@@ -555,6 +563,22 @@ def _lazy_session_configs() -> None:
     gradio.state_holder.SessionState = LazySessionState
 
 
+_TOO_FEW = re.compile(r"didn't receive enough input values \(needed: (\d+), got: (\d+)\)")
+
+
+def _gradio_error(error: BaseException) -> str:
+    """An exception of Gradio's own, in a line a caller can act on: no object reprs or addresses."""
+    text = str(error)
+    few = _TOO_FEW.search(text)
+    if few:
+        return (f"the request sent {few.group(2)} input value(s) and this endpoint takes {few.group(1)}, in the "
+                "order its API page lists them (gradio_client fills in the defaults of those left out)")
+    first = re.sub(r"<[^<>]* at 0x[0-9a-f]+>", "<...>", text.strip().split("\n", 1)[0])
+    hint = " (did the request send its input values, in the order the API page lists them?)" if isinstance(
+        error, IndexError) else ""  # Gradio's answer to {"data": []}
+    return f"{type(error).__name__}: {first}"[:300] + hint
+
+
 def _said_errors() -> None:
     """Gradio sends ``{"error": null}`` for an exception of its own (an upload path that was never
     uploaded, say) unless ``show_error``, which would also send any message unfiltered. The app's
@@ -569,7 +593,7 @@ def _said_errors() -> None:
     def error_payload(error, show_error):
         content = original(error, show_error)
         if content.get("error") is None and error is not None:
-            content["error"] = public(f"{type(error).__name__}: {error}"[:500])
+            content["error"] = public(_gradio_error(error))
         return content
 
     error_payload.zoo_public = True

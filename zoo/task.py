@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -35,8 +36,12 @@ def check_text(value: Any, what: str = "the text") -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
+        code = ord(value[exc.start])
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, carried through by Python's surrogateescape
+            raise InputError(f"{what} is not valid UTF-8: byte 0x{code - 0xDC00:02x} at position {exc.start}; "
+                             "send UTF-8 text") from None
         raise InputError(f"{what} holds an invalid character at position {exc.start} "
-                         f"(U+{ord(value[exc.start]):04X}, half of a UTF-16 pair); send valid UTF-8 text") from None
+                         f"(U+{code:04X}, half of a UTF-16 pair); send valid UTF-8 text") from None
     return value
 
 
@@ -90,9 +95,12 @@ class Param:
     choices: Sequence[Any] | None = None
 
     def coerce(self, value: Any) -> Any:
-        """Turn ``value`` (maybe a CLI string) into a checked value of this parameter's type."""
+        """Turn ``value`` (maybe a CLI string) into a checked value of this parameter's type: the
+        same rule from Python, the CLI and the API (a whole number stays whole, never truncated;
+        true/false is not a number; a list is not text)."""
         if value is None:
             return self.default
+        given = value
         try:
             if self.type is bool:
                 if isinstance(value, str):
@@ -100,22 +108,27 @@ class Param:
                     if low not in ("1", "0", "true", "false", "yes", "no"):
                         raise ValueError(value)
                     value = low in ("1", "true", "yes")
-                else:
+                elif isinstance(value, numbers.Integral) and value in (0, 1):
                     value = bool(value)
-            elif self.type is int:
-                if isinstance(value, float) and not value.is_integer():
+                else:
                     raise ValueError(value)
-                value = int(float(value)) if isinstance(value, str) else int(value)
-            elif self.type is float:
-                value = float(value)
-                if not math.isfinite(value):
+            elif self.type in (int, float):
+                if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):  # numpy's numbers too
+                    raise ValueError(value)
+                number = float(value)
+                if not math.isfinite(number) or (self.type is int and not float(number).is_integer()):
+                    raise ValueError(value)
+                value = int(number) if self.type is int else float(number)
+            elif self.type is str:
+                if not isinstance(value, str):
                     raise ValueError(value)
             else:
                 value = self.type(value)
         except (TypeError, ValueError, OverflowError):
-            raise InputError(
-                f"parameter {self.name!r} must be {_KINDS.get(self.type, 'a ' + self.type.__name__)}, got {value!r}"
-            ) from None
+            span = f" from {self.min:g} to {self.max:g}" if self.min is not None and self.max is not None else ""
+            kind = {int: "a whole number", float: "a finite number"}.get(self.type) or _KINDS.get(
+                self.type, "a " + self.type.__name__)
+            raise InputError(f"parameter {self.name!r} must be {kind}{span}, got {given!r}") from None
         if self.min is not None and value < self.min:
             raise InputError(f"parameter {self.name!r} must be >= {self.min}, got {value!r}")
         if self.max is not None and value > self.max:

@@ -19,6 +19,20 @@ ENGLISH_FUNCTION_WORDS = frozenset(
     "these those there here not no nor so if than then too very just only all any some what which who how "
     "i you he she we they me him her us them my your his our their do does did has have had can could "
     "will would should may might must about into over out up down more most".split())
+# The commonest function words of Spanish, French, German, Italian and Portuguese, less any that
+# are also English words (die, war, man, son, sin, plus, once...): more of these than English ones
+# in a text says it is not English, where a single shared word ("me", "a") would hide it.
+OTHER_FUNCTION_WORDS = frozenset(
+    "el la los las del y que en un una es por se su lo como más pero sus le este sí porque esta entre "
+    "cuando muy sobre también hasta donde quien desde todo nos durante todos uno les ni contra otros ese "
+    "eso ellos esto antes algunos qué unos otro otras otra él tanto esa estos mucho muchos poco ella estar "
+    "estas algo nosotros fue ser tiene está mi "
+    "des du et est une qui dans sur avec ce il elle ne ses mais ou où nous vous ils elles très été être "
+    "avoir comme cette mon leur sont était "
+    "der das und ist nicht ein eine zu von mit sich des auf für auch als nach wie aus bei sind noch nur "
+    "oder aber vor zur bis mehr durch sehr ich du sie wir ihr kein "
+    "di che sono della alla gli questo anche più molto mio "
+    "os uma não para mais foi são muito isso ele ela você eu meu".split()) - ENGLISH_FUNCTION_WORDS
 TOKENIZER_FILE = "tokenizer.json"
 
 
@@ -137,10 +151,12 @@ class SentimentPreprocessor:
         if unknown == len(words) or (len(words) >= 2 and unknown * 2 > len(words)):
             return (f"{unknown} of {len(words)} words are unknown to the model, which was trained on English "
                     "movie reviews: treat the answer with caution (it answers anything with confidence)")
-        lowered = {w.lower() for w in re.findall(r"[^\W\d_]+", text)}
-        if len(lowered) >= 4 and not lowered & ENGLISH_FUNCTION_WORDS:
-            return ("this does not look like English (none of the commonest English words is in it); the model "
-                    "was trained on English movie reviews: treat the answer with caution")
+        lowered = [w.lower() for w in re.findall(r"[^\W\d_]+", text)]
+        english = sum(w in ENGLISH_FUNCTION_WORDS for w in lowered)
+        other = sum(w in OTHER_FUNCTION_WORDS for w in lowered)
+        if len(set(lowered)) >= 4 and (english == 0 or other > english):
+            return ("this does not look like English (it has fewer of the commonest English words than of another "
+                    "language's); the model was trained on English movie reviews: treat the answer with caution")
         return None
 
     def decode(self, encoded: Encoded | list[int]) -> str:
