@@ -293,7 +293,8 @@ def test_a_checkpoint_whose_preprocessor_cannot_encode_decode_and_save_is_refuse
 
 
 API = {"zoo", "zoo.task", "zoo.errors", "zoo.training", "zoo.datasets", "zoo.sequences", "zoo.lstm_step",
-       "zoo.checkpoint", "zoo.pipelines", "zoo.card", "zoo.coldstart", "zoo.settings", "zoo.plugins", "zoo.testing",
+       "zoo.checkpoint", "zoo.pipelines", "zoo.card", "zoo.language", "zoo.coldstart", "zoo.settings", "zoo.plugins",
+       "zoo.testing",
        "zoo.testing.conformance", "zoo.testing.hub_server"}
 
 

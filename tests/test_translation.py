@@ -64,6 +64,14 @@ def test_a_clause_after_a_semicolon_keeps_its_lower_case_start(translate):
     assert second[0].islower() and out["translation"].endswith(second), out
 
 
+def test_text_in_another_language_gets_a_caution_and_a_repeated_notice_is_said_once(translate):
+    out = translate("Esta película es muy buena y me gustó mucho.")
+    assert out["notices"][0].startswith("this does not look like English")
+    assert "notices" not in translate("The train to Madrid leaves at nine o'clock.")
+    long = translate(" ".join(["And he said unto them, Go ye into all the world."] * 5), max_length=4)
+    assert len(long["sentences"]) == 5 and len(long["notices"]) == 1 and long["notices"][0].endswith("(5 times)")
+
+
 def test_another_script_is_left_as_is_with_a_notice(translate):
     out = translate("Господь пастырь мой. 我是好牧人")
     assert out["translation"] == "Господь пастырь мой. 我是好牧人"

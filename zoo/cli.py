@@ -202,6 +202,10 @@ def cmd_new_plugin(args) -> int:
     return 0
 
 
+PARAM_HELP = ("a task parameter, e.g. --param beam_size=5 (repeatable); `zoo tasks` lists each task's parameters "
+              "with their defaults and ranges")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoo", description="LSTM Zoo command line")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level to stderr")
@@ -214,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "stdin; one that starts with '-' goes last, after --: zoo predict TASK [options] -- INPUT")
     p.add_argument("--checkpoint", help="checkpoint id, Hub repo id, repo@revision or folder (default, or auto: the "
                    "task's choice for the input)")
-    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help=PARAM_HELP)
     p.add_argument("--device", default=None, help="auto, cpu or cuda (default: ZOO_DEVICE or auto)")
     for name, help_ in (("data", "fetch and prepare the task's data set"),
                         ("train", "train (resumably) or export a checkpoint"),
@@ -232,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output")
     p.add_argument("--column", help="the input column (default: the task's, e.g. text; forecasting: y)")
     p.add_argument("--checkpoint", help="checkpoint id, Hub repo id, repo@revision or folder")
-    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="a task parameter (repeatable)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help=PARAM_HELP)
     p.add_argument("--engine", default="local", choices=["local", "ray"], help="local (default) or ray (Ray Data; "
                    "pip install 'lstm-zoo[ray]')")
     p.add_argument("--address", help="with --engine ray: the cluster to join (default: start a local Ray)")

@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 import unicodedata
 from pathlib import Path
 
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 
 from zoo.errors import InputError
+from zoo.language import NOT_ENGLISH, looks_english
 from zoo.task import check_text
 
 PAD, UNK = "[PAD]", "[UNK]"
 # Nearly every English sentence of four or more words holds one of these; other languages rarely do.
-ENGLISH_FUNCTION_WORDS = frozenset(
-    "the a an and or but of to in on at for with from by as is are was were be been being it its this that "
-    "these those there here not no nor so if than then too very just only all any some what which who how "
-    "i you he she we they me him her us them my your his our their do does did has have had can could "
-    "will would should may might must about into over out up down more most".split())
-# The commonest function words of Spanish, French, German, Italian and Portuguese, less any that
-# are also English words (die, war, man, son, sin, plus, once...): more of these than English ones
-# in a text says it is not English, where a single shared word ("me", "a") would hide it.
-OTHER_FUNCTION_WORDS = frozenset(
-    "el la los las del y que en un una es por se su lo como más pero sus le este sí porque esta entre "
-    "cuando muy sobre también hasta donde quien desde todo nos durante todos uno les ni contra otros ese "
-    "eso ellos esto antes algunos qué unos otro otras otra él tanto esa estos mucho muchos poco ella estar "
-    "estas algo nosotros fue ser tiene está mi "
-    "des du et est une qui dans sur avec ce il elle ne ses mais ou où nous vous ils elles très été être "
-    "avoir comme cette mon leur sont était "
-    "der das und ist nicht ein eine zu von mit sich des auf für auch als nach wie aus bei sind noch nur "
-    "oder aber vor zur bis mehr durch sehr ich du sie wir ihr kein "
-    "di che sono della alla gli questo anche più molto mio "
-    "os uma não para mais foi são muito isso ele ela você eu meu".split()) - ENGLISH_FUNCTION_WORDS
 TOKENIZER_FILE = "tokenizer.json"
 
 
@@ -151,12 +132,9 @@ class SentimentPreprocessor:
         if unknown == len(words) or (len(words) >= 2 and unknown * 2 > len(words)):
             return (f"{unknown} of {len(words)} words are unknown to the model, which was trained on English "
                     "movie reviews: treat the answer with caution (it answers anything with confidence)")
-        lowered = [w.lower() for w in re.findall(r"[^\W\d_]+", text)]
-        english = sum(w in ENGLISH_FUNCTION_WORDS for w in lowered)
-        other = sum(w in OTHER_FUNCTION_WORDS for w in lowered)
-        if len(set(lowered)) >= 4 and (english == 0 or other > english):
-            return ("this does not look like English (it has fewer of the commonest English words than of another "
-                    "language's); the model was trained on English movie reviews: treat the answer with caution")
+        if looks_english(text) is False:
+            return (f"this does not look like English ({NOT_ENGLISH}); the model was trained on English movie "
+                    "reviews: treat the answer with caution")
         return None
 
     def decode(self, encoded: Encoded | list[int]) -> str:

@@ -6,11 +6,13 @@ attention matrix (target x source) that the tab draws as a heatmap.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import re
 from pathlib import Path
 
 from zoo import Checkpoint, InputError, Param, Tab, Task, View
+from zoo.language import NOT_ENGLISH, looks_english
 from zoo.task import check_text
 
 from .decode import beam_search
@@ -123,6 +125,9 @@ class TranslationTask(Task):
         if len(pieces) > MAX_SENTENCES:
             notices.append(f"translated the first {MAX_SENTENCES} of {len(pieces)} sentences")
             pieces = pieces[:MAX_SENTENCES]
+        if looks_english(text) is False:
+            notices.insert(0, f"this does not look like English ({NOT_ENGLISH}); the model translates English "
+                              "into Spanish, so expect a poor translation")
         return pieces, notices
 
     def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
@@ -171,8 +176,9 @@ class TranslationTask(Task):
                     "score": round(hyp.score, 4),
                 })
             out = {"translation": " ".join(item["translation"] for item in items), "sentences": items}
-            if notices:
-                out["notices"] = notices
+            if notices:  # a sentence repeated 64 times is said once, with the count
+                counts = collections.Counter(notices)
+                out["notices"] = [n if counts[n] == 1 else f"{n} ({counts[n]} times)" for n in counts]
             results.append(out)
         return results
 
