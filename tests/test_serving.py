@@ -336,6 +336,18 @@ def test_an_api_call_builds_only_the_component_configs_it_uses(app_url):
     assert list(state.config_values) == [some]
 
 
+def test_the_app_writes_no_deep_link_files_for_anyone_who_asks(app_url):
+    """Gradio's deep-link route would write a file per session state into the upload folder and
+    never delete it; the app offers no deep links, so the route is not there."""
+    import httpx
+
+    client = Client(app_url, verbose=False)
+    client.predict("A fine film.", api_name="/sentiment")
+    answer = httpx.get(f"{app_url}gradio_api/deep_link", params={"session_hash": client.session_hash})
+    assert answer.status_code == 404
+    assert httpx.get(f"{app_url}gradio_api/info").status_code == 200  # the rest of the API is there
+
+
 @pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a CUDA GPU")
 def test_streams_on_one_cuda_device_are_batched_and_all_finish():
     """The same engine serves a GPU: one device slot, streams stepped together (float step; texts

@@ -537,7 +537,30 @@ def serve_settings() -> None:
     # Gradio keeps timing records of the last N events for its monitoring page (10,000 by default).
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "500")
     _lazy_session_configs()
+    _no_deep_links()
     _bound_malloc()
+
+
+def _no_deep_links() -> None:
+    """Gradio serves ``/gradio_api/deep_link``, which writes a ``state.json`` for any known session
+    into the upload folder and never deletes it (not bounded by ``delete_cache``). The app offers
+    no deep links, so the route is taken out of every app Gradio creates."""
+    import gradio.routes
+
+    original = gradio.routes.App.create_app
+    if getattr(original, "zoo_no_deep_links", False):
+        return
+
+    def create_app(*args, **kwargs):
+        app = original(*args, **kwargs)
+        app.router.routes = [r for r in app.router.routes if getattr(r, "path", None) != DEEP_LINK_ROUTE]
+        return app
+
+    create_app.zoo_no_deep_links = True
+    gradio.routes.App.create_app = staticmethod(create_app)
+
+
+DEEP_LINK_ROUTE = "/gradio_api/deep_link"
 
 
 def _lazy_session_configs() -> None:
