@@ -111,6 +111,11 @@ def test_entry_point_plugins_are_discovered(tmp_path):
     assert plugins["echo_ep"]["source"] == "entrypoint"
     assert plugins["echo_ep"]["tasks"] == ["echo"]
     assert plugins["echo_ep"]["version"] == "1.2.3"
+    # A typo in the entry point's module path names the entry point and where to fix it.
+    (dist / "entry_points.txt").write_text("[lstm_zoo]\necho_ep = zoo_echo_epp\n")
+    error = listing({"PYTHONPATH": str(tmp_path)})["echo_ep"]["error"]
+    assert "entry point echo_ep = 'zoo_echo_epp' (lstm_zoo, package zoo-echo-ep): No module named 'zoo_echo_epp'" in error
+    assert "pyproject.toml" in error and "frozen" not in error
 
 
 def test_in_process_registration_lasts_for_the_block():
@@ -144,6 +149,14 @@ def test_checkpoint_for_an_unknown_task_is_reported_not_fatal():
         info = plugin_info(reg, "wrong")
         assert "no task named 'no_such_task'" in info.error
         assert "sentiment" in reg.tasks
+
+    class Typo:
+        @hookimpl
+        def register_checkpoints(self, register):
+            register("sentimnet", Checkpoint(id="x", repo_id="a/b", revision="b" * 40))
+
+    with manager.registered(Typo(), name="typo") as reg:
+        assert plugin_info(reg, "typo").error.endswith("did you mean 'sentiment'?")
 
 
 def test_duplicate_task_name_is_isolated():
@@ -186,14 +199,15 @@ def test_a_misspelt_hook_is_reported_not_silently_ignored():
 
 def test_a_hook_without_hookimpl_or_a_plugin_with_no_hooks_is_reported(tmp_path, monkeypatch):
     (tmp_path / "undecorated.py").write_text("def register_tasks(register):\n    pass\n")
-    (tmp_path / "nothing.py").write_text("VALUE = 1\n")
+    (tmp_path / "nothing.py").write_text("from zoo import Checkpoint\nVALUE = 1\n")  # imports are not its hooks
     monkeypatch.setenv("ZOO_PLUGINS_DIR", str(tmp_path))
     manager.reset()
     reg = zoo.registry()
     undecorated, nothing = plugin_info(reg, "undecorated"), plugin_info(reg, "nothing")
     assert "register_tasks()" in undecorated.error and "undecorated.py:1" in undecorated.error
     assert "needs @zoo.hookimpl" in undecorated.error
-    assert "implements no hook" in nothing.error
+    assert "implements no hook" in nothing.error and "Checkpoint" not in nothing.error
+    assert "defines no function register_tasks or register_checkpoints decorated with @zoo.hookimpl" in nothing.error
     assert "sentiment" in reg.tasks
 
 
@@ -246,6 +260,45 @@ def test_a_task_missing_a_required_method_is_refused_at_registration_with_what_t
         assert "notab" not in reg.tasks and "sentiment" in reg.tasks
 
 
+@pytest.mark.parametrize("param, says", [
+    (zoo.Param("threshold", "float", 0.5), "type must be one of int, float, str, bool (the class, not a string)"),
+    (zoo.Param("threshold", float, 5.0, min=0.01, max=0.99), "its default 5.0 is not a value it accepts"),
+    (zoo.Param("max-len", int, 3), "its name must be an identifier"),
+    (zoo.Param("mode", str, "fast", choices=["slow"]), "its default 'fast' is not a value it accepts"),
+    ("threshold=0.5", "params must be zoo.Param objects"),
+])
+def test_a_task_whose_parameters_cannot_be_passed_is_refused_at_registration(param, says):
+    from toy import ToyTask
+
+    class Odd(ToyTask):
+        name = "odd"
+        params = [param]
+
+    class Twice(ToyTask):
+        name = "twice"
+        params = [zoo.Param("n", int, 3), zoo.Param("n", int, 4)]
+
+    class Plugin:
+        @hookimpl
+        def register_tasks(self, register):
+            register(Odd())
+
+    with manager.registered(Plugin(), name="odd_plugin") as reg:
+        assert says in plugin_info(reg, "odd_plugin").error and "odd" not in reg.tasks
+    with pytest.raises(TypeError, match="parameter 'n' is declared twice"):
+        zoo.task.check_task(Twice())
+
+
+def test_two_task_objects_of_one_name_never_share_a_pipeline(toy_checkpoints):
+    from toy import ToyTask
+
+    a, b = ToyTask(), ToyTask()
+    a.checkpoints = b.checkpoints = toy_checkpoints
+    pa, pb = zoo.pipeline(a, checkpoint="toy-1"), zoo.pipeline(b, checkpoint="toy-1")
+    assert pa is not pb and pa.task is a and pb.task is b
+    assert zoo.pipeline(a, checkpoint="toy-1") is pa  # each object's own is cached
+
+
 def test_a_task_may_give_the_three_stages_instead_of_predict_batch():
     import torch
 
@@ -288,7 +341,7 @@ def test_a_checkpoint_whose_preprocessor_cannot_encode_decode_and_save_is_refuse
         def load_preprocessor(self, folder, config):
             return object()
 
-    with pytest.raises(zoo.CheckpointError, match="lacks encode, decode or save"):
+    with pytest.raises(zoo.CheckpointError, match=r"lacks encode, decode, save \(zoo.task.Preprocessor"):
         load_folder(Broken(), toy_checkpoints[0].bundled, torch.device("cpu"))
 
 

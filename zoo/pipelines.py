@@ -126,8 +126,10 @@ def load_folder(task: Task, folder: Path, device: torch.device, dtype: torch.dty
         raise CheckpointError(f"{label}: the preprocessor files ({files}) could not be read: "
                               f"{type(exc).__name__}: {str(exc)[:200]}") from None
     if not isinstance(preprocessor, Preprocessor):
+        missing = [m for m in ("encode", "decode", "save") if not callable(getattr(preprocessor, m, None))]
         raise CheckpointError(f"{label}: {task.name}'s load_preprocessor gave a {type(preprocessor).__name__}, "
-                              "which lacks encode, decode or save (zoo.task.Preprocessor)")
+                              f"which lacks {', '.join(missing) or 'encode, decode or save'} (zoo.task.Preprocessor: "
+                              "encode, decode and save)")
     model = model.to(device=device, dtype=dtype).eval()
     return Pipeline(task, model, preprocessor, config, device, dtype, source)
 
@@ -153,7 +155,10 @@ def pipeline(task: str | Task, checkpoint: str | None = None, device: str | None
     # Key the cache on what the name resolves to, so "rt-x", its repo id and None (the
     # default) share one loaded model.
     found = ckpt_mod.find_checkpoint(task_obj.name, checkpoint, checkpoints)
-    key = (task_obj.name, str(found) if isinstance(found, Path) else (found.repo_id, found.revision), str(dev), str(dt))
+    # A Task object other than the registered one (a plugin's tests of two variants) is its own
+    # key: it must never be handed the pipeline of another object of the same name.
+    owner = task_obj.name if reg.tasks.get(task_obj.name) is task_obj else task_obj
+    key = (owner, str(found) if isinstance(found, Path) else (found.repo_id, found.revision), str(dev), str(dt))
     with _cache_lock:
         if cache and key in _cache:
             return _cache[key]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 import importlib
 import importlib.metadata
 import importlib.util
@@ -85,7 +86,8 @@ class Registry:
 def _error_text(exc: BaseException) -> str:
     """The error and where it happened, pointing at the plugin's own code, not the zoo's."""
     here = str(Path(__file__).resolve().parent)
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(here)]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith(here) and not f.filename.startswith("<frozen")]
     where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}: {exc}{where}"
 
@@ -99,7 +101,7 @@ def _candidates() -> Iterator[tuple[str, str, Any]]:
             if (pkg / "__init__.py").is_file():
                 yield pkg.name, "builtin", lambda pkg=pkg: importlib.import_module(f"plugins.{pkg.name}")
     for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        yield ep.name, "entrypoint", ep.load
+        yield ep.name, "entrypoint", lambda ep=ep: _load_entry_point(ep)
     plugins_dir = settings.plugins_dir()
     if plugins_dir:
         folder = Path(plugins_dir)
@@ -108,6 +110,16 @@ def _candidates() -> Iterator[tuple[str, str, Any]]:
         else:
             for path in sorted(folder.glob("*.py")):
                 yield path.stem, "dir", lambda path=path: _load_file(path)
+
+
+def _load_entry_point(ep):
+    try:
+        return ep.load()
+    except ModuleNotFoundError as exc:
+        dist = getattr(getattr(ep, "dist", None), "name", None)
+        raise PluginError(f"entry point {ep.name} = {ep.value!r} ({ENTRY_POINT_GROUP}"
+                          f"{', package ' + dist if dist else ''}): {exc}; check the module path in its "
+                          "pyproject.toml [project.entry-points] table") from None
 
 
 def _load_file(path: Path):
@@ -152,10 +164,12 @@ def _check_hooks(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
         raise PluginError(f"@hookimpl {attr}() is not a hook{where(attr)}; {hint}") from None
     if not pm.get_hookcallers(plugin):
         pm.unregister(plugin)
-        attr = next((a for a in dir(plugin) if not a.startswith("_") and callable(getattr(plugin, a, None))
-                     and closest(a)), None)
+        own = getattr(plugin, "__name__", None)  # a module's own functions, not what it imported (Checkpoint)
+        attr = next((a for a in dir(plugin) if not a.startswith("_") and inspect.isfunction(getattr(plugin, a, None))
+                     and getattr(getattr(plugin, a), "__module__", own) == own and closest(a)), None)
         if attr is None:
-            raise PluginError(f"implements no hook; decorate {' or '.join(HOOKS)} with @zoo.hookimpl")
+            raise PluginError(f"implements no hook: {own or 'it'} defines no function {' or '.join(HOOKS)} "
+                              "decorated with @zoo.hookimpl (does the entry point or file name the module that has them?)")
         rename = "" if attr in HOOKS else f" and the name {closest(attr)!r}"
         raise PluginError(f"implements no hook; {attr}(){where(attr)} needs @zoo.hookimpl{rename}")
 
@@ -274,7 +288,9 @@ class PluginManager:
         checkpoints = {name: list(task.checkpoints) for name, task in tasks.items()}
         for plugin, task_name, ckpt in extra_checkpoints:
             if task_name not in checkpoints:
-                msg = f"register_checkpoints: no task named {task_name!r} (checkpoint {ckpt.id!r})"
+                near = difflib.get_close_matches(str(task_name), list(checkpoints), n=1)
+                msg = (f"register_checkpoints: no task named {task_name!r} (checkpoint {ckpt.id!r}); "
+                       + (f"did you mean {near[0]!r}?" if near else f"tasks: {', '.join(sorted(checkpoints)) or 'none'}"))
                 if settings.strict_plugins():
                     raise PluginError(f"plugin {plugin!r}: {msg}")
                 by_name[plugin].error = msg

@@ -441,8 +441,32 @@ def check_task(task: Any) -> None:
             raise TypeError(f"task {task.name!r} ({type(task).__module__}.{type(task).__qualname__}) does not "
                             f"implement {method}(); every task defines build_model, load_preprocessor, build_tab "
                             "and predict_batch (or the stages preprocess, forward and postprocess): see docs/plugins.md")
+    seen = set()
+    for param in getattr(task, "params", ()) or ():
+        check_param(param, task.name, seen)
     for ckpt in getattr(task, "checkpoints", ()) or ():
         check_checkpoint(ckpt, task.name)
+
+
+def check_param(param: Any, task_name: str, seen: set) -> None:
+    """A parameter the CLI, Python and the API can all pass: a ``zoo.Param`` of a known type, named
+    by a unique identifier, whose default is a value it accepts (type, range and choices)."""
+    where = f"task {task_name!r}: parameter {getattr(param, 'name', param)!r}"
+    if not isinstance(param, Param):
+        raise TypeError(f"task {task_name!r}: params must be zoo.Param objects, got {param!r}")
+    if not isinstance(param.name, str) or not param.name.isidentifier():
+        raise TypeError(f"{where}: its name must be an identifier (it is a keyword argument and an API name)")
+    if param.name in seen:
+        raise TypeError(f"{where} is declared twice")
+    seen.add(param.name)
+    if param.type not in _KINDS:
+        raise TypeError(f"{where}: type must be one of int, float, str, bool (the class, not a string), "
+                        f"got {param.type!r}")
+    if param.default is not None:
+        try:
+            param.coerce(param.default)
+        except InputError as exc:
+            raise TypeError(f"{where}: its default {param.default!r} is not a value it accepts ({exc})") from None
 
 
 def check_checkpoint(ckpt: Any, task_name: str) -> None:
