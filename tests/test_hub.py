@@ -71,6 +71,21 @@ def test_bundled_mode_never_asks_the_hub(toy_hub, monkeypatch):
     assert not toy_hub.requests
 
 
+def test_a_bundle_changed_after_pinning_is_refused_not_served_as_the_pin(toy, monkeypatch, tmp_path):
+    import dataclasses
+    import shutil
+
+    monkeypatch.setenv("ZOO_WEIGHTS", "bundled")
+    ckpt = default_checkpoint("toy")
+    changed = tmp_path / "changed"
+    shutil.copytree(ckpt.bundled, changed)
+    with open(changed / "README.md", "a") as card:
+        card.write("one more line\n")
+    with pytest.raises(CheckpointError, match=r"is not the pinned content: its digest is \w{12}, the pin's"):
+        fetch(dataclasses.replace(ckpt, bundled=changed))
+    assert fetch(ckpt).source == "bundled"  # the untouched copy still serves
+
+
 def test_offline_with_empty_cache_uses_the_bundle_and_says_so(tmp_path):
     result = run_cli("-v", "predict", "sentiment", "What a fine film.",
                      env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path)})

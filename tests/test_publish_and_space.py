@@ -121,6 +121,16 @@ def test_space_folder_has_the_front_matter_a_space_needs(tmp_path):
     assert run_cli("space", "build", str(tmp_path / "a-file")).returncode == 2
 
 
+def test_a_bundled_space_carries_the_weights_and_preloads_nothing_it_was_not_given_pins_for(tmp_path):
+    out = run_cli("space", "build", str(tmp_path / "space"), "--bundle")
+    assert out.returncode == 0, out.stderr
+    meta = yaml.safe_load((tmp_path / "space" / "README.md").read_text().split("---")[1])
+    assert "preload_from_hub" not in meta  # repos that may not exist would fail the Space's build
+    bundled = [c for cs in zoo.registry().checkpoints.values() for c in cs if c.bundled]
+    assert len(list((tmp_path / "space").rglob("model.safetensors"))) == len(bundled)
+    assert "with --bundle the card preloads nothing" in json.loads(out.stdout)["notices"][-1]
+
+
 def test_a_space_carries_only_the_built_in_plugins_and_says_what_it_left_out(tmp_path):
     (tmp_path / "plugins").mkdir()
     (tmp_path / "plugins" / "extra.py").write_text(

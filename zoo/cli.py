@@ -276,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pins", help="the JSON `zoo publish` printed (default: the registered pins)")
     p.add_argument("--hardware", default="cpu-basic", help="suggested_hardware (cpu-basic, cpu-upgrade, t4-small, ...)")
     p.add_argument("--bundle", action="store_true", help="also copy the bundled checkpoints (a Space that works "
-                   "without the Hub; about 85 MB)")
+                   "without the Hub; the folder is about 147 MB)")
     p = sub.add_parser("new-plugin", help="write an installable plugin package to start from")
     p.add_argument("name", help="the task name (a Python identifier, e.g. wordsplit)")
     p.add_argument("--out", default=".", help="parent folder (default: here); the package goes in OUT/lstm-zoo-NAME")

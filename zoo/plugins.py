@@ -232,6 +232,7 @@ class PluginManager:
         if selected:
             missing = selected - {i.name for i in infos}
             for name in sorted(missing):
+                log.warning("ZOO_PLUGINS names %r, which no plugin has (python -m zoo plugins lists them)", name)
                 infos.append(PluginInfo(name, "?", "?", error="named in ZOO_PLUGINS but not found"))
         self._pm, self._infos = pm, infos
 

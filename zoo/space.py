@@ -95,6 +95,11 @@ def build_space(reg, out: Path, pins: Path | None = None, hardware: str = "cpu-b
     if pins:
         shutil.copy2(pins, out / PINS_FILE.name)
     meta = front_matter(list(tasks), checkpoints, hardware, pin_list)
+    if bundle and not pins:
+        # The weights travel with the Space; preloading repos that may not exist would fail its build.
+        meta.pop("preload_from_hub", None)
+        notices[-1] = ("no --pins: with --bundle the card preloads nothing (the Space carries the weights; the app "
+                       "serves the bundled copies where the lstm-zoo/* repos cannot be read)")
     body = (SPACES_DIR / "card.md").read_text(encoding="utf-8").format(
         tasks=", ".join(t.title for t in tasks.values()), space_id=space_id, version=__version__)
     card = SpaceCard(f"---\n{json_to_yaml(meta)}---\n\n{body}")
