@@ -541,6 +541,9 @@ def serve_settings() -> None:
     _bound_malloc()
 
 
+DEEP_LINK_ROUTE = "/gradio_api/deep_link"
+
+
 def _no_deep_links() -> None:
     """Gradio serves ``/gradio_api/deep_link``, which writes a ``state.json`` for any known session
     into the upload folder and never deletes it (not bounded by ``delete_cache``). The app offers
@@ -558,9 +561,6 @@ def _no_deep_links() -> None:
 
     create_app.zoo_no_deep_links = True
     gradio.routes.App.create_app = staticmethod(create_app)
-
-
-DEEP_LINK_ROUTE = "/gradio_api/deep_link"
 
 
 def _lazy_session_configs() -> None:
