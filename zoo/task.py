@@ -116,7 +116,7 @@ class Param:
                 if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):  # numpy's numbers too
                     raise ValueError(value)
                 number = float(value)
-                if not math.isfinite(number) or (self.type is int and not float(number).is_integer()):
+                if not math.isfinite(number) or (self.type is int and not number.is_integer()):
                     raise ValueError(value)
                 value = int(number) if self.type is int else float(number)
             elif self.type is str:
