@@ -55,6 +55,7 @@ def test_absurd_parameters_get_clear_errors(chargen, params):
 
 @pytest.mark.parametrize("params, message", [
     (dict(max_new_chars=10.5), "'max_new_chars' must be a whole number from 1 to 10000, got 10.5"),
+    (dict(max_new_chars="20.7"), "'max_new_chars' must be a whole number from 1 to 10000, got '20.7'"),  # the CLI's
     (dict(max_new_chars=True), "'max_new_chars' must be a whole number from 1 to 10000, got True"),
     (dict(temperature=float("nan")), "'temperature' must be a finite number from"),
     (dict(stop=["\n", "."]), "'stop' must be text, got"),
