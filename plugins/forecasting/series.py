@@ -209,7 +209,8 @@ def read_dates(col) -> tuple:
         return readings[False], None  # 01/01/2024, 02/02/2024...: the same either way
     even = {k: v.notna().all() and calendar_freq(_unique_index(v)) is not None for k, v in readings.items()}
     dayfirst = even[True] if even[True] != even[False] else parts[1].iloc[0] == "."
-    at = int((readings[True] != readings[False]).to_numpy().argmax())  # the first date the readings differ on
+    differ = (readings[True] != readings[False]) & readings[True].notna() & readings[False].notna()
+    at = int(differ.to_numpy().argmax())  # the first date the readings differ on (NaT differs from itself)
     example, when, other = str(col.iloc[at]).strip(), readings[dayfirst].iloc[at], readings[not dayfirst].iloc[at]
     return readings[dayfirst], (f"dates such as {example!r} can be read day first or month first: they were read "
                                 f"{'day' if dayfirst else 'month'} first ({when:%d %B %Y}, not {other:%d %B %Y}); "
@@ -337,7 +338,6 @@ def _read_column(text, column: str | None) -> tuple[Series, str]:
 
 def _dated(s, notices: list[str]) -> Series:
     """A dated series onto a regular calendar: sorted, duplicates averaged, missing dates as gaps."""
-    import pandas as pd
 
     if not s.index.is_monotonic_increasing:
         notices.append("the rows were sorted by date")
@@ -345,11 +345,10 @@ def _dated(s, notices: list[str]) -> Series:
     if s.index.has_duplicates:
         notices.append(f"{int(s.index.duplicated().sum())} duplicate date(s) were averaged")
         s = s.groupby(level=0).mean()
-    freq = calendar_freq(s.index)
+    freq, full = _calendar(s.index)
     if freq is None:
-        s, freq = _as_periods(s, notices)
+        s, freq, full = _as_periods(s, notices)
     if freq is not None:
-        full = pd.date_range(s.index[0], s.index[-1], freq=freq)
         if len(full) > len(s):
             notices.append(f"{len(full) - len(s)} missing date(s) were inserted as gaps")
         s = s.reindex(full)
@@ -369,37 +368,43 @@ _PERIODS = ((28, 31, "M", "month"), (89, 92, "Q", "quarter"), (365, 366, "Y", "y
 def _as_periods(s, notices: list[str]):
     """Dates a month, a quarter or a year apart that are not on its first or last day (the 15th
     of each month): each read as its month (quarter, year), dated by its first day, and said so.
-    Returns ``(series, freq)``; freq None where they are not such dates."""
+    Returns ``(series, freq, full)`` as ``_calendar`` does; freq None where they are not such dates."""
     import pandas as pd
 
     if len(s) < 3:
-        return s, None
+        return s, None, None
     days = float(np.median(np.diff(s.index.asi8))) / 86_400e9
     for lo, hi, unit, word in _PERIODS:
         if lo <= days <= hi:
             periods = s.index.to_period(unit)
             if not periods.is_unique:
-                return s, None
+                return s, None, None
             index = pd.DatetimeIndex(periods.to_timestamp())
-            freq = calendar_freq(index)
+            freq, full = _calendar(index)
             if freq is not None:
                 notices.append(f"dates a {word} apart such as {s.index[0]:%Y-%m-%d} were read as {word}s, each "
                                f"dated by its first day ({index[0]:%Y-%m-%d})")
-                return pd.Series(s.to_numpy(), index=index), freq
-            return s, None
-    return s, None
+                return pd.Series(s.to_numpy(), index=index), freq, full
+            return s, None, None
+    return s, None, None
 
 
 def calendar_freq(index) -> str | None:
     """The frequency of sorted, unique dates that lie on a regular calendar with at most as many
     dates missing as there are present; else None (the dates are then only an order)."""
+    return _calendar(index)[0]
+
+
+def _calendar(index):
+    """``(freq, full)``: ``calendar_freq`` and the calendar's every date from the first to the
+    last (what the series is reindexed on); ``(None, None)`` where the dates are no calendar."""
     import pandas as pd
 
     freq = infer_freq(index)
     if freq is None:
-        return None
+        return None, None
     full = pd.date_range(index[0], index[-1], freq=freq)
-    return freq if len(full) <= 2 * len(index) and index.isin(full).all() else None
+    return (freq, full) if len(full) <= 2 * len(index) and index.isin(full).all() else (None, None)
 
 
 def infer_freq(index) -> str | None:
