@@ -207,6 +207,13 @@ def test_a_hook_without_hookimpl_or_a_plugin_with_no_hooks_is_reported(tmp_path,
     assert "register_tasks()" in undecorated.error and "undecorated.py:1" in undecorated.error
     assert "needs @zoo.hookimpl" in undecorated.error
     assert "implements no hook" in nothing.error and "Checkpoint" not in nothing.error
+
+    class Undecorated:  # an in-process plugin object: its method is named
+        def register_tasks(self, register): ...
+
+    with manager.registered(Undecorated(), name="undecorated_object") as reg:
+        assert "register_tasks()" in plugin_info(reg, "undecorated_object").error
+        assert "needs @zoo.hookimpl" in plugin_info(reg, "undecorated_object").error
     assert "defines no function register_tasks or register_checkpoints decorated with @zoo.hookimpl" in nothing.error
     assert "sentiment" in reg.tasks
 

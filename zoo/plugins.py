@@ -164,9 +164,14 @@ def _check_hooks(pm: pluggy.PluginManager, plugin: Any, name: str) -> None:
         raise PluginError(f"@hookimpl {attr}() is not a hook{where(attr)}; {hint}") from None
     if not pm.get_hookcallers(plugin):
         pm.unregister(plugin)
-        own = getattr(plugin, "__name__", None)  # a module's own functions, not what it imported (Checkpoint)
-        attr = next((a for a in dir(plugin) if not a.startswith("_") and inspect.isfunction(getattr(plugin, a, None))
-                     and getattr(getattr(plugin, a), "__module__", own) == own and closest(a)), None)
+        # A module's own functions (not what it imported: Checkpoint), or an object's methods.
+        own = plugin.__name__ if inspect.ismodule(plugin) else None
+
+        def defined_here(fn) -> bool:
+            return inspect.isroutine(fn) and (own is None or getattr(fn, "__module__", None) == own)
+
+        attr = next((a for a in dir(plugin) if not a.startswith("_") and defined_here(getattr(plugin, a, None))
+                     and closest(a)), None)
         if attr is None:
             raise PluginError(f"implements no hook: {own or 'it'} defines no function {' or '.join(HOOKS)} "
                               "decorated with @zoo.hookimpl (does the entry point or file name the module that has them?)")
