@@ -54,11 +54,11 @@ def dev_run(run: Path):
     return p, rows, q, list(pre.quantiles)
 
 
-PARTNER_SETS = ("DynamicOptimizedTheta", "AutoETS", "DynamicOptimizedTheta,AutoETS")
+PARTNER_SETS = ("DynamicOptimizedTheta", "AutoETS", "DynamicOptimizedTheta,AutoETS", "SES-Theta,Holt-Winters")
 
 
 def report(p, rows, q, levels, partner_sets=PARTNER_SETS) -> None:
-    from plugins.forecasting import metrics
+    from plugins.forecasting import combine, metrics
     from plugins.forecasting.evaluate import statsforecast_forecasts
 
     mid, lo, hi = (levels.index(x) for x in (0.5, 0.1, 0.9))
@@ -68,7 +68,10 @@ def report(p, rows, q, levels, partner_sets=PARTNER_SETS) -> None:
     for partners in partner_sets:
         names = partners.split(",")
         for name in names:
-            if name not in fitted:
+            if name in combine.OWN and name not in fitted:  # the zoo's own, every series at once, as served
+                fitted[name] = list(combine.OWN[name]([np.asarray(h)[-combine.TAIL:] for _, h, _ in rows],
+                                                      p.horizon, p.season))
+            elif name not in fitted:
                 fitted[name] = statsforecast_forecasts(rows, p.horizon, p.season, name)
         partner = [np.mean([fitted[n][i] for n in names], axis=0) for i in range(len(rows))]
         for w in np.round(np.arange(0, 1.01, 0.1), 1):
@@ -107,7 +110,7 @@ def long_horizon(run: Path, partners: str, weight: float, scale: float) -> None:
     q = predict(model, pre, [h for _, h, _ in rows], m=p.season, horizon=steps)
     mid, lo, hi = (pre.quantiles.index(x) for x in (0.5, 0.1, 0.9))
     spec = combine.check({"models": partners.split(","), "lstm_weight": weight})
-    served = [combine.served(f, mid, spec, h, p.season)[0] if np.ptp(h) else f for (_, h, _), f in zip(rows, q)]
+    served = combine.served_batch(q, mid, spec, [h for _, h, _ in rows], p.season)
     inside = np.array([(np.asarray(a) >= f[:, mid] + scale * (f[:, lo] - f[:, mid]))
                        & (np.asarray(a) <= f[:, mid] + scale * (f[:, hi] - f[:, mid])) for (_, _, a), f in zip(rows, served)])
     smape = np.mean([metrics.smape(a, f[:, mid]) for (_, _, a), f in zip(rows, served)])

@@ -52,8 +52,7 @@ def calibrate(run: Path, target: float = 0.8, combine_spec: dict | None = None, 
     fc = predict(model, pre, [h for _, h, _ in rows], m=period.season, horizon=period.horizon)
     mid, lo, hi = (pre.quantiles.index(q) for q in (0.5, 0.1, 0.9))
     if combine_spec:  # as served: constant series alone, a partner that fails leaves the LSTM's
-        fc = [combine.served(q, mid, combine_spec, h, period.season)[0] if np.ptp(h) else q
-              for (_, h, _), q in zip(rows, fc)]
+        fc = combine.served_batch(fc, mid, combine_spec, [h for _, h, _ in rows], period.season)
     actual = [f for _, _, f in rows]
 
     def cover(k):

@@ -157,6 +157,6 @@ def _baselines(h: int, m: int) -> dict:
     methods = {"seasonal naive": lambda x: metrics.seasonal_naive(x[-BASELINE_TAIL:], h, m),
                "naive": lambda x: np.full(h, x[-1]),
                "theta": lambda x: metrics.theta(x[-BASELINE_TAIL:], h, m)}
-    for partner in combine.PARTNERS:
+    for partner in combine.STATSFORECAST:
         methods[f"statsforecast {partner}"] = lambda x, p=partner: combine.partner_forecast(p, x[-combine.TAIL:], h, m)
     return methods

@@ -173,9 +173,13 @@ class ForecastingTask(Task):
             jobs.append((s, m, how, values, actual, pre.encode_values(values, m)))
         x = torch.tensor([j[5]["inputs"] for j in jobs], dtype=pipe.dtype, device=pipe.device)
         z = pipe.model(x).float().cpu().numpy()
-        return [self._result(pipe, job, zq, horizon, level, params) for job, zq in zip(jobs, z)]
+        # The zoo's own partners are fitted to the whole batch at once (statsforecast's per series).
+        fits = combine.batch_fits(pre.combine if params.get("partners", True) else None,
+                                  [j[3] for j in jobs], horizon, [j[1] for j in jobs])
+        return [self._result(pipe, job, zq, horizon, level, params, fit)
+                for job, zq, fit in zip(jobs, z, fits)]
 
-    def _result(self, pipe, job, zq, horizon: int, level: float, params: dict) -> dict:
+    def _result(self, pipe, job, zq, horizon: int, level: float, params: dict, fits: dict) -> dict:
         from . import metrics
 
         pre = pipe.preprocessor
@@ -188,7 +192,6 @@ class ForecastingTask(Task):
             notices.insert(0, f"{S.freq_name(s.freq)} series are outside every training set (the network learned "
                               f"from M3 {network} series{calibrated}): the baselines are shown beside it; trust it "
                               "only where it does better on a holdout")
-        fits: dict[str, np.ndarray] = {}
         spec = pre.combine if params.get("partners", True) else None
 
         def fit(name: str) -> np.ndarray:  # a statsforecast model fitted at most once per series

@@ -1,0 +1,79 @@
+"""The zoo's own combination partners (``plugins/forecasting/smoothing.py``): Theta as SES with
+drift and damped Holt-Winters, fitted to every series of a batch at once. A series' forecast is
+its own (the batch it came in changes nothing), every series gets a finite forecast, and the
+checkpoint that names them serves the weighted mean, in a batch as alone."""
+import numpy as np
+import pytest
+from test_forecast_combine import AIR, _copy, _pipe
+
+from plugins.forecasting import combine, metrics, smoothing
+
+AIRLINE = np.array([float(line.split(",")[1]) for line in AIR.split()[1:]])
+PARTNERS = [smoothing.theta, smoothing.holt_winters]
+
+
+def _series(seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(200)
+    return [AIRLINE, AIRLINE[:30], -AIRLINE[:100] + 50,  # positive (logged), short, crossing zero
+            10 + 0.2 * t[:80] + 3 * np.sin(2 * np.pi * t[:80] / 12) + rng.normal(0, 0.3, 80),
+            rng.normal(0, 1, 200).cumsum(), np.r_[np.zeros(20), rng.gamma(1.0, 5.0, 40)]]
+
+
+@pytest.mark.parametrize("partner", PARTNERS, ids=lambda f: f.__name__)
+def test_a_series_forecast_does_not_depend_on_its_batch(partner):
+    series = _series()
+    together = partner(series, 18, 12)
+    assert together.shape == (len(series), 18) and np.isfinite(together).all()
+    for s, row in zip(series, together):
+        assert partner([s], 18, 12)[0] == pytest.approx(row, rel=1e-9, abs=1e-9)
+    assert partner(series[::-1], 18, 12)[::-1] == pytest.approx(together, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("partner", PARTNERS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("m", [1, 4, 7, 12, 24, 52, 168])
+def test_any_season_length_and_a_short_series_get_a_finite_forecast(partner, m):
+    out = partner([AIRLINE, AIRLINE[:8], AIRLINE[:13]], 24, m)
+    assert out.shape == (3, 24) and np.isfinite(out).all()
+
+
+def test_holt_winters_continues_an_exact_seasonal_pattern():
+    pattern = np.array([3.0, 5, 9, 4, 2, 7, 8, 6, 1, 4, 5, 6])
+    y = np.tile(pattern, 6) + 20
+    assert smoothing.holt_winters([y], 24, 12)[0] == pytest.approx(np.tile(pattern, 2) + 20, rel=1e-3)
+
+
+@pytest.mark.parametrize("partner", PARTNERS, ids=lambda f: f.__name__)
+def test_on_the_airline_holdout_each_beats_seasonal_naive(partner):
+    history, actual = AIRLINE[:-12], AIRLINE[-12:]  # the last year (1960)
+    naive = metrics.mase(history, actual, metrics.seasonal_naive(history, 12, 12), 12)  # 1.57
+    assert metrics.mase(history, actual, partner([history], 12, 12)[0], 12) < 0.7 * naive  # 0.86, 0.84
+
+
+def test_the_memory_is_bounded_by_chunks_whatever_the_batch():
+    many = [AIRLINE[: 40 + k % 100] for k in range(600)]  # more series than one chunk
+    out = smoothing.holt_winters(many, 18, 12)
+    assert out[3] == pytest.approx(smoothing.holt_winters([many[3]], 18, 12)[0], rel=1e-9)
+
+
+def test_a_checkpoint_with_the_zoo_partners_serves_the_weighted_mean_in_a_batch_as_alone(tmp_path):
+    spec = {"models": ["SES-Theta", "Holt-Winters"], "lstm_weight": 0.25}
+    both, alone = _pipe(_copy(tmp_path / "a", spec)), _pipe(_copy(tmp_path / "b", None))
+    out, lstm = both({"csv": AIR}, horizon=18, compare=True), alone({"csv": AIR}, horizon=18)
+    partner = np.mean([f([AIRLINE], 18, 12)[0] for f in PARTNERS], axis=0)
+    assert out["forecast"] == pytest.approx(0.25 * np.array(lstm["forecast"]) + 0.75 * partner)
+    assert out["method"] == "LSTM (0.25) and the mean of SES-Theta and Holt-Winters (0.75), weighted mean of the medians"
+    assert out["baselines"]["Holt-Winters"] == pytest.approx(smoothing.holt_winters([AIRLINE], 18, 12)[0])
+    others = [list(AIRLINE[:60]), list(AIRLINE[50:]), [1.0] * 12, list(-AIRLINE[:40])]
+    batch = both.batch([{"csv": AIR}, *others], horizon=18, season_length=12)
+    alone = [both(x, horizon=18, season_length=12)["forecast"] for x in [{"csv": AIR}, *others]]
+    for got, want in zip(batch, alone):  # to float32 rounding: the LSTM runs the batch as one tensor
+        assert got["forecast"] == pytest.approx(want, rel=1e-6)
+    assert batch[3]["forecast"] == [1.0] * 18
+
+
+def test_batch_fits_leaves_out_constant_series_and_statsforecast_partners():
+    spec = combine.check({"models": ["DynamicOptimizedTheta", "Holt-Winters"], "lstm_weight": 0.5})
+    fits = combine.batch_fits(spec, [AIRLINE, [2.0] * 30, AIRLINE[:50]], 6, [12, 12, 4])
+    assert set(fits[0]) == {"Holt-Winters"} and fits[1] == {} and len(fits[2]["Holt-Winters"]) == 6
+    assert fits[2]["Holt-Winters"] == pytest.approx(smoothing.holt_winters([AIRLINE[:50]], 6, 4)[0])
