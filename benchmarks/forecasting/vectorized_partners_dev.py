@@ -7,16 +7,17 @@ sMAPE / MASE of the weighted means by the LSTM's weight.
 
     python benchmarks/forecasting/vectorized_partners_dev.py --run runs/fc-dev3
 
-The methods, each on the series deseasonalized as the LSTM's preprocessor does it (but ``hw``): ``theta``
-(SES with drift, Hyndman & Billah 2003), ``ses``, ``holt``, ``damped`` (additive damped trend),
-``ets`` (per series the lowest AICc of those three), and ``hw`` (damped Holt-Winters on the raw
-series, its season updated: ``holt_winters``). The errors of a linear exponential
+The methods, each on the series deseasonalized as the LSTM's preprocessor does it (but ``hw``):
+``theta`` (SES with drift, Hyndman & Billah 2003: the served ``SES-Theta``), ``ses``, ``holt``,
+``damped`` (additive damped trend), ``ets`` (per series the lowest AICc of those three), and
+``hw`` (the served ``Holt-Winters``: damped, its season updated, on the series itself,
+``smoothing.holt_winters``; until 2026-12-04 this script's own, with initial states from the
+first two seasons). The errors of a linear exponential
 smoothing recursion are linear in its initial states, so for each grid point the initial level
 and trend are solved by least squares from three runs of the recursion (the data with zero
 initial states, and each state's unit response, which does not depend on the data).
 """
 import argparse
-import itertools
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from plugins.forecasting import smoothing  # noqa: E402
 from plugins.forecasting.preprocess import deseasonalize, reseasonalize  # noqa: E402
 
 METHODS = ("theta", "ses", "holt", "damped", "ets", "hw")
@@ -103,23 +105,9 @@ def _path(level, slope, phi, horizon):
     return level[:, None] + damp * slope[:, None]
 
 
-def _slopes(series):
-    out = np.zeros(len(series))
-    for i, s in enumerate(series):
-        if len(s) > 1:
-            t = np.arange(len(s)) - (len(s) - 1) / 2
-            out[i] = float(t @ (s - s.mean()) / (t @ t))
-    return out
-
-
 def run(method, series, horizon):
     """Forecasts of the (deseasonalized) series by ``method``, all fitted at once."""
     n = np.array([len(s) for s in series], float)
-    if method == "theta":
-        _, level, _, _, alpha = fit(series, *grid("ses"), trend=False)
-        b = _slopes(series)
-        h = np.arange(1, horizon + 1)[None, :]
-        return level[:, None] + b[:, None] / 2 * (h - 1 + 1 / alpha[:, None] - ((1 - alpha) ** n / alpha)[:, None])
     fits = {k: fit(series, *grid(k), trend=k != "ses") for k in (["ses", "holt", "damped"] if method == "ets" else [method])}
     if method != "ets":
         _, level, slope, phi, _ = fits[method]
@@ -134,62 +122,12 @@ def run(method, series, horizon):
     return paths[pick, np.arange(len(series))]
 
 
-def holt_winters(series, m, horizon, alphas=(0.05, 0.15, 0.3, 0.5, 0.8), betas=(0.0, 0.02, 0.1),
-                gammas=(0.0, 0.05, 0.15, 0.3), phis=(0.9, 0.98)):
-    """Damped additive Holt-Winters with a seasonal state updated by ``gamma`` (on the logs of
-    positive series: a multiplicative season), every series and grid point at once, each series'
-    grid point by its one-step SSE after the first season. Initial states from the first two
-    seasons. Returns (N, horizon) forecasts and the SSEs."""
-    grid = [(a, b, g, p) for a, b, g, p in itertools.product(alphas, betas, gammas, phis) if b <= a]
-    A, B, Gm, P = (np.array(x)[None, :] for x in zip(*grid))
-    N, G = len(series), len(grid)
-    n = np.array([len(s) for s in series])
-    logged = np.array([s.min() > 0 for s in series])
-    ys = [np.log(s) if lg else s.astype(float) for s, lg in zip(series, logged)]
-    T = n.max()
-    Y = np.zeros((N, T))
-    for i, s in enumerate(ys):
-        Y[i, :len(s)] = s
-    # initial states from the first two seasons: level = mean of season 1, trend = mean change per step
-    # between seasons 1 and 2, seasonals = season 1's deviations from its mean
-    l0 = np.array([y[:m].mean() for y in ys])
-    b0 = np.array([(y[m:2 * m].mean() - y[:m].mean()) / m if len(y) >= 2 * m else 0.0 for y in ys])
-    s0 = np.zeros((N, m))
-    for i, y in enumerate(ys):
-        if len(y) >= 2 * m:
-            s0[i] = (y[:m] - y[:m].mean() + y[m:2 * m] - y[m:2 * m].mean()) / 2
-    L = np.repeat(l0[:, None], G, 1)
-    Bt = np.repeat(b0[:, None], G, 1)
-    S = np.repeat(s0[:, None, :], G, 1)  # (N, G, m)
-    sse = np.zeros((N, G))
-    for t in range(T):
-        on = (t < n)[:, None]
-        j = t % m
-        sj = S[:, :, j]
-        ahead = L + P * Bt
-        e = np.where(on, Y[:, t:t + 1] - ahead - sj, 0.0)
-        if t >= m:  # score after the first season (the initial states saw it)
-            sse += e * e
-        L = np.where(on, ahead + A * e, L)
-        Bt = np.where(on, P * Bt + B * e, Bt)
-        S[:, :, j] = np.where(on, sj + Gm * e, sj)
-    best = sse.argmin(1)
-    rows = np.arange(N)
-    Lb, Bb, Sb, Pb = L[rows, best], Bt[rows, best], S[rows, best], P[0, best]
-    h = np.arange(1, horizon + 1)
-    damp = np.cumsum(Pb[:, None] ** h[None, :], axis=1)
-    idx = (n[:, None] + h[None, :] - 1) % m
-    f = Lb[:, None] + damp * Bb[:, None] + np.take_along_axis(Sb, idx, axis=1)
-    f = np.where(logged[:, None], np.exp(np.clip(f, -700, 700)), f)
-    return f, sse[rows, best]
-
-
 def forecast(method, histories, horizon, season_length):
     """Each history deseasonalized, forecast by ``method``, given its season back (``hw`` models
     the season itself, on the raw series)."""
     ys = [np.asarray(h, dtype=np.float64) for h in histories]
-    if method == "hw":
-        return list(holt_winters(ys, int(season_length), horizon)[0])
+    if method in ("theta", "hw"):  # the served ones
+        return list((smoothing.theta if method == "theta" else smoothing.holt_winters)(ys, horizon, season_length))
     parts = [deseasonalize(y, int(season_length)) for y in ys]
     d = run(method, [p[0] for p in parts], horizon)
     return [reseasonalize(f, len(y), int(season_length), idx, mult) for f, y, (_, idx, mult) in zip(d, ys, parts)]
@@ -203,7 +141,7 @@ def one_series() -> None:
     root = Path(__file__).resolve().parents[2]
     air = np.array([float(line.split(",")[1]) for line in
                     (root / "plugins/forecasting/samples/AirPassengers.csv").read_text().split()[1:]])
-    fns = {"vectorised theta+hw": lambda: (forecast("theta", [air], 18, 12), forecast("hw", [air], 18, 12)),
+    fns = {"SES-Theta + Holt-Winters": lambda: (forecast("theta", [air], 18, 12), forecast("hw", [air], 18, 12)),
            "DynamicOptimizedTheta": lambda: combine.partner_forecast("DynamicOptimizedTheta", air, 18, 12),
            "AutoETS": lambda: combine.partner_forecast("AutoETS", air, 18, 12),
            "statsmodels Theta": lambda: metrics.theta(air, 18, 12)}

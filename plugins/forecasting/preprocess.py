@@ -51,7 +51,7 @@ def seasonal_indices(y: np.ndarray, m: int, multiplicative: bool) -> np.ndarray:
     start = (len(weights) - 1) // 2
     detrended = y[start:start + len(trend)] / trend if multiplicative else y[start:start + len(trend)] - trend
     positions = np.arange(start, start + len(trend)) % m
-    idx = np.array([detrended[positions == p].mean() for p in range(m)])
+    idx = np.bincount(positions, weights=detrended, minlength=m) / np.bincount(positions, minlength=m)
     return idx / idx.mean() if multiplicative else idx - idx.mean()
 
 

@@ -35,8 +35,14 @@ def _padded(series: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return Y, n
 
 
-def _chunked(fn, series: list[np.ndarray], *args) -> np.ndarray:
-    return np.concatenate([fn(series[i:i + CHUNK], *args) for i in range(0, len(series), CHUNK)])
+def _chunked(fn, series: list[np.ndarray], *args, chunk: int = CHUNK) -> np.ndarray:
+    """``fn`` over chunks of the series, sorted by length so that a chunk pads little; in order."""
+    order = sorted(range(len(series)), key=lambda i: len(series[i]))
+    out = np.empty((len(series), args[0]))
+    for k in range(0, len(order), chunk):
+        rows = order[k:k + chunk]
+        out[rows] = fn([series[i] for i in rows], *args)
+    return out
 
 
 # -- Theta: simple exponential smoothing with drift -------------------------------------------------
@@ -48,17 +54,19 @@ def _ses(series: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     squares) and the final level."""
     Y, n = _padded(series)
     N, T = Y.shape
-    a = SES_ALPHAS[None, :]
     # The initial level's unit response: the error it leaves at each step, and the level it leaves.
     unit_err = (1 - SES_ALPHAS[None, :]) ** np.arange(T)[:, None] * -1.0  # (T, G)
     unit_level = (1 - SES_ALPHAS[None, :]) ** np.arange(T + 1)[:, None]  # (T + 1, G)
     level, sse0, cross = np.zeros((N, len(SES_ALPHAS))), np.zeros((N, len(SES_ALPHAS))), np.zeros((N, len(SES_ALPHAS)))
+    first_end = int(n.min())
     for t in range(T):
-        on = (t < n)[:, None]
-        e = np.where(on, Y[:, t:t + 1] - level, 0.0)
+        e = Y[:, t:t + 1] - level
+        if t >= first_end:  # a series that has ended adds nothing and keeps its level
+            on = (t < n)[:, None]
+            e = np.where(on, e, 0.0)
         sse0 += e * e
         cross += unit_err[t] * e
-        level = np.where(on, level + a * e, level)
+        level = level + SES_ALPHAS * e
     unit_sq = np.cumsum(unit_err ** 2, axis=0)[n - 1]  # (N, G)
     l0 = -cross / unit_sq
     sse = sse0 + l0 * cross
@@ -106,48 +114,48 @@ def _hw(series: list[np.ndarray], horizon: int, m: int, top: int) -> np.ndarray:
     Y, n = _padded([np.log(s) if lg else s for s, lg in zip(series, logged)])
     N, T = Y.shape
     G, K = len(grid), 2 + m  # states: level, trend, m seasonals
-
-    def step(L, Bt, S, y, t):
-        """One step of the recursion: states (..., G), seasonals (m, ..., G), data (..., 1) or 0."""
+    # Rows 0..N-1 run the data from zero initial states; rows N..N+K-1 run no data from one unit
+    # initial state each (their errors are what each initial state adds to every error).
+    L, Bt, S = np.zeros((N + K, G)), np.zeros((N + K, G)), np.zeros((m, N + K, G))
+    L[N], Bt[N + 1] = 1.0, 1.0
+    S[np.arange(m), N + 2 + np.arange(m)] = 1.0
+    y = np.zeros((N + K, 1))
+    errors, unit_err, sse0 = np.empty((T, N, G)), np.empty((T, G, K)), np.zeros((N, G))
+    gram, at = np.zeros((G, K, K)), {}  # the unit errors' Gram matrix, and snapshots at each series' end
+    ends, first_end = set(n.tolist()), int(n.min())
+    for t in range(T):
+        j = t % m
+        y[:N, 0] = Y[:, t]
         ahead = L + P * Bt
-        e = y - ahead - S[t % m]
-        return e, ahead + A * e, P * Bt + B * e, S[t % m] + Gm * e
-
-    # The unit responses: no data, one initial state 1 (axis K), every grid point (axis G); their
-    # errors' Gram matrix and their states, at each length a series of the batch has.
-    L, Bt, S = np.zeros((K, G)), np.zeros((K, G)), np.zeros((m, K, G))
-    L[0], Bt[1] = 1.0, 1.0
-    S[np.arange(m), np.arange(2, K)] = 1.0
-    unit_err = np.empty((T, G, K))
-    gram, at = np.zeros((G, K, K)), {}
-    ends = set(n.tolist())
-    for t in range(T):
-        e, L, Bt, S[t % m] = step(L, Bt, S, 0.0, t)
-        unit_err[t] = e.T
-        gram += e.T[:, :, None] * e.T[:, None, :]
+        e = y - ahead - S[j]
+        if t < first_end:  # every series still runs
+            L, Bt, S[j] = ahead + A * e, P * Bt + B * e, S[j] + Gm * e
+        else:
+            on = np.r_[t < n, np.ones(K, bool)][:, None]
+            e[:N] = np.where(on[:N], e[:N], 0.0)
+            L, Bt = np.where(on, ahead + A * e, L), np.where(on, P * Bt + B * e, Bt)
+            S[j] = np.where(on, S[j] + Gm * e, S[j])
+        errors[t] = e[:N]
+        sse0 += e[:N] * e[:N]
+        u = unit_err[t] = e[N:].T
+        gram += u[:, :, None] * u[:, None, :]
         if t + 1 in ends:
-            at[t + 1] = (gram.copy(), L.T.copy(), Bt.T.copy(), S.transpose(2, 1, 0).copy())  # (G, K[, m])
-    # The data with zero initial states, every series and grid point at once.
-    L, Bt, S = np.zeros((N, G)), np.zeros((N, G)), np.zeros((m, N, G))
-    errors = np.zeros((G, N, T))
-    for t in range(T):
-        on = (t < n)[:, None]
-        e, L2, B2, sj = step(L, Bt, S, Y[:, t:t + 1], t)
-        errors[:, :, t] = np.where(on, e, 0.0).T
-        L, Bt = np.where(on, L2, L), np.where(on, B2, Bt)
-        S[t % m] = np.where(on, sj, S[t % m])
-    # Least-squares initial states per series and grid point (errors = data errors + unit errors @ x).
-    cross = np.matmul(errors, unit_err.transpose(1, 0, 2)).transpose(1, 0, 2)  # (N, G, K)
-    x = np.empty_like(cross)
+            at[t + 1] = (gram.copy(), L[N:].T.copy(), Bt[N:].T.copy(), S[:, N:].transpose(2, 1, 0).copy())
+    # Least-squares initial states per series and grid point (errors = data errors + unit errors @ x),
+    # and the end states they give: the data run's plus each unit run's, weighted by x.
+    cross = np.matmul(errors.transpose(2, 1, 0), unit_err.transpose(1, 0, 2)).transpose(1, 0, 2)  # (N, G, K)
+    sse = sse0.copy()
+    L, Bt, S = L[:N], Bt[:N], S[:, :N].transpose(1, 2, 0).copy()  # S: (N, G, m)
     for k in np.unique(n):  # the Gram matrix depends on the length only: solved once per length
-        gram = at[int(k)][0]
-        ridge = 1e-6 * np.trace(gram, axis1=1, axis2=2)[:, None, None] / K + 1e-12
-        x[n == k] = -np.matmul(np.linalg.inv(gram + ridge * np.eye(K)), cross[n == k][..., None])[..., 0]
-    sse = np.maximum((errors * errors).sum(-1).T + (x * cross).sum(-1), 0.0)
-    # The end states: the data run's, plus each initial state's unit response after n steps.
-    L = L + np.einsum("ngk,ngk->ng", x, np.stack([at[k][1] for k in n]))
-    Bt = Bt + np.einsum("ngk,ngk->ng", x, np.stack([at[k][2] for k in n]))
-    S = S.transpose(1, 2, 0) + np.einsum("ngk,ngkm->ngm", x, np.stack([at[k][3] for k in n]))  # (N, G, m)
+        g, endL, endB, endS = at[int(k)]
+        ridge = 1e-6 * np.trace(g, axis1=1, axis2=2)[:, None, None] / K + 1e-12
+        sel = n == k
+        x = -np.matmul(np.linalg.inv(g + ridge * np.eye(K)), cross[sel][..., None])[..., 0]  # (S, G, K)
+        sse[sel] += (x * cross[sel]).sum(-1)
+        L[sel] += (x * endL).sum(-1)
+        Bt[sel] += (x * endB).sum(-1)
+        S[sel] += np.einsum("sgk,gkm->sgm", x, endS)
+    sse = np.maximum(sse, 0.0)
     best = np.argsort(sse, axis=1)[:, :top]  # (N, top)
     rows = np.arange(N)[:, None]
     h = np.arange(1, horizon + 1)
@@ -169,13 +177,9 @@ def holt_winters(series, horizon: int, m: int, top: int = 8) -> np.ndarray:
     series, horizon, m = [np.asarray(s, dtype=np.float64) for s in series], int(horizon), max(1, int(m))
     out = np.empty((len(series), horizon))
     own = [i for i, s in enumerate(series) if m <= MAX_SEASON and len(s) >= m + max(3, m // 2)]
-    rest = [i for i in range(len(series)) if i not in set(own)]
-    # Sorted by length, a chunk pads little; the arrays grow with the states squared.
-    chunk = max(8, CHUNK * 14 ** 2 // (m + 2) ** 2)
-    own.sort(key=lambda i: len(series[i]))
-    for k in range(0, len(own), chunk):
-        rows = own[k:k + chunk]
-        out[rows] = _hw([series[i] for i in rows], horizon, m, top)
+    rest = sorted(set(range(len(series))) - set(own))
+    if own:  # the arrays grow with the states squared: fewer series a chunk for a longer season
+        out[own] = _chunked(_hw, [series[i] for i in own], horizon, m, top, chunk=max(8, CHUNK * 14 ** 2 // (m + 2) ** 2))
     if rest:
         parts = [deseasonalize(series[i], m) for i in rest]
         smooth = _chunked(_hw, [d for d, _, _ in parts], horizon, 1, top)

@@ -1,6 +1,6 @@
 """Time-series forecasting with a global quantile LSTM: point forecasts with prediction
-intervals (the median averaged with statsforecast's DynamicOptimizedTheta where the checkpoint
-says so), beside seasonal naive, Theta and DynamicOptimizedTheta when asked, scored against held-out values when asked.
+intervals (the median averaged with statistical partners where the checkpoint says so, ``combine.py``),
+beside seasonal naive, Theta and DynamicOptimizedTheta when asked, scored against held-out values when asked.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ HISTORY_SHOWN = 360  # values of history echoed in the result (for plots)
 BASELINE_TAIL = 2_000  # values the baselines are fitted to (M3 series have at most 144)
 LONG = 1000  # past this many values, say that only the recent past was read
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-REVISION = "d274642eb02858fe9aea9715db347de21360ca71"
+REVISION = "1b91ac812056a8b8b76759e1ee68641ee44111f0"
 # The same network calibrated (combination weight, interval width) for the other M3 subsets.
 PERIOD_REVISIONS = {"quarterly": "8d361268bede43bd96c14cee1c6e33a4d9af5125",
                     "yearly": "ab735cb3867aac2474590b18ace98a9a399ba421",
@@ -213,7 +213,11 @@ class ForecastingTask(Task):
             notices.append(f"a long series: the model read the last {pre.context} of {len(values):,} values")
         grid = np.asarray(pre.quantiles)
         lo_p, hi_p = (1 - level / 100) / 2, 1 - (1 - level / 100) / 2
-        interp = lambda p: [float(np.interp(p, grid, row)) for row in q]  # noqa: E731
+        def interp(p: float) -> list[float]:  # the level's bound at every step: one bracket for all steps
+            j = int(np.clip(np.searchsorted(grid, p, side="right") - 1, 0, len(grid) - 2))
+            frac = (p - grid[j]) / (grid[j + 1] - grid[j])
+            return (q[:, j] + frac * (q[:, j + 1] - q[:, j])).tolist()
+
         mid = pre.quantiles.index(0.5)
         out = {
             "forecast": [float(v) for v in q[:, mid]],
