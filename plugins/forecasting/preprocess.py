@@ -151,9 +151,10 @@ class ForecastPreprocessor:
         scale = max(scale, 1e-3 * abs(level), 1e-8)
         z = np.clip((d - level) / scale, -100, 100)
         z = z[-self.window:]
-        inputs = [[0.0, 0.0]] * (self.window - len(z)) + [[float(v), 1.0] for v in z]
-        return {"values": [float(v) for v in y], "season_length": m, "seasonal": [float(v) for v in indices],
-                "multiplicative": multiplicative, "log": log, "level": level, "scale": scale, "inputs": inputs}
+        inputs = np.zeros((self.window, 2))  # (value, present) per step, left-padded with absent steps
+        inputs[self.window - len(z):] = np.stack([z, np.ones(len(z))], axis=1)
+        return {"values": y.tolist(), "season_length": m, "seasonal": indices.tolist(),
+                "multiplicative": multiplicative, "log": log, "level": level, "scale": scale, "inputs": inputs.tolist()}
 
     def targets(self, encoded: dict, future) -> list[float]:
         """The scaled, deseasonalized targets the model learns (training only)."""

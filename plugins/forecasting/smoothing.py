@@ -120,41 +120,49 @@ def _hw(series: list[np.ndarray], horizon: int, m: int, top: int) -> np.ndarray:
     L[N], Bt[N + 1] = 1.0, 1.0
     S[np.arange(m), N + 2 + np.arange(m)] = 1.0
     y = np.zeros((N + K, 1))
-    errors, unit_err, sse0 = np.empty((T, N, G)), np.empty((T, G, K)), np.zeros((N, G))
+    errors, unit_err = np.empty((T, N, G)), np.empty((T, G, K))
     gram, at = np.zeros((G, K, K)), {}  # the unit errors' Gram matrix, and snapshots at each series' end
     ends, first_end = set(n.tolist()), int(n.min())
-    for t in range(T):
+    ahead, e, tmp = (np.empty((N + K, G)) for _ in range(3))
+    for t in range(T):  # in place: the arrays are small and many, allocation would cost as much as the sums
         j = t % m
         y[:N, 0] = Y[:, t]
-        ahead = L + P * Bt
-        e = y - ahead - S[j]
+        np.add(L, np.multiply(P, Bt, out=tmp), out=ahead)
+        np.subtract(y, ahead, out=e)
+        e -= S[j]
         if t < first_end:  # every series still runs
-            L, Bt, S[j] = ahead + A * e, P * Bt + B * e, S[j] + Gm * e
-        else:
+            np.add(ahead, np.multiply(A, e, out=tmp), out=L)
+            Bt *= P
+            Bt += np.multiply(B, e, out=tmp)
+            S[j] += np.multiply(Gm, e, out=tmp)
+        else:  # a series that has ended adds no error and keeps its states
             on = np.r_[t < n, np.ones(K, bool)][:, None]
-            e[:N] = np.where(on[:N], e[:N], 0.0)
-            L, Bt = np.where(on, ahead + A * e, L), np.where(on, P * Bt + B * e, Bt)
-            S[j] = np.where(on, S[j] + Gm * e, S[j])
+            e *= on
+            L = np.where(on, ahead + A * e, L)
+            Bt = np.where(on, P * Bt + B * e, Bt)
+            S[j] += Gm * e
         errors[t] = e[:N]
-        sse0 += e[:N] * e[:N]
         u = unit_err[t] = e[N:].T
         gram += u[:, :, None] * u[:, None, :]
         if t + 1 in ends:
-            at[t + 1] = (gram.copy(), L[N:].T.copy(), Bt[N:].T.copy(), S[:, N:].transpose(2, 1, 0).copy())
+            # the unit runs' states (G, K, level + trend + m seasonals) after t + 1 steps
+            at[t + 1] = (gram.copy(), np.concatenate([L[N:].T[..., None], Bt[N:].T[..., None],
+                                                      S[:, N:].transpose(2, 1, 0)], axis=2))
+    sse0 = np.einsum("tng,tng->ng", errors, errors)
     # Least-squares initial states per series and grid point (errors = data errors + unit errors @ x),
     # and the end states they give: the data run's plus each unit run's, weighted by x.
     cross = np.matmul(errors.transpose(2, 1, 0), unit_err.transpose(1, 0, 2)).transpose(1, 0, 2)  # (N, G, K)
     sse = sse0.copy()
-    L, Bt, S = L[:N], Bt[:N], S[:, :N].transpose(1, 2, 0).copy()  # S: (N, G, m)
+    states = np.concatenate([L[:N, :, None], Bt[:N, :, None], S[:, :N].transpose(1, 2, 0)], axis=2)  # (N, G, 2 + m)
     for k in np.unique(n):  # the Gram matrix depends on the length only: solved once per length
-        g, endL, endB, endS = at[int(k)]
+        g, ends_k = at[int(k)]
         ridge = 1e-6 * np.trace(g, axis1=1, axis2=2)[:, None, None] / K + 1e-12
-        sel = n == k
-        x = -np.matmul(np.linalg.inv(g + ridge * np.eye(K)), cross[sel][..., None])[..., 0]  # (S, G, K)
-        sse[sel] += (x * cross[sel]).sum(-1)
-        L[sel] += (x * endL).sum(-1)
-        Bt[sel] += (x * endB).sum(-1)
-        S[sel] += np.einsum("sgk,gkm->sgm", x, endS)
+        sel = np.flatnonzero(n == k)
+        c = cross[sel].transpose(1, 0, 2)  # (G, S, K)
+        x = -np.matmul(c, np.linalg.inv(g + ridge * np.eye(K)).transpose(0, 2, 1))  # (G, S, K)
+        sse[sel] += (x * c).sum(-1).T
+        states[sel] += np.matmul(x, ends_k).transpose(1, 0, 2)
+    L, Bt, S = states[..., 0], states[..., 1], states[..., 2:]
     sse = np.maximum(sse, 0.0)
     best = np.argsort(sse, axis=1)[:, :top]  # (N, top)
     rows = np.arange(N)[:, None]

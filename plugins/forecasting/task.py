@@ -220,9 +220,9 @@ class ForecastingTask(Task):
 
         mid = pre.quantiles.index(0.5)
         out = {
-            "forecast": [float(v) for v in q[:, mid]],
+            "forecast": q[:, mid].tolist(),
             "lower": interp(lo_p), "upper": interp(hi_p), "level": level,
-            "quantiles": {f"{p:g}": [float(v) for v in q[:, i]] for i, p in enumerate(pre.quantiles)},
+            "quantiles": {f"{p:g}": q[:, i].tolist() for i, p in enumerate(pre.quantiles)},
             "method": combine.describe(spec),
             "season_length": m, "season_length_source": how, "seasonal": bool(enc["seasonal"]), "name": s.name,
             "history": values[-HISTORY_SHOWN:],
