@@ -117,6 +117,8 @@ def from_input(x) -> Series:
     if isinstance(x, str):
         return clean(parse_text(x))
     if isinstance(x, (list, tuple)):
+        if all(type(v) is float or type(v) is int for v in x):  # plain numbers (not bools): nothing to check
+            return clean(list(x))
         return clean([_number(v, f"value {i + 1}") for i, v in enumerate(x)])
     if "csv" in x:
         return read_csv(x["csv"], x.get("column"))
@@ -165,7 +167,7 @@ def clean(values: list[float], notices: list[str] | None = None) -> Series:
         notices.append(f"filled {int(gaps.sum())} gap(s) by linear interpolation")
     if np.abs(y).max() > 1e15:
         raise InputError("the values are too large to forecast (over 1e15); rescale the series")
-    return Series([float(v) for v in y], notices=notices)
+    return Series(y.tolist(), notices=notices)
 
 
 # -- CSV -----------------------------------------------------------------------------------------
