@@ -128,13 +128,14 @@ class ForecastPreprocessor:
 
     def encode(self, input, season_length: int = 0) -> dict:
         s, m, _ = self.prepare(input, season_length)
-        return self.encode_values(s.values, m)
+        return {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in self.encode_values(s.values, m).items()}
 
     def decode(self, encoded: dict) -> dict:
         """The series the encoding was made from (its context), as an input."""
         return {"values": list(encoded["values"]), "season_length": encoded["season_length"]}
 
     def encode_values(self, values, season_length: int = 1) -> dict:
+        """``encode`` of a clean series, its arrays left as arrays (``encode`` gives lists)."""
         y = np.asarray(values, dtype=np.float64)[-self.context:]
         if y.size == 0 or not np.all(np.isfinite(y)):
             raise ValueError("encode() takes a non-empty series of finite numbers (fill gaps first)")
@@ -153,14 +154,14 @@ class ForecastPreprocessor:
         z = z[-self.window:]
         inputs = np.zeros((self.window, 2))  # (value, present) per step, left-padded with absent steps
         inputs[self.window - len(z):] = np.stack([z, np.ones(len(z))], axis=1)
-        return {"values": y.tolist(), "season_length": m, "seasonal": indices.tolist(),
-                "multiplicative": multiplicative, "log": log, "level": level, "scale": scale, "inputs": inputs.tolist()}
+        return {"values": y, "season_length": m, "seasonal": indices,
+                "multiplicative": multiplicative, "log": log, "level": level, "scale": scale, "inputs": inputs}
 
     def targets(self, encoded: dict, future) -> list[float]:
         """The scaled, deseasonalized targets the model learns (training only)."""
         f = np.asarray(future, dtype=np.float64)
         n, m = len(encoded["values"]), encoded["season_length"]
-        if encoded["seasonal"]:
+        if len(encoded["seasonal"]):
             s = np.asarray(encoded["seasonal"])[(n + np.arange(len(f))) % m]
             f = f / s if encoded["multiplicative"] else f - s
         if encoded.get("log"):

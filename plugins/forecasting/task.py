@@ -171,7 +171,7 @@ class ForecastingTask(Task):
                                      f"{S.MIN_VALUES} to forecast from")
                 values, actual = values[:-horizon], values[-horizon:]
             jobs.append((s, m, how, values, actual, pre.encode_values(values, m)))
-        x = torch.tensor([j[5]["inputs"] for j in jobs], dtype=pipe.dtype, device=pipe.device)
+        x = torch.tensor(np.stack([j[5]["inputs"] for j in jobs]), dtype=pipe.dtype, device=pipe.device)
         z = pipe.model(x).float().cpu().numpy()
         # The zoo's own partners are fitted to the whole batch at once (statsforecast's per series).
         fits = combine.batch_fits(pre.combine if params.get("partners", True) else None,
@@ -224,7 +224,7 @@ class ForecastingTask(Task):
             "lower": interp(lo_p), "upper": interp(hi_p), "level": level,
             "quantiles": {f"{p:g}": q[:, i].tolist() for i, p in enumerate(pre.quantiles)},
             "method": combine.describe(spec),
-            "season_length": m, "season_length_source": how, "seasonal": bool(enc["seasonal"]), "name": s.name,
+            "season_length": m, "season_length_source": how, "seasonal": bool(len(enc["seasonal"])), "name": s.name,
             "history": values[-HISTORY_SHOWN:],
             "history_dates": s.dates[:len(values)][-HISTORY_SHOWN:] if s.dates else None,
             "dates": S.future_dates(s.dates[:len(values)], s.freq, horizon) if s.dates else None,

@@ -41,7 +41,7 @@ def windows(pre: ForecastPreprocessor, histories: list[list[float]], min_context
             xs.append(enc["inputs"])
             ys.append(t + [0.0] * (pre.horizon - len(t)))
             masks.append([1.0] * len(t) + [0.0] * (pre.horizon - len(t)))
-    return (torch.tensor(xs, dtype=torch.float32), torch.tensor(ys, dtype=torch.float32),
+    return (torch.tensor(np.stack(xs), dtype=torch.float32), torch.tensor(ys, dtype=torch.float32),
             torch.tensor(masks, dtype=torch.float32))
 
 
@@ -59,7 +59,7 @@ def predict(model: QuantileLSTM, pre: ForecastPreprocessor, histories, m: int = 
     first ``members``), or of one ``member``."""
     model.eval()
     encs = [pre.encode_values(h, m) for h in histories]
-    x = torch.tensor([e["inputs"] for e in encs], dtype=torch.float32)
+    x = torch.tensor(np.stack([e["inputs"] for e in encs]), dtype=torch.float32)
     z = model(x, members) if member is None else model.member_forward(member, x).sort(-1).values
     return [pre.forecast(e, q.numpy())[:horizon] for e, q in zip(encs, z)]
 
