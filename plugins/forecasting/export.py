@@ -196,10 +196,12 @@ def _data_text(a: dict, pre: ForecastPreprocessor, period: data.Period, trained:
 
 
 def _partners_need(spec: dict) -> str:
+    """What the partners need, closing the card's model paragraph."""
     own = [n for n in spec["models"] if n in combine.OWN]
-    return "; ".join(([f"{' and '.join(own)}: the zoo's own smoothing, every series of a batch fitted at once "
-                       "(`plugins/forecasting/smoothing.py`)"] if own else [])
-                     + (["needs `statsforecast`"] if len(own) < len(spec["models"]) else []))
+    sf = len(own) < len(spec["models"])
+    return ("(`combine` in `preprocessor.json`" + ("; needs `statsforecast`)." if sf else ").")
+            + (f" {' and '.join(own)} {'are' if len(own) > 1 else 'is'} the zoo's own exponential smoothing "
+               "(`plugins/forecasting/smoothing.py`), fitted to every series of a batch at once." if own else ""))
 
 
 def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands: str, period: data.Period,
@@ -227,7 +229,7 @@ def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands
                + (f" The served median is the weighted mean of the LSTM's median ({pre.combine['lstm_weight']:g}) and "
                   f"{partners} ({1 - pre.combine['lstm_weight']:g}) fitted to the same "
                   "history, the weight chosen on the rolling-origin dev set; the LSTM's quantile fan moves with it "
-                  f"(`combine` in `preprocessor.json`; {_partners_need(pre.combine)})." if pre.combine else "")),
+                  + _partners_need(pre.combine) if pre.combine else "")),
         data=data_text,
         training=(f"Every cut point of every training part is a window; pinball loss over all quantiles and "
                   f"steps; Adam with cosine decay; members differ in seed, and a member whose output stops "

@@ -22,10 +22,10 @@ HISTORY_SHOWN = 360  # values of history echoed in the result (for plots)
 BASELINE_TAIL = 2_000  # values the baselines are fitted to (M3 series have at most 144)
 LONG = 1000  # past this many values, say that only the recent past was read
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-REVISION = "1b91ac812056a8b8b76759e1ee68641ee44111f0"
+REVISION = "3a81f49163eafbe7390fe3c3a3a02a0bccc4e13a"
 # The same network calibrated (combination weight, interval width) for the other M3 subsets.
 PERIOD_REVISIONS = {"quarterly": "8d361268bede43bd96c14cee1c6e33a4d9af5125",
-                    "yearly": "ab735cb3867aac2474590b18ace98a9a399ba421",
+                    "yearly": "67ffda5a5112a9813ba2c851bf96ad9372b61b03",
                     "other": "c196e1472870b5d960f5917bda4f6f7663b6e875"}
 # The M3 subset whose checkpoint serves a series of each calendar frequency; weekly, daily and
 # hourly series are outside every training set: the non-seasonal 'other' model serves them, and
@@ -67,16 +67,16 @@ class ForecastingTask(Task):
               min=0, max=400),
         Param("compare", bool, False, "also return seasonal naive and Theta forecasts"),
         Param("holdout", bool, False, "hold out the last `horizon` values and score every method on them"),
-        Param("partners", bool, True, "average the LSTM's median with the checkpoint's statsforecast partners "
-              "(false: the LSTM alone, several times faster per series; the result's method says which)"),
+        Param("partners", bool, True, "average the LSTM's median with the checkpoint's statistical partners "
+              "(false: the LSTM alone, faster; the result's method says which)"),
     ]
     checkpoints = [
         Checkpoint(id="m3-monthly", repo_id="lstm-zoo/forecasting-m3-monthly-lstm", revision=REVISION,
                    bundled=HERE / "checkpoints" / "m3-monthly", default=True,
-                   description="global quantile LSTM ensemble with DynamicOptimizedTheta and AutoETS, M3 monthly"),
+                   description="global quantile LSTM ensemble with SES-Theta and Holt-Winters, M3 monthly"),
         *(Checkpoint(id=f"m3-{p}", repo_id=f"lstm-zoo/forecasting-m3-{p}-lstm", revision=rev,
                      bundled=HERE / "checkpoints" / f"m3-{p}",
-                     description=f"the monthly network and statsforecast partners, calibrated for {p} series")
+                     description=f"the monthly network and its partners, calibrated for {p} series")
           for p, rev in PERIOD_REVISIONS.items()),
     ]
 
