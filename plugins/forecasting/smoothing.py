@@ -35,13 +35,14 @@ def _padded(series: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return Y, n
 
 
-def _chunked(fn, series: list[np.ndarray], *args, chunk: int = CHUNK) -> np.ndarray:
-    """``fn`` over chunks of the series, sorted by length so that a chunk pads little; in order."""
+def _chunked(fn, series: list[np.ndarray], horizon: int, *args, chunk: int = CHUNK) -> np.ndarray:
+    """``fn(series, horizon, *args)`` over chunks of the series, sorted by length so that a chunk
+    pads little; the forecasts in the series' order."""
     order = sorted(range(len(series)), key=lambda i: len(series[i]))
-    out = np.empty((len(series), args[0]))
+    out = np.empty((len(series), horizon))
     for k in range(0, len(order), chunk):
         rows = order[k:k + chunk]
-        out[rows] = fn([series[i] for i in rows], *args)
+        out[rows] = fn([series[i] for i in rows], horizon, *args)
     return out
 
 
