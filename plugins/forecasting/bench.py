@@ -2,9 +2,11 @@
 the same series in the same run (rounds interleaved: this machine's speed drifts).
 
 - ``one series``: AirPassengers (144 monthly values), horizon 18, p50 and p90 over the calls of
-  all rounds, through ``zoo.pipeline`` (parsing, encoding, the model, intervals);
-- ``all M3 monthly``: the 1,428 training parts forecast 18 ahead as one batch, against Theta
-  fitted series by series (``--limit`` fewer series).
+  all rounds, through ``zoo.pipeline`` (parsing, encoding, the model, intervals); for a checkpoint
+  of another M3 subset (``--checkpoint m3-quarterly``), that subset's longest history, at its
+  horizon and season;
+- ``all series``: the subset's training parts (1,428 monthly) forecast as one batch, against
+  Theta fitted series by series (``--limit`` fewer series).
 
 A checkpoint that averages its LSTM with a statistical partner is also timed without it
 (``lstm alone``), so the table shows what each part costs.
@@ -22,6 +24,7 @@ import torch
 import zoo
 
 from . import combine, data, metrics
+from .evaluate import period_of
 from .task import SAMPLES
 
 
@@ -40,9 +43,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> dict:
     pipe = zoo.pipeline("forecasting", checkpoint=args.checkpoint, device="cpu")
-    air = [float(line.split(",")[1]) for line in (SAMPLES / "AirPassengers.csv").read_text().split()[1:]]
-    histories = [hist for _, hist, _ in data.split("test")][:args.limit]
-    h, m = data.HORIZON, data.SEASON
+    period = data.period(period_of(pipe.config))
+    histories = [hist for _, hist, _ in data.split("test", period.name)][:args.limit]
+    h, m = period.horizon, period.season
+    air = ([float(line.split(",")[1]) for line in (SAMPLES / "AirPassengers.csv").read_text().split()[1:]]
+           if period.name == "monthly" else max(histories, key=len))
     kw = dict(horizon=h, season_length=m)
     pipe(air, **kw)  # warm-up
     runners = {"lstm": {}}
@@ -65,6 +70,8 @@ def run(args) -> dict:
     return {
         "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}",
         "date": datetime.date.today().isoformat(), "checkpoint": pipe.source.name if pipe.source else None,
+        "one_series": "AirPassengers" if period.name == "monthly" else f"the longest M3 {period.name} history "
+                      f"({len(air)} values)", "horizon": h,
         "one_series_ms": {k: {"p50": round(1000 * statistics.median(v), 2), "p90": pct(v, 9)} for k, v in one.items()},
         "one_series_theta_over_lstm": round(statistics.median(one["theta"]) / statistics.median(one["lstm"]), 2),
         "method": combine.describe(pipe.preprocessor.combine),

@@ -24,7 +24,7 @@ LONG = 1000  # past this many values, say that only the recent past was read
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 REVISION = "3a81f49163eafbe7390fe3c3a3a02a0bccc4e13a"
 # The same network calibrated (combination weight, interval width) for the other M3 subsets.
-PERIOD_REVISIONS = {"quarterly": "8d361268bede43bd96c14cee1c6e33a4d9af5125",
+PERIOD_REVISIONS = {"quarterly": "b9a29cad16f024253ed70d4e8aba8106478fcbe2",
                     "yearly": "67ffda5a5112a9813ba2c851bf96ad9372b61b03",
                     "other": "c196e1472870b5d960f5917bda4f6f7663b6e875"}
 # The M3 subset whose checkpoint serves a series of each calendar frequency; weekly, daily and
