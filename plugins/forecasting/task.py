@@ -56,8 +56,9 @@ class ForecastingTask(Task):
     title = "Forecasting"
     tab_order = 40
     description = ("Forecast a time series with a global LSTM trained on the 1,428 monthly series of the M3 "
-                   "competition: point forecasts and a prediction interval, beside the seasonal naive and "
-                   "Theta forecasts. Pick a sample, upload a CSV (a date column and value columns) or paste numbers.")
+                   "competition, averaged with exponential smoothing (SES-Theta and damped Holt-Winters): point "
+                   "forecasts and a prediction interval, beside the seasonal naive and Theta forecasts. Pick a "
+                   "sample, upload a CSV (a date column and value columns) or paste numbers.")
     pipeline_tag = "time-series-forecasting"
     params = [
         Param("horizon", int, 0, "steps ahead to forecast (0: the usual for the checkpoint's frequency: 18 monthly, "
