@@ -50,6 +50,23 @@ def test_on_the_airline_holdout_each_beats_seasonal_naive(partner):
     assert metrics.mase(history, actual, partner([history], 12, 12)[0], 12) < 0.7 * naive  # 0.86, 0.84
 
 
+def test_too_few_values_give_the_last_value_and_no_values_are_refused():
+    assert smoothing.holt_winters([[100.0], [5.0, 7.0, 6.0]], 6, 1).tolist() == [[100.0] * 6, [6.0] * 6]
+    assert np.isfinite(smoothing.theta([[100.0]], 6, 1)).all()
+    for partner in PARTNERS:
+        with pytest.raises(ValueError, match="at least one value"):
+            partner([AIRLINE, []], 6, 12)
+
+
+@pytest.mark.parametrize("m", [1, 4, 12, 24])
+def test_a_holt_winters_chunk_holds_its_arrays_within_the_memory_budget(m):
+    long = [np.ones(240)] * 3
+    chunk = smoothing._hw_chunk(long, m)
+    grid = 5 * 3 * 2 * (4 if m > 1 else 1)
+    assert 1 <= chunk <= smoothing.CHUNK
+    assert chunk * 8 * grid * (240 + 2 * (m + 2) ** 2) <= smoothing.MEMORY
+
+
 def test_the_memory_is_bounded_by_chunks_whatever_the_batch():
     many = [AIRLINE[: 40 + k % 100] for k in range(600)]  # more series than one chunk
     out = smoothing.holt_winters(many, 18, 12)

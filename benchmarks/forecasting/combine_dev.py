@@ -68,7 +68,7 @@ def report(p, rows, q, levels, partner_sets=PARTNER_SETS) -> None:
     for partners in partner_sets:
         names = partners.split(",")
         for name in names:
-            if name in combine.OWN and name not in fitted:  # the zoo's own, every series at once, as served
+            if name in combine.OWN and name not in fitted:  # the zoo's own: every series at once, as the app fits a batch
                 fitted[name] = list(combine.OWN[name]([np.asarray(h)[-combine.TAIL:] for _, h, _ in rows],
                                                       p.horizon, p.season))
             elif name not in fitted:

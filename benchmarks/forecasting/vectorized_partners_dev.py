@@ -106,7 +106,9 @@ def _path(level, slope, phi, horizon):
 
 
 def run(method, series, horizon):
-    """Forecasts of the (deseasonalized) series by ``method``, all fitted at once."""
+    """Forecasts of the (deseasonalized) series by ``method`` (ses, holt, damped, ets), all fitted at once."""
+    if method not in ("ses", "holt", "damped", "ets"):
+        raise ValueError(f"run() fits ses, holt, damped and ets; {method} is smoothing's (forecast() calls it)")
     n = np.array([len(s) for s in series], float)
     fits = {k: fit(series, *grid(k), trend=k != "ses") for k in (["ses", "holt", "damped"] if method == "ets" else [method])}
     if method != "ets":

@@ -41,7 +41,8 @@ def partner_forecast(name: str, values, horizon: int, season_length: int) -> np.
     """One partner's point forecast of ``values``."""
     y = np.asarray(values, dtype=np.float64)
     if name in OWN:
-        return OWN[name]([y], int(horizon), season_length)[0]
+        with np.errstate(all="ignore"):  # overflow is a non-finite forecast, which served() refuses
+            return OWN[name]([y], int(horizon), season_length)[0]
     import statsforecast.models as models
 
     model = getattr(models, name)(season_length=max(1, int(season_length)))

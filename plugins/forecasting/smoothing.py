@@ -24,7 +24,16 @@ import numpy as np
 
 from .preprocess import deseasonalize, reseasonalize
 
-CHUNK = 256  # series per array: bounds the memory (about 100 MB at 240 values and 96 grid points)
+CHUNK = 256  # series per array at most (Theta's arrays: series x values, series x 50 weights)
+MEMORY = 96 * 2**20  # bytes a Holt-Winters chunk's main arrays may take; fewer series for longer seasons
+MIN_VALUES = 4  # Holt-Winters below this: the last value (a level, a trend and an error need more)
+
+
+def _checked(series) -> list[np.ndarray]:
+    out = [np.asarray(s, dtype=np.float64) for s in series]
+    if any(s.size == 0 for s in out):
+        raise ValueError("every series needs at least one value")
+    return out
 
 
 def _padded(series: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -98,7 +107,7 @@ def _theta(series: list[np.ndarray], horizon: int, m: int) -> np.ndarray:
 
 def theta(series, horizon: int, m: int) -> np.ndarray:
     """(series, horizon) Theta forecasts."""
-    return _chunked(_theta, [np.asarray(s, dtype=np.float64) for s in series], int(horizon), max(1, int(m)))
+    return _chunked(_theta, _checked(series), int(horizon), max(1, int(m)))
 
 
 # -- damped Holt-Winters --------------------------------------------------------------------------
@@ -157,6 +166,9 @@ def _hw(series: list[np.ndarray], horizon: int, m: int, top: int) -> np.ndarray:
     states = np.concatenate([L[:N, :, None], Bt[:N, :, None], S[:, :N].transpose(1, 2, 0)], axis=2)  # (N, G, 2 + m)
     for k in np.unique(n):  # the Gram matrix depends on the length only: solved once per length
         g, ends_k = at[int(k)]
+        # The ridge is needed, not a nicety: a level raised by c and every seasonal lowered by c
+        # give the same errors (with m = 1 the one seasonal doubles the level), so the Gram matrix
+        # is singular; the ridge picks the smallest such states. Its penalty in the SSE is negligible.
         ridge = 1e-6 * np.trace(g, axis1=1, axis2=2)[:, None, None] / K + 1e-12
         sel = np.flatnonzero(n == k)
         c = cross[sel].transpose(1, 0, 2)  # (G, S, K)
@@ -177,21 +189,37 @@ def _hw(series: list[np.ndarray], horizon: int, m: int, top: int) -> np.ndarray:
 MAX_SEASON = 24  # a longer season has too many initial states to solve at each grid point
 
 
+def _hw_chunk(series: list[np.ndarray], m: int) -> int:
+    """Series per chunk so that its errors (values x grid) and its per-length Gram matrices and
+    end states (grid x states squared, at most one pair per series) stay within ``MEMORY``."""
+    grid = len(HW_GRID["alphas"]) * len(HW_GRID["betas"]) * len(HW_GRID["phis"]) * (len(HW_GRID["gammas"]) if m > 1 else 1)
+    per_series = 8 * grid * (max(len(s) for s in series) + 2 * (m + 2) ** 2)
+    return int(np.clip(MEMORY // per_series, 1, CHUNK))
+
+
 def holt_winters(series, horizon: int, m: int, top: int = 8) -> np.ndarray:
-    """(series, horizon) damped Holt-Winters forecasts. A series shorter than a season and a half
-    (and three values), or with a season longer than ``MAX_SEASON``, is deseasonalized as Theta
-    does it and smoothed without a seasonal state. (Series of one season and a half are fitted
-    with their season: on M3 monthly dev histories of 18-25 values that gave MASE 1.18, against
-    2.44 deseasonalized, whose seasonality test needs three seasons.)"""
-    series, horizon, m = [np.asarray(s, dtype=np.float64) for s in series], int(horizon), max(1, int(m))
+    """(series, horizon) damped Holt-Winters forecasts.
+
+    A series with a season and a half of values (``m + max(3, m // 2)``) and a season of at most
+    ``MAX_SEASON`` is fitted with its seasonal state; a shorter one, or one with a longer season,
+    is deseasonalized as Theta does it and smoothed without one; one of fewer than ``MIN_VALUES``
+    values is forecast by its last value. (Series of a season and a half are fitted with their
+    season: on M3 monthly dev histories of 18-25 values that gave MASE 1.18, against 2.44
+    deseasonalized, whose seasonality test needs three seasons.)"""
+    series, horizon, m = _checked(series), int(horizon), max(1, int(m))
     out = np.empty((len(series), horizon))
-    own = [i for i, s in enumerate(series) if m <= MAX_SEASON and len(s) >= m + max(3, m // 2)]
-    rest = sorted(set(range(len(series))) - set(own))
-    if own:  # the arrays grow with the states squared: fewer series a chunk for a longer season
-        out[own] = _chunked(_hw, [series[i] for i in own], horizon, m, top, chunk=max(8, CHUNK * 14 ** 2 // (m + 2) ** 2))
+    tiny = [i for i, s in enumerate(series) if len(s) < MIN_VALUES]
+    own = [i for i, s in enumerate(series) if m <= MAX_SEASON and len(s) >= max(MIN_VALUES, m + max(3, m // 2))]
+    rest = sorted(set(range(len(series))) - set(own) - set(tiny))
+    for i in tiny:
+        out[i] = series[i][-1]
+    if own:
+        chosen = [series[i] for i in own]
+        out[own] = _chunked(_hw, chosen, horizon, m, top, chunk=_hw_chunk(chosen, m))
     if rest:
         parts = [deseasonalize(series[i], m) for i in rest]
-        smooth = _chunked(_hw, [d for d, _, _ in parts], horizon, 1, top)
+        smooth = [d for d, _, _ in parts]
+        fitted = _chunked(_hw, smooth, horizon, 1, top, chunk=_hw_chunk(smooth, 1))
         out[rest] = [reseasonalize(f, len(series[i]), m, idx, mult)
-                     for f, i, (_, idx, mult) in zip(smooth, rest, parts)]
+                     for f, i, (_, idx, mult) in zip(fitted, rest, parts)]
     return out

@@ -195,7 +195,7 @@ class ForecastingTask(Task):
                               "only where it does better on a holdout")
         spec = pre.combine if params.get("partners", True) else None
 
-        def fit(name: str) -> np.ndarray:  # a statsforecast model fitted at most once per series
+        def fit(name: str) -> np.ndarray:  # each partner fitted at most once per series (the zoo's own: by batch_fits)
             if name not in fits:
                 fits[name] = combine.partner_forecast(name, values[-combine.TAIL:], horizon, m)
             return fits[name]
@@ -216,7 +216,7 @@ class ForecastingTask(Task):
         lo_p, hi_p = (1 - level / 100) / 2, 1 - (1 - level / 100) / 2
         def interp(p: float) -> list[float]:  # the level's bound at every step: one bracket for all steps
             j = int(np.clip(np.searchsorted(grid, p, side="right") - 1, 0, len(grid) - 2))
-            frac = (p - grid[j]) / (grid[j + 1] - grid[j])
+            frac = min(max((p - grid[j]) / (grid[j + 1] - grid[j]), 0.0), 1.0)  # clamped, as np.interp
             return (q[:, j] + frac * (q[:, j + 1] - q[:, j])).tolist()
 
         mid = pre.quantiles.index(0.5)
@@ -239,9 +239,9 @@ class ForecastingTask(Task):
             tail = values[-BASELINE_TAIL:]
             if len(values) > BASELINE_TAIL:
                 notices.append(f"the baselines were fitted to the last {BASELINE_TAIL:,} values")
-            # statsforecast's DynamicOptimizedTheta (a few ms) is fast enough to fit per request; AutoETS
-            # (tens of ms per M3 series, 2 s on a 2,000-value tail) is shown where the checkpoint's
-            # combination fitted it anyway.
+            # statsforecast's DynamicOptimizedTheta (a few ms) is fast enough to fit per request; the
+            # checkpoint's partners (AutoETS: tens of ms per M3 series, 2 s on a 2,000-value tail) are
+            # shown because its combination fitted them anyway.
             library = ["DynamicOptimizedTheta"] + [n for n in (spec or {}).get("models", [])
                                                    if n != "DynamicOptimizedTheta"]
             if len(values) > combine.TAIL:
