@@ -449,3 +449,21 @@ def test_python_callers_get_the_checkpoint_for_the_dates_as_the_cli_does():
                                           "M3 monthly series, calibrated for the M3's other series)")
     undated = zoo.predict("forecasting", [100 + i + 10 * (i % 4) for i in range(40)])
     assert undated["checkpoint"] == "m3-quarterly" and undated["season_length"] == 4
+
+
+def test_an_empty_field_between_commas_is_a_gap_and_is_filled(forecast):
+    out = forecast("1, 2, 3, , 5, 6, 7, 8, 9, 10, 11, 12", horizon=4)
+    assert len(out["history"]) == 12 and out["history"][3] == pytest.approx(4.0)
+    assert "filled 1 gap(s) by linear interpolation" in out["notices"]
+    assert series.parse_text("1,2,3,\n4,5,\n\n6") == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]  # line ends are not gaps
+
+
+def test_a_constant_series_is_named_as_such_and_every_baseline_stays_constant(forecast):
+    out = forecast([5.0] * 30, horizon=6, compare=True)
+    assert out["method"] == "the constant value" and out["forecast"] == [5.0] * 6
+    assert all(v == pytest.approx([5.0] * 6) for v in out["baselines"].values())
+
+
+def test_a_season_too_long_for_the_series_is_said_to_be_unused(forecast):
+    out = forecast([float(v) for v in range(30)], horizon=6, season_length=52)
+    assert any("a season of 52 steps cannot be seen in 30 values" in n for n in out["notices"])

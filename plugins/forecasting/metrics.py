@@ -42,6 +42,8 @@ def theta(history, horizon: int, m: int) -> np.ndarray:
     from statsmodels.tsa.forecasting.theta import ThetaModel
 
     h = np.asarray(history, float)
+    if np.ptp(h) == 0:  # statsmodels drifts away from a constant series (5, 5, ... -> 10.99, 11.61, ...)
+        return np.full(horizon, h[-1])
     period = m if m >= 2 and len(h) >= 2 * m else 1
     method = "multiplicative" if h.min() > 0 else "additive"
     with warnings.catch_warnings():

@@ -74,8 +74,23 @@ def parse_text(text: str) -> list[float]:
     if re.fullmatch(r"[^\s,;]+\.(csv|tsv|txt)", text, re.I):
         raise InputError(f"{text[:80]!r} looks like a file name, not numbers: pass the file's text as "
                          "{'csv': open(path).read()} (the command line reads a path itself)")
-    tokens = [t for t in _SPLIT.split(text) if t]
+    tokens = _tokens(text)
     return [_text_number(t, f"value {i + 1}") for i, t in enumerate(tokens[:MAX_VALUES + 1])]
+
+
+def _tokens(text: str) -> list[str]:
+    """The values of pasted text. Between commas or semicolons an empty field is a gap ("1, 2, , 4"),
+    as the parse error says; a separator ending a line, and blank lines, are not."""
+    if not re.search(r"[,;]", text):
+        return [t for t in _SPLIT.split(text) if t]
+    out = []
+    for line in text.splitlines():
+        fields = re.split(r"[,;]", line)
+        if not fields[-1].strip():
+            fields = fields[:-1]
+        for field in fields:
+            out.extend(field.split() or ["nan"])
+    return out
 
 
 def check_type(x) -> None:

@@ -66,7 +66,8 @@ class ForecastingTask(Task):
         Param("level", float, 80.0, "prediction interval level, in percent", min=50.0, max=95.0),
         Param("season_length", int, 0, "steps per season (12 monthly, 4 quarterly; 0 = infer, 1 = none)",
               min=0, max=400),
-        Param("compare", bool, False, "also return seasonal naive and Theta forecasts"),
+        Param("compare", bool, False, "also return the baselines: seasonal naive, Theta, DynamicOptimizedTheta "
+              "and the checkpoint's partners"),
         Param("holdout", bool, False, "hold out the last `horizon` values and score every method on them"),
         Param("partners", bool, True, "average the LSTM's median with the checkpoint's statistical partners "
               "(false: the LSTM alone, faster; the result's method says which)"),
@@ -204,6 +205,9 @@ class ForecastingTask(Task):
             notices.append("the series is constant: the forecast is that constant, with no spread")
             q = np.full((horizon, len(pre.quantiles)), values[-1])
         else:
+            if m > 1 and len(values) < m + max(3, m // 2):
+                notices.append(f"a season of {m} steps cannot be seen in {len(values)} values (a season and a half "
+                               f"are needed): the forecast has no season")
             q = pre.forecast(enc, zq)[:horizon]
             if spec:
                 q, notice = combine.served(q, pre.quantiles.index(0.5), spec, values, m, fit)
@@ -224,7 +228,7 @@ class ForecastingTask(Task):
             "forecast": q[:, mid].tolist(),
             "lower": interp(lo_p), "upper": interp(hi_p), "level": level,
             "quantiles": {f"{p:g}": q[:, i].tolist() for i, p in enumerate(pre.quantiles)},
-            "method": combine.describe(spec),
+            "method": "the constant value" if np.ptp(values) == 0 else combine.describe(spec),
             "season_length": m, "season_length_source": how, "seasonal": bool(len(enc["seasonal"])), "name": s.name,
             "history": values[-HISTORY_SHOWN:],
             "history_dates": s.dates[:len(values)][-HISTORY_SHOWN:] if s.dates else None,
