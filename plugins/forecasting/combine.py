@@ -79,8 +79,8 @@ def batch_fits(spec: dict | None, histories, horizon: int, season_lengths) -> li
 
 
 def served_batch(qs, median_index: int, spec: dict, histories, season_length: int) -> list[np.ndarray]:
-    """``served`` for many series, the zoo's own partners fitted to all at once; a constant series
-    keeps the LSTM's quantiles, as the app serves it."""
+    """``served`` for many series, the zoo's own partners fitted to all at once. A constant series
+    is left as given, its partners not fitted (the app serves the constant itself)."""
     fits = batch_fits(spec, histories, len(qs[0]) if len(qs) else 0, season_length)
     out = []
     for q, h, done in zip(qs, histories, fits):
