@@ -94,3 +94,21 @@ def test_batch_fits_leaves_out_constant_series_and_statsforecast_partners():
     fits = combine.batch_fits(spec, [AIRLINE, [2.0] * 30, AIRLINE[:50]], 6, [12, 12, 4])
     assert set(fits[0]) == {"Holt-Winters"} and fits[1] == {} and len(fits[2]["Holt-Winters"]) == 6
     assert fits[2]["Holt-Winters"] == pytest.approx(smoothing.holt_winters([AIRLINE[:50]], 6, 4)[0])
+
+
+def test_an_inferred_season_is_kept_only_where_it_earns_its_states():
+    rng = np.random.default_rng(0)
+    line = 10 * np.arange(40) + rng.normal(0, 3, 40) + 1  # no season: a fitted one of 7 made it zigzag
+    assert np.all(np.diff(smoothing.holt_winters([line], 8, 7, inferred=True)[0]) > 0)
+    assert not np.all(np.diff(smoothing.holt_winters([line], 8, 7)[0]) > 0)
+    # a real season stays, found or given
+    assert smoothing.holt_winters([AIRLINE], 18, 12, inferred=True) == pytest.approx(smoothing.holt_winters([AIRLINE], 18, 12))
+    got = combine.batch_fits({"models": ["Holt-Winters"], "lstm_weight": 0.5}, [line, line], 8, 7, [True, False])
+    assert np.all(np.diff(got[0]["Holt-Winters"]) > 0) and not np.all(np.diff(got[1]["Holt-Winters"]) > 0)
+
+
+def test_a_pasted_straight_line_gets_no_zigzag_from_a_season_it_does_not_have(tmp_path):
+    pipe = _pipe(_copy(tmp_path, {"models": ["SES-Theta", "Holt-Winters"], "lstm_weight": 0.2}))
+    line = [round(float(v), 2) for v in 10 * np.arange(40) + np.random.default_rng(0).normal(0, 3, 40) + 1]
+    out = pipe(line, horizon=8)
+    assert np.all(np.diff(out["forecast"]) > 0), (out["season_length"], out["forecast"])

@@ -16,7 +16,8 @@ import numpy as np
 
 from . import smoothing
 
-OWN = {"SES-Theta": smoothing.theta, "Holt-Winters": smoothing.holt_winters}  # (series, h, m) -> (series, h)
+# (series, h, m, inferred=...) -> (series, h); ``inferred``: the season was found in the values, not given
+OWN = {"SES-Theta": smoothing.theta, "Holt-Winters": smoothing.holt_winters}
 STATSFORECAST = ("DynamicOptimizedTheta", "AutoETS")
 PARTNERS = (*STATSFORECAST, *OWN)
 TAIL = 240  # values a partner is fitted to (DynamicOptimizedTheta a few ms, AutoETS tens of ms)
@@ -37,12 +38,12 @@ def check(spec: dict | None) -> dict | None:
     return {"models": list(models), "lstm_weight": w}
 
 
-def partner_forecast(name: str, values, horizon: int, season_length: int) -> np.ndarray:
+def partner_forecast(name: str, values, horizon: int, season_length: int, inferred: bool = False) -> np.ndarray:
     """One partner's point forecast of ``values``."""
     y = np.asarray(values, dtype=np.float64)
     if name in OWN:
         with np.errstate(all="ignore"):  # overflow is a non-finite forecast, which served() refuses
-            return OWN[name]([y], int(horizon), season_length)[0]
+            return OWN[name]([y], int(horizon), season_length, inferred=inferred)[0]
     import statsforecast.models as models
 
     model = getattr(models, name)(season_length=max(1, int(season_length)))
@@ -57,20 +58,23 @@ def combine(q: np.ndarray, median_index: int, partner: np.ndarray, lstm_weight: 
     return q + ((1.0 - lstm_weight) * (partner - q[:, median_index]))[:, None]
 
 
-def batch_fits(spec: dict | None, histories, horizon: int, season_lengths) -> list[dict]:
+def batch_fits(spec: dict | None, histories, horizon: int, season_lengths, inferred=False) -> list[dict]:
     """Per history, the forecasts of the spec's own partners, fitted to the whole batch at once
-    (grouped by season length), for ``served``'s ``fit``; statsforecast's are left to be fitted
-    series by series. A batch they cannot fit leaves them out: each series then tries alone."""
+    (grouped by season length, and by whether it was ``inferred``: one flag, or one per history),
+    for ``served``'s ``fit``; statsforecast's are left to be fitted series by series. A batch they
+    cannot fit leaves them out: each series then tries alone."""
     fits: list[dict] = [{} for _ in histories]
-    lengths = np.broadcast_to(np.asarray(season_lengths), (len(histories),))
+    groups = list(zip(np.broadcast_to(np.asarray(season_lengths), (len(histories),)).tolist(),
+                      np.broadcast_to(np.asarray(inferred, dtype=bool), (len(histories),)).tolist()))
     for name in [n for n in (spec or {}).get("models", []) if n in OWN]:
-        for m in set(lengths.tolist()):
-            rows = [i for i, (h, k) in enumerate(zip(histories, lengths)) if k == m and np.ptp(h)]
+        for m, found in set(groups):
+            rows = [i for i, (h, g) in enumerate(zip(histories, groups)) if g == (m, found) and np.ptp(h)]
             if not rows:
                 continue
             try:
                 with np.errstate(all="ignore"):
-                    forecasts = OWN[name]([np.asarray(histories[i], dtype=np.float64)[-TAIL:] for i in rows], horizon, m)
+                    forecasts = OWN[name]([np.asarray(histories[i], dtype=np.float64)[-TAIL:] for i in rows],
+                                          horizon, m, inferred=found)
             except Exception:  # noqa: BLE001 - served() fits such a series alone and says why it failed
                 continue
             for i, f in zip(rows, forecasts):
@@ -92,7 +96,7 @@ def served_batch(qs, median_index: int, spec: dict, histories, season_length: in
 
 
 def served(q: np.ndarray, median_index: int, spec: dict, values, season_length: int,
-           fit=None) -> tuple[np.ndarray, str | None]:
+           fit=None, inferred: bool = False) -> tuple[np.ndarray, str | None]:
     """The quantiles as a checkpoint with ``spec`` serves them (the app and the calibration alike),
     and a notice where a partner could not take part: then the LSTM's own. ``fit(name)``: a
     partner forecast already made for this series (the app fits each model once per series), or
@@ -102,7 +106,7 @@ def served(q: np.ndarray, median_index: int, spec: dict, values, season_length: 
         try:
             partner = fit(name) if fit else None
             if partner is None:
-                partner = partner_forecast(name, np.asarray(values)[-TAIL:], horizon, season_length)
+                partner = partner_forecast(name, np.asarray(values)[-TAIL:], horizon, season_length, inferred)
             partner = np.asarray(partner, dtype=np.float64)[:horizon]
             if len(partner) != horizon or not np.all(np.isfinite(partner)):
                 return q, f"{name} gave no usable forecast for this series: the LSTM's forecast alone"

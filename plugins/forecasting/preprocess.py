@@ -74,6 +74,9 @@ def reseasonalize(d: np.ndarray, n: int, m: int, indices: np.ndarray, multiplica
     return d * s if multiplicative else d + s
 
 
+INFERRED = "from the autocorrelation"  # prepare()'s how for a season found in the values, not given
+
+
 class ForecastPreprocessor:
     def __init__(self, window: int = 36, horizon: int = 18, quantiles=QUANTILES, interval_scale: float = 1.0,
                  context: int = 120, log: bool = False, combine: dict | None = None):
@@ -124,7 +127,7 @@ class ForecastPreprocessor:
             return s, s.season_length, "given with the series"
         if from_dates is not None:
             return s, from_dates, f"from the dates ({S.freq_name(s.freq) or s.freq})"
-        return s, S.season_from_acf(s.values), "from the autocorrelation"
+        return s, S.season_from_acf(s.values), INFERRED
 
     def encode(self, input, season_length: int = 0) -> dict:
         s, m, _ = self.prepare(input, season_length)

@@ -14,7 +14,7 @@ from . import combine, data
 from . import series as S
 from .evaluate import period_of, trained_on
 from .model import QuantileLSTM
-from .preprocess import ForecastPreprocessor
+from .preprocess import INFERRED, ForecastPreprocessor
 
 HERE = Path(__file__).resolve().parent
 SAMPLES = HERE / "samples"
@@ -177,7 +177,7 @@ class ForecastingTask(Task):
         z = pipe.model(x).float().cpu().numpy()
         # The zoo's own partners are fitted to the whole batch at once (statsforecast's per series).
         fits = combine.batch_fits(pre.combine if params.get("partners", True) else None,
-                                  [j[3] for j in jobs], horizon, [j[1] for j in jobs])
+                                  [j[3] for j in jobs], horizon, [j[1] for j in jobs], [j[2] == INFERRED for j in jobs])
         return [self._result(pipe, job, zq, horizon, level, params, fit)
                 for job, zq, fit in zip(jobs, z, fits)]
 
@@ -198,7 +198,7 @@ class ForecastingTask(Task):
 
         def fit(name: str) -> np.ndarray:  # each partner fitted at most once per series (the zoo's own: by batch_fits)
             if name not in fits:
-                fits[name] = combine.partner_forecast(name, values[-combine.TAIL:], horizon, m)
+                fits[name] = combine.partner_forecast(name, values[-combine.TAIL:], horizon, m, how == INFERRED)
             return fits[name]
 
         if np.ptp(values) == 0:
@@ -210,7 +210,7 @@ class ForecastingTask(Task):
                                f"are needed): the forecast has no season")
             q = pre.forecast(enc, zq)[:horizon]
             if spec:
-                q, notice = combine.served(q, pre.quantiles.index(0.5), spec, values, m, fit)
+                q, notice = combine.served(q, pre.quantiles.index(0.5), spec, values, m, fit, how == INFERRED)
                 if notice:  # a partner could not take part: the LSTM's forecast, and the method says so
                     notices.append(notice)
                     spec = None
