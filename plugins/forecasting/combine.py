@@ -66,11 +66,12 @@ def batch_fits(spec: dict | None, histories, horizon: int, season_lengths, infer
     fits: list[dict] = [{} for _ in histories]
     groups = list(zip(np.broadcast_to(np.asarray(season_lengths), (len(histories),)).tolist(),
                       np.broadcast_to(np.asarray(inferred, dtype=bool), (len(histories),)).tolist()))
+    rows_of: dict[tuple, list[int]] = {}  # constant series are served as they are: not fitted
+    for i, (h, g) in enumerate(zip(histories, groups)):
+        if np.ptp(h):
+            rows_of.setdefault(g, []).append(i)
     for name in [n for n in (spec or {}).get("models", []) if n in OWN]:
-        for m, found in set(groups):
-            rows = [i for i, (h, g) in enumerate(zip(histories, groups)) if g == (m, found) and np.ptp(h)]
-            if not rows:
-                continue
+        for (m, found), rows in rows_of.items():
             try:
                 with np.errstate(all="ignore"):
                     forecasts = OWN[name]([np.asarray(histories[i], dtype=np.float64)[-TAIL:] for i in rows],

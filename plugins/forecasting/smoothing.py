@@ -116,6 +116,12 @@ HW_GRID = dict(alphas=(0.05, 0.15, 0.3, 0.5, 0.8), betas=(0.0, 0.02, 0.1), gamma
                phis=(0.9, 0.98))
 
 
+def values_for_season(m: int) -> int:
+    """The values Holt-Winters needs to fit a season of ``m`` (up to ``MAX_SEASON``): a season and
+    a half, and at least three past the first season."""
+    return max(MIN_VALUES, m + max(3, m // 2))
+
+
 def _hw(series: list[np.ndarray], horizon: int, m: int, top: int, with_sse: bool = False) -> np.ndarray:
     """(series, horizon) forecasts; ``with_sse``: one more column, the chosen grid points' mean
     one-step SSE (in the space the series was fitted in)."""
@@ -225,16 +231,16 @@ def holt_winters(series, horizon: int, m: int, top: int = 8, inferred: bool = Fa
     """(series, horizon) damped Holt-Winters forecasts. ``inferred``: the season was found in the
     values, not given: each series keeps it only where it earns its states (``_season_or_not``).
 
-    A series with a season and a half of values (``m + max(3, m // 2)``) and a season of at most
-    ``MAX_SEASON`` is fitted with its seasonal state; a shorter one, or one with a longer season,
-    is deseasonalized as Theta does it and smoothed without one; one of fewer than ``MIN_VALUES``
-    values is forecast by its last value. (Series of a season and a half are fitted with their
-    season: on M3 monthly dev histories of 18-25 values that gave MASE 1.18, against 2.44
-    deseasonalized, whose seasonality test needs three seasons.)"""
+    A series long enough for its season (``values_for_season``) is fitted with its seasonal state;
+    a shorter one, or one with a longer season than ``MAX_SEASON``, is deseasonalized as Theta
+    does it and smoothed without one; one of fewer than ``MIN_VALUES`` values is forecast by its
+    last value. (Series of a season and a half are fitted with their season: on M3 monthly dev
+    histories of 18-25 values that gave MASE 1.18, against 2.44 deseasonalized, whose seasonality
+    test needs three seasons.)"""
     series, horizon, m = _checked(series), int(horizon), max(1, int(m))
     out = np.empty((len(series), horizon))
     tiny = [i for i, s in enumerate(series) if len(s) < MIN_VALUES]
-    own = [i for i, s in enumerate(series) if m <= MAX_SEASON and len(s) >= max(MIN_VALUES, m + max(3, m // 2))]
+    own = [i for i, s in enumerate(series) if m <= MAX_SEASON and len(s) >= values_for_season(m)]
     rest = sorted(set(range(len(series))) - set(own) - set(tiny))
     for i in tiny:
         out[i] = series[i][-1]

@@ -15,6 +15,7 @@ from . import series as S
 from .evaluate import period_of, trained_on
 from .model import QuantileLSTM
 from .preprocess import INFERRED, ForecastPreprocessor
+from .smoothing import values_for_season
 
 HERE = Path(__file__).resolve().parent
 SAMPLES = HERE / "samples"
@@ -201,11 +202,12 @@ class ForecastingTask(Task):
                 fits[name] = combine.partner_forecast(name, values[-combine.TAIL:], horizon, m, how == INFERRED)
             return fits[name]
 
-        if np.ptp(values) == 0:
+        constant = np.ptp(values) == 0
+        if constant:
             notices.append("the series is constant: the forecast is that constant, with no spread")
             q = np.full((horizon, len(pre.quantiles)), values[-1])
         else:
-            if m > 1 and len(values) < m + max(3, m // 2):
+            if m > 1 and len(values) < values_for_season(m):
                 notices.append(f"a season of {m} steps cannot be seen in {len(values)} values (a season and a half "
                                f"are needed): the forecast has no season")
             q = pre.forecast(enc, zq)[:horizon]
@@ -228,7 +230,7 @@ class ForecastingTask(Task):
             "forecast": q[:, mid].tolist(),
             "lower": interp(lo_p), "upper": interp(hi_p), "level": level,
             "quantiles": {f"{p:g}": q[:, i].tolist() for i, p in enumerate(pre.quantiles)},
-            "method": "the constant value" if np.ptp(values) == 0 else combine.describe(spec),
+            "method": "the constant value" if constant else combine.describe(spec),
             "season_length": m, "season_length_source": how, "seasonal": bool(len(enc["seasonal"])), "name": s.name,
             "history": values[-HISTORY_SHOWN:],
             "history_dates": s.dates[:len(values)][-HISTORY_SHOWN:] if s.dates else None,
