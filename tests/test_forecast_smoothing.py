@@ -1,7 +1,8 @@
 """The zoo's own combination partners (``plugins/forecasting/smoothing.py``): Theta as SES with
-drift and damped Holt-Winters, fitted to every series of a batch at once. A series' forecast is
-its own (the batch it came in changes nothing), every series gets a finite forecast, and the
-checkpoint that names them serves the weighted mean, in a batch as alone."""
+drift, damped Holt-Winters and the Dynamic Optimised Theta Model, fitted to every series of a
+batch at once. A series' forecast is its own (the batch it came in changes nothing), every series
+gets a finite forecast, and the checkpoint that names them serves the weighted mean, in a batch as
+alone."""
 import numpy as np
 import pytest
 from test_forecast_combine import AIR, _copy, _pipe
@@ -9,7 +10,7 @@ from test_forecast_combine import AIR, _copy, _pipe
 from plugins.forecasting import combine, metrics, smoothing
 
 AIRLINE = np.array([float(line.split(",")[1]) for line in AIR.split()[1:]])
-PARTNERS = [smoothing.theta, smoothing.holt_winters]
+PARTNERS = [smoothing.theta, smoothing.holt_winters, smoothing.dynamic_theta]
 
 
 def _series(seed=0):
@@ -77,7 +78,7 @@ def test_a_checkpoint_with_the_zoo_partners_serves_the_weighted_mean_in_a_batch_
     spec = {"models": ["SES-Theta", "Holt-Winters"], "lstm_weight": 0.25}
     both, alone = _pipe(_copy(tmp_path / "a", spec)), _pipe(_copy(tmp_path / "b", None))
     out, lstm = both({"csv": AIR}, horizon=18, compare=True), alone({"csv": AIR}, horizon=18)
-    partner = np.mean([f([AIRLINE], 18, 12)[0] for f in PARTNERS], axis=0)
+    partner = np.mean([f([AIRLINE], 18, 12)[0] for f in (smoothing.theta, smoothing.holt_winters)], axis=0)
     assert out["forecast"] == pytest.approx(0.25 * np.array(lstm["forecast"]) + 0.75 * partner)
     assert out["method"] == "LSTM (0.25) and the mean of SES-Theta and Holt-Winters (0.75), weighted mean of the medians"
     assert out["baselines"]["Holt-Winters"] == pytest.approx(smoothing.holt_winters([AIRLINE], 18, 12)[0])
@@ -112,3 +113,18 @@ def test_a_pasted_straight_line_gets_no_zigzag_from_a_season_it_does_not_have(tm
     line = [round(float(v), 2) for v in 10 * np.arange(40) + np.random.default_rng(0).normal(0, 3, 40) + 1]
     out = pipe(line, horizon=8)
     assert np.all(np.diff(out["forecast"]) > 0), (out["season_length"], out["forecast"])
+
+
+def test_dynamic_theta_fits_statsforecasts_model_at_least_as_well_as_statsforecast():
+    # The same model and objective as statsforecast's DynamicOptimizedTheta (one-step squared errors
+    # past the third); least squares per alpha finds a fit at least as good as its Nelder-Mead.
+    from statsforecast.theta import auto_theta
+
+    rng = np.random.default_rng(4)
+    short = [5000 + rng.normal(0, 300, n).cumsum() for n in (8, 9, 11, 13) for _ in range(5)]  # yearly-like
+    for y in [s for s in _series(3) if s.min() > 0] + [AIRLINE[:60], np.r_[AIRLINE[:40], AIRLINE[40:80] * 0.5]] + short:
+        ab = smoothing._regression_states(y[None])
+        alpha, c, l0, _ = (float(v[0]) for v in smoothing._dotm_params(y[None], np.array([len(y)]), ab))
+        ours = auto_theta(y, 1, model="DOTM", initial_smoothed=l0, alpha=alpha, theta=1 / (1 - c))["mse"]
+        theirs = auto_theta(y, 1, model="DOTM")["mse"]
+        assert ours <= theirs * (1 + 1e-6), (len(y), ours, theirs)

@@ -6,8 +6,8 @@ Theta and exponential smoothing err differently. The partners' point forecasts a
 served median is the weighted mean of the LSTM's median and that average. The whole quantile fan
 moves with the median, so the intervals keep the LSTM's (calibrated) width and shape.
 
-Partners: the zoo's own ``SES-Theta`` and ``Holt-Winters`` (``smoothing.py``: every series of a
-batch fitted at once, about what the LSTM costs), and statsforecast's ``DynamicOptimizedTheta``
+Partners: the zoo's own ``SES-Theta``, ``Holt-Winters`` and ``Dynamic-Theta`` (``smoothing.py``:
+every series of a batch fitted at once, about what the LSTM costs), and statsforecast's ``DynamicOptimizedTheta``
 and ``AutoETS`` (fitted series by series: a few ms and about 100 ms a monthly series).
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 from . import smoothing
 
 # (series, h, m, inferred=...) -> (series, h); ``inferred``: the season was found in the values, not given
-OWN = {"SES-Theta": smoothing.theta, "Holt-Winters": smoothing.holt_winters}
+OWN = {"SES-Theta": smoothing.theta, "Holt-Winters": smoothing.holt_winters, "Dynamic-Theta": smoothing.dynamic_theta}
 STATSFORECAST = ("DynamicOptimizedTheta", "AutoETS")
 PARTNERS = (*STATSFORECAST, *OWN)
 TAIL = 240  # values a partner is fitted to (DynamicOptimizedTheta a few ms, AutoETS tens of ms)

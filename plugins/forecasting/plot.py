@@ -27,7 +27,8 @@ def figure(result: dict) -> Figure:
                     label=f"{result['level']:g}% interval")
     ax.plot(future, forecast, color="#f58518", lw=2, label="forecast")
     styles = {"seasonal naive": "#4c78a8", "theta": "#54a24b", "DynamicOptimizedTheta": "#888888",
-              "AutoETS": "#b279a2", "SES-Theta": "#e45756", "Holt-Winters": "#72b7b2"}
+              "AutoETS": "#b279a2", "SES-Theta": "#e45756", "Holt-Winters": "#72b7b2",
+              "Dynamic-Theta": "#9d755d"}
     for name, values in (result.get("baselines") or {}).items():
         ax.plot(future, values, ls="--", lw=1.3, color=styles.get(name, "#888888"), label=name)
     if result.get("actual"):

@@ -111,6 +111,123 @@ def theta(series, horizon: int, m: int, inferred: bool = False) -> np.ndarray:
     return _chunked(_theta, _checked(series), int(horizon), max(1, int(m)))
 
 
+# -- the Dynamic Optimised Theta Model (Fiorucci et al. 2016) ----------------------------------------
+DOTM_ALPHAS = np.round(np.arange(0.10, 0.9901, 0.01), 2)  # statsforecast's bounds on alpha
+DOTM_MAX_C = 1 - 1e-10  # c = 1 - 1/theta, theta within statsforecast's bounds 1 .. 1e10
+DOTM_SKIP = 3  # the first errors left out of the SSE, as statsforecast leaves them out
+
+
+def _regression_states(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(A, B): per series and step, the intercept and slope of the line through the values so far,
+    updated one value at a time (the model's dynamic trend; it depends on the data alone)."""
+    N, T = Y.shape
+    A, B = np.empty((N, T)), np.zeros((N, T))
+    mean = Y[:, 0].copy()
+    A[:, 0] = Y[:, 0]
+    for i in range(1, T):
+        B[:, i] = ((i - 1) * B[:, i - 1] + 6 * (Y[:, i] - mean) / (i + 1)) / (i + 2)
+        mean = (i * mean + Y[:, i]) / (i + 1)
+        A[:, i] = mean - B[:, i] * (i + 2) / 2
+    return A, B
+
+
+def _dotm_fit(Y: np.ndarray, n: np.ndarray, ab: tuple[np.ndarray, np.ndarray], alphas: np.ndarray):
+    """Per series, over its row of ``alphas`` (series x grid, or 1 x grid): the alpha with the
+    least SSE, and its c, initial level and final level."""
+    N, T = Y.shape
+    (A, B), a = ab, alphas
+    r = 1 - a
+    # Per series and alpha: the level run from a zero initial level (P), and the sums of the
+    # 2 x 2 normal equations over the scored steps DOTM_SKIP .. n - 1.
+    P = a * Y[:, :1]
+    G = np.broadcast_shapes(P.shape, (N, a.shape[1]))
+    P = np.broadcast_to(P, G).copy()
+    uu, ud, dd, uz, dz, zz = (np.zeros(G) for _ in range(6))
+    P_end, r_pow = np.where((n == 1)[:, None], P, 0.0), r.copy()  # r ** i
+    for i in range(1, T):
+        r_next = r_pow * r
+        z = Y[:, i:i + 1] - P  # the error with a zero initial level and c = 0
+        u = r_pow  # the initial level's share of the forecast: level_{i-1} holds r ** i of it
+        d = A[:, i - 1:i] * r_pow + B[:, i - 1:i] * (1 - r_next) / a  # the trend term c multiplies
+        if i >= DOTM_SKIP:
+            w = (i < n)[:, None]
+            uu += w * u * u
+            ud += w * u * d
+            dd += w * d * d
+            uz += w * u * z
+            dz += w * d * z
+            zz += w * z * z
+        P = a * Y[:, i:i + 1] + r * P
+        P_end = np.where((i == n - 1)[:, None], P, P_end)
+        r_pow = r_next
+    # A ridge relative to each diagonal entry: u and d are nearly collinear where the trend is
+    # flat, and one scaled by both entries' sum (d's is the data's scale squared) moved the solve.
+    uu, dd = uu * (1 + 1e-10) + 1e-300, dd * (1 + 1e-10) + 1e-300
+    c = np.clip((uu * dz - ud * uz) / (uu * dd - ud * ud), 0.0, DOTM_MAX_C)
+    l0 = (uz - c * ud) / uu  # the level given c (the optimum where c was clipped, too)
+    sse = zz - 2 * l0 * uz - 2 * c * dz + l0 * l0 * uu + 2 * l0 * c * ud + c * c * dd
+    best = sse.argmin(1)
+    rows = np.arange(N)
+    alpha = np.broadcast_to(a, G)[rows, best]
+    l0 = l0[rows, best]
+    return alpha, c[rows, best], l0, P_end[rows, best] + (1 - alpha) ** n * l0
+
+
+def _dotm_params(Y: np.ndarray, n: np.ndarray, ab: tuple[np.ndarray, np.ndarray]):
+    """``_dotm_fit`` over alpha's coarse grid, then over a fine one around each series' best."""
+    alpha = _dotm_fit(Y, n, ab, DOTM_ALPHAS[None, :])[0]
+    fine = np.clip(alpha[:, None] + np.arange(-10, 11)[None, :] * 0.001, DOTM_ALPHAS[0], DOTM_ALPHAS[-1])
+    return _dotm_fit(Y, n, ab, fine)
+
+
+def _dotm(series: list[np.ndarray], horizon: int) -> np.ndarray:
+    """(series, horizon) forecasts of non-seasonal series (at least ``DOTM_SKIP + 1`` values).
+
+    statsforecast searches the initial level, alpha and theta by Nelder-Mead. Here, for each alpha
+    of a grid, the one-step errors are linear in the initial level and in c = 1 - 1/theta (the
+    level's and the trend's unit responses), so both come from a 2 x 2 least-squares solve with c
+    kept within its bounds; the alpha with the least SSE wins, searched on a coarse grid and then
+    a fine one around the best."""
+    Y, n = _padded(series)
+    N = len(series)
+    AB = _regression_states(Y)
+    alpha, c, _, level = _dotm_params(Y, n, AB)
+    rows, last = np.arange(N), n - 1
+    mean = np.array([s.mean() for s in series])
+    a_, b_ = AB[0][rows, last], AB[1][rows, last]
+    out = np.empty((N, horizon))
+    for j in range(horizon):  # the model run on with its own forecasts as the values
+        i = n + j
+        f = level + c * (a_ * (1 - alpha) ** i + b_ * (1 - (1 - alpha) ** (i + 1)) / alpha)
+        out[:, j] = f
+        level = alpha * f + (1 - alpha) * level
+        b_ = ((i - 1) * b_ + 6 * (f - mean) / (i + 1)) / (i + 2)
+        mean = (i * mean + f) / (i + 1)
+        a_ = mean - b_ * (i + 2) / 2
+    return out
+
+
+def _dotm_deseasonalized(series: list[np.ndarray], horizon: int, m: int) -> np.ndarray:
+    parts = [deseasonalize(y, m) for y in series]
+    f = _dotm([d for d, _, _ in parts], horizon)
+    return np.stack([reseasonalize(row, len(y), m, idx, mult) for row, y, (_, idx, mult) in zip(f, series, parts)])
+
+
+def dynamic_theta(series, horizon: int, m: int, inferred: bool = False) -> np.ndarray:
+    """(series, horizon) Dynamic Optimised Theta forecasts, on the series deseasonalized as the
+    LSTM's preprocessor does it (``inferred`` changes nothing: that test checks every season). A
+    series of fewer than ``DOTM_SKIP + 1`` values is forecast by its last value."""
+    series, horizon, m = _checked(series), int(horizon), max(1, int(m))
+    out = np.empty((len(series), horizon))
+    short = [i for i, s in enumerate(series) if len(s) <= DOTM_SKIP]
+    rest = [i for i, s in enumerate(series) if len(s) > DOTM_SKIP]
+    for i in short:
+        out[i] = series[i][-1]
+    if rest:
+        out[rest] = _chunked(_dotm_deseasonalized, [series[i] for i in rest], horizon, m)
+    return out
+
+
 # -- damped Holt-Winters --------------------------------------------------------------------------
 HW_GRID = dict(alphas=(0.05, 0.15, 0.3, 0.5, 0.8), betas=(0.0, 0.02, 0.1), gammas=(0.0, 0.05, 0.15, 0.3),
                phis=(0.9, 0.98))

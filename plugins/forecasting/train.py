@@ -107,9 +107,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="with --export: serve the weighted mean of the LSTM's median (this weight) and the "
                         "partners' mean (the rest); choose it on dev (benchmarks/forecasting/combine_dev.py)")
     p.add_argument("--combine-models", type=lambda s: [m.strip() for m in s.split(",") if m.strip()], default=None,
-                   help="with --combine-weight: the partners, comma-separated, averaged: the zoo's own SES-Theta "
-                        "and Holt-Winters, statsforecast's DynamicOptimizedTheta and AutoETS (default "
-                        "DynamicOptimizedTheta)")
+                   help="with --combine-weight: the partners, comma-separated, averaged: the zoo's own SES-Theta, "
+                        "Holt-Winters and Dynamic-Theta, statsforecast's DynamicOptimizedTheta and AutoETS "
+                        "(default DynamicOptimizedTheta)")
     p.add_argument("--serves", choices=list(data.PERIODS), default=None,
                    help="with --export and --calibrate (this run): a checkpoint for another M3 subset's series, the "
                         "run's network calibrated on that subset's dev split and scored on its test part")
