@@ -395,3 +395,42 @@ def test_the_toy_task_the_framework_tests_use_passes_the_conformance_suite(toy, 
     for check in CHECKS:
         (tmp_path / check.__name__).mkdir()
         check(toy, pipe, tmp_path / check.__name__)
+
+
+def test_a_task_whose_methods_cannot_take_its_parameters_is_refused_at_registration():
+    from toy import ToyTask
+
+    class Deaf(ToyTask):  # declares a parameter its stage never takes: every call would fail
+        name = "deaf"
+        params = [zoo.Param("threshold", float, 0.5)]
+
+        def preprocess(self, pipe, inputs):
+            return super().preprocess(pipe, inputs)
+
+    class Needy(ToyTask):  # requires an argument nothing declares
+        name = "needy"
+
+        def predict_batch(self, pipe, inputs, temperature):
+            return [{} for _ in inputs]
+
+    class Explicit(ToyTask):  # names its parameters instead of **params: fine
+        name = "explicit"
+        params = [zoo.Param("threshold", float, 0.5)]
+
+        def predict_batch(self, pipe, inputs, threshold):
+            return [{"threshold": threshold} for _ in inputs]
+
+    with pytest.raises(TypeError, match=r"preprocess\(pipe, inputs\) does not accept the declared parameter\(s\) threshold"):
+        zoo.task.check_task(Deaf())
+    with pytest.raises(TypeError, match="requires temperature, which no zoo.Param declares"):
+        zoo.task.check_task(Needy())
+    zoo.task.check_task(Explicit())
+
+    class Plugin:
+        @hookimpl
+        def register_tasks(self, register):
+            register(Deaf())
+
+    with manager.registered(Plugin(), name="deaf_plugin") as reg:
+        assert "does not accept the declared parameter(s) threshold" in plugin_info(reg, "deaf_plugin").error
+        assert "deaf" not in reg.tasks and "sentiment" in reg.tasks

@@ -7,6 +7,7 @@ prediction, parameters, examples and its Gradio tab. The framework does everythi
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -444,8 +445,36 @@ def check_task(task: Any) -> None:
     seen = set()
     for param in getattr(task, "params", ()) or ():
         check_param(param, task.name, seen)
+    for method in (STAGES if inherited("predict_batch") else ("predict_batch",)) + ("stream", "start_sequence"):
+        if not inherited(method) and callable(getattr(task, method, None)):
+            check_signature(task, method, seen)
     for ckpt in getattr(task, "checkpoints", ()) or ():
         check_checkpoint(ckpt, task.name)
+
+
+# The arguments the framework passes to each method before the parameters (``self`` aside).
+_LEADING = {"predict_batch": 2, "preprocess": 2, "forward": 2, "postprocess": 3, "stream": 2, "start_sequence": 2}
+
+
+def check_signature(task: Any, method: str, params: set) -> None:
+    """The framework calls ``method`` with every declared parameter as a keyword: it must accept
+    each (by name, or ``**params``) and require no other, or every call would fail."""
+    try:
+        signature = inspect.signature(getattr(task, method))
+    except (TypeError, ValueError):  # a builtin or C callable: nothing to read
+        return
+    rest = list(signature.parameters.values())[_LEADING[method]:]
+    named = {p.name: p for p in rest if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    where = f"task {task.name!r}: {method}{signature}"
+    if not any(p.kind == p.VAR_KEYWORD for p in rest):
+        missing = sorted(params - set(named))
+        if missing:
+            raise TypeError(f"{where} does not accept the declared parameter(s) {', '.join(missing)}: add them as "
+                            "keyword arguments, or **params")
+    required = sorted(n for n, p in named.items() if p.default is p.empty and n not in params)
+    if required:
+        raise TypeError(f"{where} requires {', '.join(required)}, which no zoo.Param declares: declare them in "
+                        "params (with a default) or give them defaults")
 
 
 def check_param(param: Any, task_name: str, seen: set) -> None:
