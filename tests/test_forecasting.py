@@ -271,12 +271,11 @@ def test_the_api_returns_numbers_and_a_plot(app_url):
     *_, result, _ = client.predict("(none)", handle_file(str(SAMPLES / "AirPassengers.csv")), "Passengers", "infer",
                                    "", 6, 90, True, "m3-monthly", api_name="/forecasting")
     assert result["dates"][0] == "1960-07-01" and result["actual"][-1] == 432.0 and result["level"] == 90
-    # Only the series is needed by name: every other input has a default (an upload cannot have one).
-    *_, result, _ = client.predict(csv_file=None, numbers="1 2 3 4 5 6 7 8 9 10", api_name="/forecasting")
+    # Only the series is needed by name: every other input has a default (the upload: None).
+    *_, result, _ = client.predict(numbers="1 2 3 4 5 6 7 8 9 10", api_name="/forecasting")
     assert result["checkpoint"] == "m3-monthly" and len(result["forecast"]) == 18
     # A value past a slider's range is that request's error, named, in the result and the notice.
-    *_, result, notice = client.predict(csv_file=None, numbers="1 2 3 4 5 6 7 8 9 10", horizon=10_000,
-                                        api_name="/forecasting")
+    *_, result, notice = client.predict(numbers="1 2 3 4 5 6 7 8 9 10", horizon=10_000, api_name="/forecasting")
     assert result == {"error": "'horizon': Value 10000 is greater than maximum value 24."} and "Error" in notice
 
 

@@ -304,19 +304,23 @@ def _api_names(components: list, taken: set[str]) -> list[str]:
 
 def _named(fn, names: list[str]):
     """Give ``fn(*values)`` a signature with these names (Gradio documents the API from it). A
-    generator function also gets the request (``request=``: whose Stop button is whose)."""
+    generator function also gets the request (``request=``: whose Stop button is whose). Each
+    defaults to None: an input with a value (a slider, a text box) gets that value as its client
+    default from Gradio, and one without (a file upload) becomes optional, None, rather than an
+    argument every client call must spell out."""
     import functools
     import inspect
 
     import gradio as gr
 
-    params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+    params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None) for n in names]
     if inspect.isgeneratorfunction(fn):  # Gradio streams only what looks like a generator function
         @functools.wraps(fn)
         def wrapper(*args):  # Gradio puts the request last, where the signature asks for it
             yield from fn(*args[:-1], request=args[-1])
 
-        params.append(inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request))
+        params.append(inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                                        annotation=gr.Request))
         wrapper.__annotations__ = {"request": gr.Request}  # Gradio finds the request by this annotation
     else:
         @functools.wraps(fn)
