@@ -29,6 +29,16 @@ def test_the_api_page_types_each_parameter_as_the_task_takes_it(client):
     assert types["/forecasting"]["horizon"] == "int" and types["/forecasting"]["column"] == "str"
 
 
+def test_the_text_a_task_reads_is_required_and_an_upload_is_optional(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    optional = {ep: {p["parameter_name"]: p["parameter_has_default"] for p in endpoints[ep]["parameters"]}
+                for ep in ("/sentiment", "/translation", "/chargen", "/forecasting")}
+    assert not optional["/sentiment"]["sentence"] and not optional["/translation"]["english_text"]
+    assert not optional["/chargen"]["prime"]
+    assert optional["/forecasting"]["csv_file"]  # the series may come from the sample or pasted numbers
+    assert all(optional["/forecasting"].values())
+
+
 def test_sentiment_endpoint_returns_label_highlights_and_json(client):
     label, highlights, result, notice = client.predict("A joyous, beautifully made film.", api_name="/sentiment")
     assert label["label"] == "positive" == result["label"]

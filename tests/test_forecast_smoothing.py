@@ -128,3 +128,9 @@ def test_dynamic_theta_fits_statsforecasts_model_at_least_as_well_as_statsforeca
         ours = auto_theta(y, 1, model="DOTM", initial_smoothed=l0, alpha=alpha, theta=1 / (1 - c))["mse"]
         theirs = auto_theta(y, 1, model="DOTM")["mse"]
         assert ours <= theirs * (1 + 1e-6), (len(y), ours, theirs)
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-150, 1.0, 1e150, 1e200])
+def test_dynamic_theta_forecasts_the_same_series_alike_at_any_scale(scale):
+    y = _series(5)[3]  # a trend with a season, all positive
+    assert smoothing.dynamic_theta([y * scale], 8, 1)[0] / scale == pytest.approx(smoothing.dynamic_theta([y], 8, 1)[0], rel=1e-9)

@@ -267,6 +267,21 @@ def test_a_task_missing_a_required_method_is_refused_at_registration_with_what_t
         assert "notab" not in reg.tasks and "sentiment" in reg.tasks
 
 
+def test_a_task_object_of_its_own_class_needs_predict_batch_itself():
+    # Only a zoo.Task subclass inherits the predict_batch that chains the three stages.
+    class Duck:
+        name, title, description, params, checkpoints = "duck", "Duck", "not a Task subclass", (), ()
+
+        def build_model(self, config): ...
+
+        def load_preprocessor(self, folder, config): ...
+
+        def build_tab(self, gr): ...
+
+    with pytest.raises(TypeError, match=r"does not implement predict_batch\(\)"):
+        zoo.task.check_task(Duck())
+
+
 @pytest.mark.parametrize("param, says", [
     (zoo.Param("threshold", "float", 0.5), "type must be one of int, float, str, bool (the class, not a string)"),
     (zoo.Param("threshold", float, 5.0, min=0.01, max=0.99), "its default 5.0 is not a value it accepts"),
@@ -420,11 +435,25 @@ def test_a_task_whose_methods_cannot_take_its_parameters_is_refused_at_registrat
         def predict_batch(self, pipe, inputs, threshold):
             return [{"threshold": threshold} for _ in inputs]
 
-    with pytest.raises(TypeError, match=r"preprocess\(pipe, inputs\) does not accept the declared parameter\(s\) threshold"):
+    class Clash(ToyTask):  # a parameter named like an argument the framework passes first
+        name = "clash"
+        params = [zoo.Param("inputs", int, 1)]
+
+    class Forwarding(ToyTask):  # *args and **params, as a wrapper without functools.wraps gives: fine
+        name = "forwarding"
+        params = [zoo.Param("threshold", float, 0.5)]
+
+        def predict_batch(self, *args, **params):
+            return [{} for _ in args[1]]
+
+    with pytest.raises(TypeError, match=r"preprocess\(pipe, inputs\) cannot take the call .* keyword argument 'threshold'"):
         zoo.task.check_task(Deaf())
-    with pytest.raises(TypeError, match="requires temperature, which no zoo.Param declares"):
+    with pytest.raises(TypeError, match="missing a required argument: 'temperature'"):
         zoo.task.check_task(Needy())
+    with pytest.raises(TypeError, match="multiple values for argument 'inputs'"):
+        zoo.task.check_task(Clash())
     zoo.task.check_task(Explicit())
+    zoo.task.check_task(Forwarding())
 
     class Plugin:
         @hookimpl
@@ -432,5 +461,5 @@ def test_a_task_whose_methods_cannot_take_its_parameters_is_refused_at_registrat
             register(Deaf())
 
     with manager.registered(Plugin(), name="deaf_plugin") as reg:
-        assert "does not accept the declared parameter(s) threshold" in plugin_info(reg, "deaf_plugin").error
+        assert "unexpected keyword argument 'threshold'" in plugin_info(reg, "deaf_plugin").error
         assert "deaf" not in reg.tasks and "sentiment" in reg.tasks

@@ -302,25 +302,29 @@ def _api_names(components: list, taken: set[str]) -> list[str]:
     return names
 
 
-def _named(fn, names: list[str]):
+def _named(fn, names: list[str], optional_from: int | None = None):
     """Give ``fn(*values)`` a signature with these names (Gradio documents the API from it). A
-    generator function also gets the request (``request=``: whose Stop button is whose). Each
-    defaults to None: an input with a value (a slider, a text box) gets that value as its client
-    default from Gradio, and one without (a file upload) becomes optional, None, rather than an
-    argument every client call must spell out."""
+    generator function also gets the request (``request=``: whose Stop button is whose).
+
+    From ``optional_from`` (the first file upload) on, each defaults to None: an upload has no
+    value, so gradio_client would otherwise demand it even where the task reads another source;
+    the inputs after it that have a value keep it as their client default (Gradio's rule), and
+    the ones before it stay as Gradio documents them (a text box without a value: required)."""
     import functools
     import inspect
 
     import gradio as gr
 
-    params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None) for n in names]
+    first = len(names) if optional_from is None else optional_from
+    params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                **({"default": None} if i >= first else {})) for i, n in enumerate(names)]
     if inspect.isgeneratorfunction(fn):  # Gradio streams only what looks like a generator function
         @functools.wraps(fn)
         def wrapper(*args):  # Gradio puts the request last, where the signature asks for it
             yield from fn(*args[:-1], request=args[-1])
 
-        params.append(inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
-                                        annotation=gr.Request))
+        params.append(inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request,
+                                        **({"default": None} if first < len(names) else {})))
         wrapper.__annotations__ = {"request": gr.Request}  # Gradio finds the request by this annotation
     else:
         @functools.wraps(fn)
@@ -377,7 +381,8 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     # only because no value check raises (a bad value is that request's error: _guard_inputs) and
     # the scheduler answers each request on its own. Not for streams (generators) and not for
     # file inputs: Gradio checks an upload's path for the whole batch before any hook of ours.
-    batched = not task.streaming and not any(_takes_files(c) for c in inputs)
+    uploads = [i for i, c in enumerate(inputs) if _takes_files(c)]
+    batched = not task.streaming and not uploads
     _guard_inputs(gr, inputs)
     _document_free_dropdowns(gr, inputs)
     if task.streaming:
@@ -386,7 +391,8 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
         fn = make_batch_fn(task, tab) if batched else make_request_fn(task, tab)
     # A batched event runs one Gradio batch at a time: whatever arrives meanwhile forms the next
     # (more at once measured 1.6x slower: small batches, each paying Gradio's overhead).
-    common = dict(fn=_named(fn, names), inputs=inputs, outputs=outputs, concurrency_id=f"task-{task.name}",
+    common = dict(fn=_named(fn, names, uploads[0] if uploads else None), inputs=inputs, outputs=outputs,
+                  concurrency_id=f"task-{task.name}",
                   batch=batched, max_batch_size=settings.max_batch_size() if batched else 4,
                   concurrency_limit=1 if batched else EVENT_CONCURRENCY)
     # An error or notice belongs to the inputs it answered: gone as soon as they change or a run

@@ -434,7 +434,8 @@ def check_task(task: Any) -> None:
     def inherited(method: str) -> bool:
         return isinstance(task, Task) and getattr(type(task), method, None) is getattr(Task, method)
 
-    staged = not any(inherited(stage) for stage in STAGES)  # the default predict_batch chains them
+    # The default predict_batch chains the stages: only a Task subclass has it.
+    staged = isinstance(task, Task) and not any(inherited(stage) for stage in STAGES)
     for method in REQUIRED_METHODS:
         if method == "predict_batch" and staged:
             continue
@@ -457,24 +458,20 @@ _LEADING = {"predict_batch": 2, "preprocess": 2, "forward": 2, "postprocess": 3,
 
 
 def check_signature(task: Any, method: str, params: set) -> None:
-    """The framework calls ``method`` with every declared parameter as a keyword: it must accept
-    each (by name, or ``**params``) and require no other, or every call would fail."""
+    """The framework calls ``method`` with its leading arguments and every declared parameter as a
+    keyword: refuse a method that cannot take that call (a parameter it does not accept, one it
+    requires that no ``Param`` declares, a ``Param`` named like a leading argument)."""
     try:
         signature = inspect.signature(getattr(task, method))
     except (TypeError, ValueError):  # a builtin or C callable: nothing to read
         return
-    rest = list(signature.parameters.values())[_LEADING[method]:]
-    named = {p.name: p for p in rest if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    where = f"task {task.name!r}: {method}{signature}"
-    if not any(p.kind == p.VAR_KEYWORD for p in rest):
-        missing = sorted(params - set(named))
-        if missing:
-            raise TypeError(f"{where} does not accept the declared parameter(s) {', '.join(missing)}: add them as "
-                            "keyword arguments, or **params")
-    required = sorted(n for n, p in named.items() if p.default is p.empty and n not in params)
-    if required:
-        raise TypeError(f"{where} requires {', '.join(required)}, which no zoo.Param declares: declare them in "
-                        "params (with a default) or give them defaults")
+    try:
+        signature.bind(*[None] * _LEADING[method], **{name: None for name in params})
+    except TypeError as exc:
+        raise TypeError(f"task {task.name!r}: {method}{signature} cannot take the call the framework makes, its "
+                        f"{_LEADING[method]} leading arguments and the declared parameters "
+                        f"({', '.join(sorted(params)) or 'none'}) as keywords: {exc}. Accept each parameter by name "
+                        "or **params, and declare every argument it requires as a zoo.Param") from None
 
 
 def check_param(param: Any, task_name: str, seen: set) -> None:

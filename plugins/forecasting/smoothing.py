@@ -187,7 +187,12 @@ def _dotm(series: list[np.ndarray], horizon: int) -> np.ndarray:
     of a grid, the one-step errors are linear in the initial level and in c = 1 - 1/theta (the
     level's and the trend's unit responses), so both come from a 2 x 2 least-squares solve with c
     kept within its bounds; the alpha with the least SSE wins, searched on a coarse grid and then
-    a fine one around the best."""
+    a fine one around the best. The model is linear in the values, so each series is fitted
+    divided by its mean absolute value (its products would overflow near 1e153 and its sums
+    vanish under the ridge near 1e-145) and its forecast scaled back."""
+    scale = np.array([np.abs(s).mean() for s in series])
+    scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+    series = [s / k for s, k in zip(series, scale)]
     Y, n = _padded(series)
     N = len(series)
     AB = _regression_states(Y)
@@ -204,7 +209,7 @@ def _dotm(series: list[np.ndarray], horizon: int) -> np.ndarray:
         b_ = ((i - 1) * b_ + 6 * (f - mean) / (i + 1)) / (i + 2)
         mean = (i * mean + f) / (i + 1)
         a_ = mean - b_ * (i + 2) / 2
-    return out
+    return out * scale[:, None]
 
 
 def _dotm_deseasonalized(series: list[np.ndarray], horizon: int, m: int) -> np.ndarray:
