@@ -142,3 +142,11 @@ def test_a_verb_a_task_does_not_provide_is_its_own_error():
         assert not ToyTask().supports(verb)
         with pytest.raises(UnsupportedVerb, match="task 'toy' has no"):
             run_verb(ToyTask(), verb, [])
+
+
+def test_the_json_printed_is_strict_json_a_score_that_cannot_be_computed_is_null():
+    # A constant series' MASE divides by zero: Python would print NaN, which JSON parsers refuse.
+    out = run_cli("predict", "forecasting", json.dumps([5.0] * 30), "--param", "holdout=true")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+    assert result["errors"]["lstm"]["mase"] is None and result["errors"]["lstm"]["smape"] == 0

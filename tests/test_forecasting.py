@@ -393,7 +393,7 @@ def test_a_forecast_past_the_last_date_pandas_can_hold_numbers_its_steps_and_say
 def test_a_season_length_that_contradicts_the_dates_is_used_and_said(forecast):
     out = forecast({"csv": AIR, "name": "air"}, season_length=4, horizon=3)
     assert out["season_length"] == 4 and out["name"] == "air"
-    assert any("the dates are MS (season 12) but season length 4 was asked for" in n for n in out["notices"])
+    assert any("the dates are monthly (season 12) but season length 4 was asked for" in n for n in out["notices"])
 
 
 def test_the_plot_legend_sits_below_the_axes_and_hides_no_value():
@@ -466,3 +466,16 @@ def test_a_constant_series_is_named_as_such_and_every_baseline_stays_constant(fo
 def test_a_season_too_long_for_the_series_is_said_to_be_unused(forecast):
     out = forecast([float(v) for v in range(30)], horizon=6, season_length=52)
     assert any("a season of 52 steps cannot be seen in 30 values" in n for n in out["notices"])
+
+
+def test_a_series_of_tiny_values_is_forecast_as_the_same_series_at_any_scale():
+    # An absolute floor on the scale once swamped values of 1e-9 and less: forecasts went negative.
+    base = [1 + 0.1 * i + 0.05 * (i % 3) for i in range(40)]
+    ref, alone = zoo.predict("forecasting", base, horizon=6), zoo.predict("forecasting", base, horizon=6, partners=False)
+    for k in (1e-12, 1e-9, 1e9):
+        out = zoo.predict("forecasting", [v * k for v in base], horizon=6)
+        lstm = zoo.predict("forecasting", [v * k for v in base], horizon=6, partners=False)
+        for key in ("forecast", "lower", "upper"):
+            assert np.array(lstm[key]) / k == pytest.approx(alone[key], rel=1e-9), (k, key)
+            # Holt-Winters' ridge on its (log) level state moves it a little: 0.4% at 1e-12
+            assert np.array(out[key]) / k == pytest.approx(ref[key], rel=1e-2), (k, key)

@@ -8,16 +8,15 @@ plugin problem. A task's own options for data, train, eval and bench are declare
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-from . import settings
+from . import jsontext, settings
 from .errors import InputError, ZooError
 
 
 def _print(obj: Any) -> None:
-    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write(jsontext.dumps(obj, indent=2, ensure_ascii=False))
     sys.stdout.write("\n")
 
 

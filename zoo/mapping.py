@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import jsontext
 from .errors import InputError, ZooError
 
 log = logging.getLogger("zoo.map")
@@ -300,7 +301,7 @@ def _write_part(folder: Path, index: int, rows: list[dict]) -> None:
     tmp = folder / f".part-{index:06d}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            f.write(jsontext.dumps(row, ensure_ascii=False, default=str) + "\n")
     os.replace(tmp, _part(folder, index))  # a part exists only when whole: a killed run redoes just this one
 
 
@@ -338,7 +339,7 @@ def join_parts(folder: Path, output: Path) -> tuple[int, int]:
         with open(tmp, "w", encoding="utf-8") as f:
             for path in paths:
                 for row in _part_rows(path):
-                    f.write(json.dumps({k: row.get(k) for k in names}, ensure_ascii=False) + "\n")
+                    f.write(jsontext.dumps({k: row.get(k) for k in names}, ensure_ascii=False) + "\n")
                     n += 1
     else:
         n = _join_parquet(paths, names, tmp)
@@ -348,7 +349,7 @@ def join_parts(folder: Path, output: Path) -> tuple[int, int]:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
+        return jsontext.dumps(value, ensure_ascii=False)
     return "" if value is None else value
 
 

@@ -120,8 +120,8 @@ class ForecastPreprocessor:
         from_dates = S.season_of(s.freq)
         if season_length:
             if from_dates is not None and from_dates != season_length:
-                s.notices.append(f"the dates are {s.freq} (season {from_dates}) but season length {season_length} "
-                                 f"was asked for: using {season_length}")
+                s.notices.append(f"the dates are {S.freq_name(s.freq) or s.freq} (season {from_dates}) but season "
+                                 f"length {season_length} was asked for: using {season_length}")
             return s, int(season_length), "given"
         if s.season_length:
             return s, s.season_length, "given with the series"
@@ -152,7 +152,8 @@ class ForecastPreprocessor:
         level = float(d[-k:].mean())
         steps = np.abs(np.diff(d))
         scale = float(steps.mean()) if steps.size else 0.0
-        scale = max(scale, 1e-3 * abs(level), 1e-8)
+        # Relative floors only: an absolute one (1e-8 until 2026-12-04) swamped series of tiny values.
+        scale = max(scale, 1e-3 * abs(level)) or 1.0  # 1.0: every value 0 (z is 0 whatever the scale)
         z = np.clip((d - level) / scale, -100, 100)
         z = z[-self.window:]
         inputs = np.zeros((self.window, 2))  # (value, present) per step, left-padded with absent steps
