@@ -369,7 +369,7 @@ def test_pasted_numbers_win_and_frequency_sets_the_season(page):
     title = page.locator("#forecasting-plot").inner_text() + page.locator("#forecasting-table").inner_text()
     assert "step" in title  # no dates: the table counts steps
     # The quarterly season picks the checkpoint calibrated for quarterly series, and says so.
-    assert page.locator("#forecasting-notice").inner_text().strip() == "checkpoint m3-quarterly: season length 4 was given"
+    assert page.locator("#forecasting-notice").inner_text().strip() == "checkpoint m3-quarterly: quarterly was chosen"
 
 
 def test_a_forecasting_example_runs_with_hold_out(page):

@@ -274,6 +274,9 @@ def test_the_api_returns_numbers_and_a_plot(app_url):
     # Only the series is needed by name: every other input has a default (the upload: None).
     *_, result, _ = client.predict(numbers="1 2 3 4 5 6 7 8 9 10", api_name="/forecasting")
     assert result["checkpoint"] == "m3-monthly" and len(result["forecast"]) == 18
+    # A frequency picked in the tab picks its checkpoint too.
+    *_, result, _ = client.predict(numbers="1 2 3 4 5 6 7 8 9 10", frequency="yearly", api_name="/forecasting")
+    assert result["checkpoint"] == "m3-yearly" and len(result["forecast"]) == 6
     # A value past a slider's range is that request's error, named, in the result and the notice.
     *_, result, notice = client.predict(numbers="1 2 3 4 5 6 7 8 9 10", horizon=10_000, api_name="/forecasting")
     assert result == {"error": "'horizon': Value 10000 is greater than maximum value 24."} and "Error" in notice
@@ -479,3 +482,16 @@ def test_a_series_of_tiny_values_is_forecast_as_the_same_series_at_any_scale():
             assert np.array(lstm[key]) / k == pytest.approx(alone[key], rel=1e-9), (k, key)
             # Holt-Winters' ridge on its (log) level state moves it a little: 0.4% at 1e-12
             assert np.array(out[key]) / k == pytest.approx(ref[key], rel=1e-2), (k, key)
+
+
+def test_a_frequency_chosen_with_the_series_picks_its_checkpoint_and_season():
+    # The tab's frequency choice: pasted numbers have no dates to say it.
+    nums = " ".join(str(10 + i + 3 * (i % 7 == 3)) for i in range(60))
+    yearly = zoo.predict("forecasting", {"values": nums, "frequency": "yearly"})
+    assert yearly["checkpoint"] == "m3-yearly" and len(yearly["forecast"]) == 6 and yearly["season_length"] == 1
+    assert "checkpoint m3-yearly: yearly was chosen" in yearly["notices"]
+    daily = zoo.predict("forecasting", {"values": nums, "frequency": "daily"})
+    assert daily["checkpoint"] == "m3-other" and daily["season_length"] == 7
+    assert daily["notices"][0].startswith("daily series are outside every training set")
+    with pytest.raises(InputError, match="'frequency' must be one of hourly, daily"):
+        zoo.predict("forecasting", {"values": nums, "frequency": "fortnightly"})

@@ -112,8 +112,9 @@ class ForecastPreprocessor:
     # -- the zoo's preprocessor contract: the task's input in, its encoding out --------------------
     def prepare(self, input, season_length: int = 0):
         """Parse any input form into a clean ``Series`` and choose its season length: the one
-        asked for, else the series' own (``{"season_length": m}``), else its dates' calendar,
-        else the autocorrelation. Returns ``(series, m, how)``."""
+        asked for, else the series' own (``{"season_length": m}``), else that of the frequency
+        chosen with it (``{"frequency": "weekly"}``: 52), else its dates' calendar, else the
+        autocorrelation. Returns ``(series, m, how)``."""
         from . import series as S
 
         s = S.from_input(input)
@@ -125,6 +126,8 @@ class ForecastPreprocessor:
             return s, int(season_length), "given"
         if s.season_length:
             return s, s.season_length, "given with the series"
+        if s.frequency:
+            return s, S.FREQUENCIES[s.frequency], f"of the frequency chosen ({s.frequency})"
         if from_dates is not None:
             return s, from_dates, f"from the dates ({S.freq_name(s.freq) or s.freq})"
         return s, S.season_from_acf(s.values), INFERRED

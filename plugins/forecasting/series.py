@@ -35,6 +35,7 @@ class Series:
     dates: list[str] | None = None  # ISO dates, one per value, when the input had them
     freq: str | None = None  # pandas frequency of the dates
     season_length: int | None = None  # given with the series ({"values", "season_length"})
+    frequency: str | None = None  # chosen by the caller ({..., "frequency": "yearly"}), one of FREQUENCIES
     name: str | None = None  # what the caller calls it ({"name": ...}), shown on plots
     notices: list[str] = dataclasses.field(default_factory=list)
 
@@ -128,6 +129,10 @@ def from_input(x) -> Series:
     if isinstance(x, dict) and x.get("name") is not None:
         out = from_input({k: v for k, v in x.items() if k != "name"})
         out.name = str(x["name"])[:100]
+        return out
+    if isinstance(x, dict) and x.get("frequency") is not None:
+        out = from_input({k: v for k, v in x.items() if k != "frequency"})
+        out.frequency = chosen_frequency(x["frequency"])
         return out
     if isinstance(x, str):
         return clean(parse_text(x))
@@ -446,6 +451,12 @@ def infer_freq(index) -> str | None:
                 return f
         return None
     return freq
+
+
+def chosen_frequency(value) -> str:
+    if value not in FREQUENCIES:
+        raise InputError(f"'frequency' must be one of {', '.join(FREQUENCIES)}, got {value!r}")
+    return value
 
 
 def freq_name(freq: str | None) -> str | None:

@@ -49,6 +49,8 @@ def to_request(sample, upload, column, frequency, numbers, horizon, level, holdo
     if frequency not in FREQUENCY_CHOICES:
         raise InputError(f"frequency must be one of {FREQUENCY_CHOICES}, got {frequency!r}")
     season = 0 if frequency == "infer" else 1 if frequency == "none" else S.FREQUENCIES[frequency]
+    if frequency in S.FREQUENCIES:  # a frequency chosen picks its checkpoint too (when auto)
+        series["frequency"] = frequency
     return series, {"horizon": horizon, "level": level, "season_length": season, "compare": True,
                     "holdout": bool(holdout)}
 
@@ -111,8 +113,9 @@ def build(gr, task) -> Tab:
                                  placeholder="112, 118, 132, 129, ...", elem_id="forecasting-numbers")
         with gr.Column(scale=1):
             frequency = gr.Dropdown(FREQUENCY_CHOICES, value="infer", label="frequency",
-                                    info="sets the season length (monthly 12, quarterly 4, ...); infer: from "
-                                    "the dates, else the autocorrelation", elem_id="forecasting-frequency")
+                                    info="sets the season length (monthly 12, quarterly 4, ...) and, with "
+                                    "checkpoint auto, the checkpoint; infer: from the dates, else the "
+                                    "autocorrelation", elem_id="forecasting-frequency")
             horizon = gr.Slider(0, p["horizon"].max, value=p["horizon"].default, step=1, precision=0,
                                 label="horizon", info="steps ahead; 0: the usual for the checkpoint's frequency "
                                 "(18 monthly, 8 quarterly, 6 yearly)")

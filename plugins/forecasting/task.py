@@ -91,15 +91,21 @@ class ForecastingTask(Task):
         return ForecastPreprocessor.load(folder)
 
     def route(self, input, params: dict, checkpoints) -> tuple[str, str] | None:
-        """The checkpoint for the series' frequency (``m3-<period>``, where registered): from its
-        dates, else from the season length given, else from the season found in the values (12
-        monthly, 4 quarterly); otherwise the default (``m3-monthly``), named with the reason."""
-        dated = isinstance(input, dict) and ("csv" in input or input.get("dates") is not None)
-        # Dates need the series parsed here; undated numbers are parsed twice (here for their
-        # season, then by the pipeline) only while short: a million pasted numbers take 2 s to parse.
-        s = S.from_input(input) if dated or _size(input) <= ROUTE_READS else None
-        freq = S.freq_name(s.freq) if s else None
-        period, why = _PERIOD_OF_FREQ.get(freq or ""), f"the dates are {freq}"
+        """The checkpoint for the series' frequency (``m3-<period>``, where registered): the one
+        chosen with the series (``{..., "frequency": "yearly"}``, as the tab passes it), else from
+        its dates, else from the season length given, else from the season found in the values
+        (12 monthly, 4 quarterly); otherwise the default (``m3-monthly``), named with the reason."""
+        chosen = input.get("frequency") if isinstance(input, dict) else None
+        if chosen is not None:
+            freq = S.chosen_frequency(chosen)
+            period, why, s = _PERIOD_OF_FREQ[freq], f"{freq} was chosen", None
+        else:
+            dated = isinstance(input, dict) and ("csv" in input or input.get("dates") is not None)
+            # Dates need the series parsed here; undated numbers are parsed twice (here for their season,
+            # then by the pipeline) only while short: a million pasted numbers take 2 s to parse.
+            s = S.from_input(input) if dated or _size(input) <= ROUTE_READS else None
+            freq = S.freq_name(s.freq) if s else None
+            period, why = _PERIOD_OF_FREQ.get(freq or ""), f"the dates are {freq}"
         if period is None:
             own = s.season_length if s else input.get("season_length") if isinstance(input, dict) else None
             given = int(params.get("season_length") or 0) or (own if isinstance(own, int) else 0)
@@ -189,11 +195,12 @@ class ForecastingTask(Task):
         pre = pipe.preprocessor
         s, m, how, values, actual, enc = job
         notices = list(s.notices)
-        outside = S.freq_name(s.freq) in OUTSIDE
+        frequency = s.frequency or S.freq_name(s.freq)  # chosen, else the dates'
+        outside = frequency in OUTSIDE
         if outside:
             period, network = period_of(pipe.config), trained_on(pipe.config)
             calibrated = f", calibrated for the M3's {period} series" if period != network else ""
-            notices.insert(0, f"{S.freq_name(s.freq)} series are outside every training set (the network learned "
+            notices.insert(0, f"{frequency} series are outside every training set (the network learned "
                               f"from M3 {network} series{calibrated}): the baselines are shown beside it; trust it "
                               "only where it does better on a holdout")
         spec = pre.combine if params.get("partners", True) else None
