@@ -495,3 +495,21 @@ def test_a_frequency_chosen_with_the_series_picks_its_checkpoint_and_season():
     assert daily["notices"][0].startswith("daily series are outside every training set")
     with pytest.raises(InputError, match="'frequency' must be one of hourly, daily"):
         zoo.predict("forecasting", {"values": nums, "frequency": "fortnightly"})
+
+
+def test_a_pasted_column_with_an_empty_cell_has_a_gap_there():
+    # One value per line, as a spreadsheet column pastes: the blank line is the empty cell.
+    s = series.from_input("1\n2\n\n4\nNaN\n6\n7\n8\n9\n10")
+    assert s.values == [float(v) for v in range(1, 11)] and "filled 2 gap(s)" in s.notices[-1]
+    assert series.parse_text("1 2 3\n\n4 5 6\n7 8") == [1, 2, 3, 4, 5, 6, 7, 8]  # rows of values: no gap
+    one_column = series.from_input({"csv": "value\n1\n2\n\n4\n5\n6\n7\n8\n9\n\n\n"})
+    assert one_column.values == [float(v) for v in range(1, 10)]
+
+
+def test_a_csv_row_with_too_many_fields_is_skipped_and_counted_and_a_broken_quote_is_explained():
+    rows = "".join(f"2020-{m:02d}-01,{m}\n" for m in range(1, 13)).replace("2020-03-01,3\n", "2020-03-01,3,x\n")
+    s = series.from_input({"csv": "date,value\n" + rows})
+    assert "1 row(s) with more fields than the header were skipped" in s.notices
+    assert len(s.values) == 12 and "1 missing date(s) were inserted as gaps" in s.notices
+    with pytest.raises(InputError, match="every quote is closed"):
+        series.from_input({"csv": 'date,value\n2020-01-01,1\n"2020-02-01,2\n2020-03-01,3\n'})

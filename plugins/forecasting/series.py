@@ -81,8 +81,12 @@ def parse_text(text: str) -> list[float]:
 
 def _tokens(text: str) -> list[str]:
     """The values of pasted text. Between commas or semicolons an empty field is a gap ("1, 2, , 4"),
-    as the parse error says; a separator ending a line, and blank lines, are not."""
+    as the parse error says; a separator ending a line is not. In a column of one value per line a
+    blank line is a gap (an empty cell); between lines of several values it is not."""
     if not re.search(r"[,;]", text):
+        lines = text.splitlines()
+        if len(lines) > 1 and all(len(line.split()) <= 1 for line in lines):  # a pasted column: a blank cell is a gap
+            return [line.strip() or "nan" for line in lines]
         return [t for t in _SPLIT.split(text) if t]
     out = []
     for line in text.splitlines():
@@ -284,14 +288,23 @@ def _frame(text):
     if "\0" in text[:4096]:
         raise InputError("the file is binary, not CSV text")
     first = text.lstrip().split("\n", 1)[0]
-    sep = max([",", ";", "\t"], key=first.count) if any(s in first for s in ",;\t") else ","
+    single = not any(s in first for s in ",;\t")  # one column: an empty line inside is an empty cell
+    sep = max([",", ";", "\t"], key=first.count) if not single else ","
+    if single:
+        text = text.strip() + "\n"
     try:
-        # ';' separates the fields where ',' is the decimal mark (1234,5); a '.' decimal in such a
-        # file is left as text by pandas and still read as a number below.
-        df = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True, nrows=MAX_VALUES + 1,
-                         decimal="," if sep == ";" else ".")
+        with warnings.catch_warnings(record=True) as skipped:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # ';' separates the fields where ',' is the decimal mark (1234,5); a '.' decimal in such a
+            # file is left as text by pandas and still read as a number below. A row with more fields
+            # than the header is skipped and counted (pandas warns once per such line).
+            df = pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True, nrows=MAX_VALUES + 1,
+                             decimal="," if sep == ";" else ".", on_bad_lines="warn", skip_blank_lines=not single)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"the CSV could not be read: {str(exc).splitlines()[0]}") from None
+        raise InputError(f"the CSV could not be read ({str(exc).splitlines()[0]}): check that each row has as "
+                         "many fields as the header and that every quote is closed") from None
+    bad = [str(w.message).strip() for w in skipped if issubclass(w.category, pd.errors.ParserWarning)]
+    df.attrs["skipped_rows"] = sum(m.count("Skipping line") for m in bad)
     if df.empty:
         raise InputError("the CSV has a header but no rows")
     if len(df) > MAX_VALUES:
@@ -321,6 +334,8 @@ def _read_column(text, column: str | None) -> tuple[Series, str]:
 
     df, (time_col, kind), value_cols = _frame(text)
     notices: list[str] = []
+    if df.attrs.get("skipped_rows"):
+        notices.append(f"{df.attrs['skipped_rows']} row(s) with more fields than the header were skipped")
     if column not in (None, ""):
         if column not in df.columns or column == time_col:
             raise InputError(f"the CSV has no value column {column!r}; its columns: "
