@@ -81,6 +81,7 @@ def test_a_checkpoint_with_the_zoo_partners_serves_the_weighted_mean_in_a_batch_
     partner = np.mean([f([AIRLINE], 18, 12)[0] for f in (smoothing.theta, smoothing.holt_winters)], axis=0)
     assert out["forecast"] == pytest.approx(0.25 * np.array(lstm["forecast"]) + 0.75 * partner)
     assert out["method"] == "LSTM (0.25) and the mean of SES-Theta and Holt-Winters (0.75), weighted mean of the medians"
+    assert out["partners"] == ["SES-Theta", "Holt-Winters"] and lstm["partners"] == []
     assert out["baselines"]["Holt-Winters"] == pytest.approx(smoothing.holt_winters([AIRLINE], 18, 12)[0])
     others = [list(AIRLINE[:60]), list(AIRLINE[50:]), [1.0] * 12, list(-AIRLINE[:40])]
     batch = both.batch([{"csv": AIR}, *others], horizon=18, season_length=12)

@@ -1,5 +1,7 @@
-"""The forecast plot: history, the LSTM's forecast and interval band, seasonal naive and Theta
-dashed, and the held-out actual values when there are some. Built from a result alone."""
+"""The forecast plot: history, the forecast and its interval band, the baselines dashed (the
+checkpoint's partners, averaged into the forecast, dotted and marked so), and the held-out actual
+values when there are some; the title names the series, and the checkpoint and method that made
+the forecast. Built from a result alone."""
 from __future__ import annotations
 
 from matplotlib.figure import Figure
@@ -26,17 +28,23 @@ def figure(result: dict) -> Figure:
     ax.fill_between(future, result["lower"], result["upper"], color="#f58518", alpha=0.25,
                     label=f"{result['level']:g}% interval")
     ax.plot(future, forecast, color="#f58518", lw=2, label="forecast")
-    styles = {"seasonal naive": "#4c78a8", "theta": "#54a24b", "DynamicOptimizedTheta": "#888888",
+    styles = {"seasonal naive": "#4c78a8", "theta": "#54a24b", "DynamicOptimizedTheta": "#5a5a5a",
               "AutoETS": "#b279a2", "SES-Theta": "#e45756", "Holt-Winters": "#72b7b2",
               "Dynamic-Theta": "#9d755d"}
+    partners = set(result.get("partners") or ())
     for name, values in (result.get("baselines") or {}).items():
-        ax.plot(future, values, ls="--", lw=1.3, color=styles.get(name, "#888888"), label=name)
+        ax.plot(future, values, ls=":" if name in partners else "--", lw=1.5 if name in partners else 1.3,
+                color=styles.get(name, "#888888"), label=f"{name} (partner)" if name in partners else name)
     if result.get("actual"):
         ax.plot(future, result["actual"], "o", ms=3.5, color="black", label="actual (held out)")
     ax.axvline(past[-1], color="#bbbbbb", lw=0.8)
     ax.set_xlabel("date" if dated else "step (0 = last value used)")
     if result.get("name"):
         ax.set_title(result["name"], fontsize=10, loc="left")
+    made_by = result.get("method", "").replace(", weighted mean of the medians", "")
+    if result.get("checkpoint"):
+        made_by = f"{result['checkpoint']}: {made_by}"
+    ax.set_title(f"forecast: {made_by}", fontsize=8, loc="right", color="#555555")
     # Below the axes, so it never hides a part of the series.
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, ncol=6, frameon=False)
     ax.grid(alpha=0.25)

@@ -239,6 +239,7 @@ class ForecastingTask(Task):
             "lower": interp(lo_p), "upper": interp(hi_p), "level": level,
             "quantiles": {f"{p:g}": q[:, i].tolist() for i, p in enumerate(pre.quantiles)},
             "method": "the constant value" if constant else combine.describe(spec),
+            "partners": list(spec["models"]) if spec and not constant else [],  # averaged into the forecast
             "season_length": m, "season_length_source": how, "seasonal": bool(len(enc["seasonal"])), "name": s.name,
             "history": values[-HISTORY_SHOWN:],
             "history_dates": s.dates[:len(values)][-HISTORY_SHOWN:] if s.dates else None,
