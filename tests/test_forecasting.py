@@ -513,3 +513,18 @@ def test_a_csv_row_with_too_many_fields_is_skipped_and_counted_and_a_broken_quot
     assert len(s.values) == 12 and "1 missing date(s) were inserted as gaps" in s.notices
     with pytest.raises(InputError, match="every quote is closed"):
         series.from_input({"csv": 'date,value\n2020-01-01,1\n"2020-02-01,2\n2020-03-01,3\n'})
+
+
+def test_a_series_never_below_zero_gets_no_negative_forecast_or_bound():
+    falling = [float(max(0, 60 - 3 * i + (i % 4))) for i in range(24)]  # sales running out, then zero
+    out = zoo.predict("forecasting", falling, horizon=12, level=95)
+    assert min(out["lower"]) >= 0 and min(out["forecast"]) >= 0
+    assert min(zoo.predict("forecasting", [v - 30 for v in falling], horizon=12, level=95)["lower"]) < 0  # may go below
+
+
+def test_steps_past_those_a_checkpoint_was_calibrated_on_are_flagged():
+    years = "year,v\n" + "".join(f"{1990 + i}-01-01,{100 + 3 * i + (i % 3)}\n" for i in range(30))
+    out = zoo.predict("forecasting", {"csv": years}, horizon=12)
+    assert out["checkpoint"] == "m3-yearly" and len(out["forecast"]) == 12
+    assert any(n.startswith("steps 7-12 are past the 6 that this checkpoint's intervals were calibrated") for n in out["notices"])
+    assert not any(n.startswith("steps") for n in zoo.predict("forecasting", {"csv": years}, horizon=6)["notices"])

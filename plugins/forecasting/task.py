@@ -224,6 +224,13 @@ class ForecastingTask(Task):
                 if notice:  # a partner could not take part: the LSTM's forecast, and the method says so
                     notices.append(notice)
                     spec = None
+            if min(values) >= 0:  # a series never below zero: neither its forecast nor its interval
+                q = np.maximum(q, 0.0)
+        served = period_of(pipe.config)
+        scored = data.period(served).horizon
+        if horizon > scored and served != trained_on(pipe.config):
+            notices.append(f"steps {scored + 1}-{horizon} are past the {scored} that this checkpoint's intervals were "
+                           f"calibrated and scored on (M3 {served}): trust their spread less")
         if len(values) > LONG:
             notices.append(f"a long series: the model read the last {pre.context} of {len(values):,} values")
         grid = np.asarray(pre.quantiles)
