@@ -130,13 +130,13 @@ def check_type(x) -> None:
 
 def from_input(x) -> Series:
     check_type(x)
-    if isinstance(x, dict) and x.get("name") is not None:
-        out = from_input({k: v for k, v in x.items() if k != "name"})
-        out.name = str(x["name"])[:100]
-        return out
-    if isinstance(x, dict) and x.get("frequency") is not None:
-        out = from_input({k: v for k, v in x.items() if k != "frequency"})
-        out.frequency = chosen_frequency(x["frequency"])
+    about = {k: x[k] for k in ("name", "frequency") if x.get(k) is not None} if isinstance(x, dict) else {}
+    if about:  # what the caller says of the series, beside the series itself
+        out = from_input({k: v for k, v in x.items() if k not in about})
+        if "name" in about:
+            out.name = str(about["name"])[:100]
+        if "frequency" in about:
+            out.frequency = chosen_frequency(about["frequency"])
         return out
     if isinstance(x, str):
         return clean(parse_text(x))

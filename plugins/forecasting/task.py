@@ -210,7 +210,8 @@ class ForecastingTask(Task):
                 fits[name] = combine.partner_forecast(name, values[-combine.TAIL:], horizon, m, how == INFERRED)
             return fits[name]
 
-        constant = np.ptp(values) == 0
+        lowest, highest = float(np.min(values)), float(np.max(values))
+        constant = lowest == highest
         if constant:
             notices.append("the series is constant: the forecast is that constant, with no spread")
             q = np.full((horizon, len(pre.quantiles)), values[-1])
@@ -224,7 +225,7 @@ class ForecastingTask(Task):
                 if notice:  # a partner could not take part: the LSTM's forecast, and the method says so
                     notices.append(notice)
                     spec = None
-            if min(values) >= 0:  # a series never below zero: neither its forecast nor its interval
+            if lowest >= 0:  # a series never below zero: neither its forecast nor its interval
                 q = np.maximum(q, 0.0)
         served = period_of(pipe.config)
         scored = data.period(served).horizon
