@@ -376,6 +376,9 @@ def test_a_forecasting_example_runs_with_hold_out(page):
     open_tab(page, "forecasting")
     page.get_by_text("M3-N1652").first.click()
     page.locator("#forecasting-errors").get_by_text("theta", exact=True).wait_for(timeout=60_000)
+    # The yearly example is served by the yearly checkpoint, and says so.
+    page.get_by_text("Sunspots").first.click()
+    page.locator("#forecasting-notice").get_by_text("checkpoint m3-yearly: the dates are yearly").wait_for(timeout=60_000)
 
 
 def test_a_bad_csv_gets_a_clear_message_which_a_new_upload_clears(page, tmp_path):

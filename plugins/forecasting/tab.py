@@ -154,4 +154,6 @@ def build(gr, task) -> Tab:
                outputs=[plot, errors, numbers_out, download], to_request=to_request,
                to_outputs=lambda r: (figure(r), error_rows(r),
                                      forecast_frame(r).round(4), forecast_csv(r)), submit=go,
-               examples=[[name, None, None, "infer", "", 12, 80, True] for name in sample_names()[:3]])
+               # A monthly, a yearly (served by m3-yearly, at its usual horizon) and an undated M3 series.
+               examples=[[name, None, None, "infer", "", horizon, 80, True]
+                         for name, horizon in (("AirPassengers", 12), ("Sunspots", 0), ("M3-N1652", 12))])
