@@ -94,15 +94,24 @@ def _slopes(series: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _theta(series: list[np.ndarray], horizon: int, m: int) -> np.ndarray:
+def _deseasonalized(fit, series: list[np.ndarray], horizon: int, m: int) -> np.ndarray:
+    """``fit(series, horizon)`` on the series deseasonalized as the LSTM's preprocessor does it,
+    the forecasts given their season back."""
     parts = [deseasonalize(y, m) for y in series]
-    d = [p[0] for p in parts]
+    f = fit([d for d, _, _ in parts], horizon)
+    return np.stack([reseasonalize(row, len(y), m, idx, mult) for row, y, (_, idx, mult) in zip(f, series, parts)])
+
+
+def _ses_drift(d: list[np.ndarray], horizon: int) -> np.ndarray:
     alpha, level = _ses(d)
     n = np.array([len(s) for s in d], float)
     h = np.arange(1, horizon + 1)[None, :]
     drift = _slopes(d)[:, None] / 2  # the theta = 2 line's drift: half the linear trend's slope
-    f = level[:, None] + drift * (h - 1 + 1 / alpha[:, None] - ((1 - alpha) ** n / alpha)[:, None])
-    return np.stack([reseasonalize(row, len(y), m, idx, mult) for row, y, (_, idx, mult) in zip(f, series, parts)])
+    return level[:, None] + drift * (h - 1 + 1 / alpha[:, None] - ((1 - alpha) ** n / alpha)[:, None])
+
+
+def _theta(series: list[np.ndarray], horizon: int, m: int) -> np.ndarray:
+    return _deseasonalized(_ses_drift, series, horizon, m)
 
 
 def theta(series, horizon: int, m: int, inferred: bool = False) -> np.ndarray:
@@ -213,9 +222,7 @@ def _dotm(series: list[np.ndarray], horizon: int) -> np.ndarray:
 
 
 def _dotm_deseasonalized(series: list[np.ndarray], horizon: int, m: int) -> np.ndarray:
-    parts = [deseasonalize(y, m) for y in series]
-    f = _dotm([d for d, _, _ in parts], horizon)
-    return np.stack([reseasonalize(row, len(y), m, idx, mult) for row, y, (_, idx, mult) in zip(f, series, parts)])
+    return _deseasonalized(_dotm, series, horizon, m)
 
 
 def dynamic_theta(series, horizon: int, m: int, inferred: bool = False) -> np.ndarray:
@@ -371,9 +378,8 @@ def holt_winters(series, horizon: int, m: int, top: int = 8, inferred: bool = Fa
         out[own] = (_season_or_not(chosen, horizon, m, top) if inferred and m > 1
                     else _chunked(_hw, chosen, horizon, m, top, chunk=_hw_chunk(chosen, m)))
     if rest:
-        parts = [deseasonalize(series[i], m) for i in rest]
-        smooth = [d for d, _, _ in parts]
-        fitted = _chunked(_hw, smooth, horizon, 1, top, chunk=_hw_chunk(smooth, 1))
-        out[rest] = [reseasonalize(f, len(series[i]), m, idx, mult)
-                     for f, i, (_, idx, mult) in zip(fitted, rest, parts)]
+        def plain(smooth: list[np.ndarray], h: int) -> np.ndarray:  # no seasonal state
+            return _chunked(_hw, smooth, h, 1, top, chunk=_hw_chunk(smooth, 1))
+
+        out[rest] = _deseasonalized(plain, [series[i] for i in rest], horizon, m)
     return out
