@@ -58,6 +58,56 @@ def test_chargen_trains_stops_resumes_exports_and_the_export_conforms(capsys, tm
     assert len(stages) == 2 and stages[1]["args"]["init"] == str(out)
 
 
+def test_chargen_keeps_the_weights_with_the_lowest_dev_bits_and_exports_those(tmp_path):
+    from plugins.chargen.model import CharLSTM
+    from plugins.chargen.train import best_weights, checkpoint
+
+    torch.manual_seed(0)
+    model, dev = CharLSTM(10, 4, 8, 1), torch.randint(0, 10, (600,))
+    optimizer = torch.optim.Adam(model.parameters())
+    run, meta = RunFolder(tmp_path / "run"), {"step": 1, "history": []}
+    checkpoint(run, model, optimizer, meta, dev)
+    good = {k: v.clone() for k, v in model.state_dict().items()}
+    with torch.no_grad():  # a later save that is worse on dev
+        model.head.bias[:] = torch.arange(10.0) * 5
+    meta["step"] = 2
+    checkpoint(run, model, optimizer, meta, dev)
+    assert meta["history"][1]["dev_bpc"] > meta["history"][0]["dev_bpc"] and meta["best"]["step"] == 1
+    assert torch.equal(run.weights()["head.bias"], model.head.bias)  # the run resumes from its last step
+    kept = best_weights(run.path)  # the export takes the best
+    assert all(torch.equal(kept[k], good[k]) for k in good)
+
+
+def test_chargen_weight_drop_masks_the_recurrent_weights_per_call_and_leaves_them_as_they_were():
+    from plugins.chargen.model import CharLSTM
+    from plugins.chargen.train import forward
+
+    torch.manual_seed(0)
+    model, x = CharLSTM(10, 4, 16, 2, dropout=0.0), torch.randint(0, 10, (3, 12))
+    before = model.lstm.weight_hh_l1.detach().clone()
+    assert torch.equal(forward(model, x, None, 0.0)[0], model(x)[0])
+    a, b = forward(model, x, None, 0.5)[0], forward(model, x, None, 0.5)[0]
+    assert not torch.allclose(a, model(x)[0]) and not torch.allclose(a, b)
+    a.sum().backward()
+    grad = model.lstm.weight_hh_l1.grad
+    assert torch.equal(model.lstm.weight_hh_l1, before)
+    assert grad.abs().sum() > 0 and 0.3 < (grad == 0).float().mean() < 0.7  # dropped weights get no gradient
+
+
+def test_chargen_fit_schedule_ends_the_cosine_when_the_minutes_run_out_and_a_resume_keeps_it(capsys, tmp_path):
+    run = tmp_path / "run"
+    tiny = ["--corpus", "python", "--hidden-size", "8", "--num-layers", "1", "--embedding-dim", "4",
+            "--batch-size", "2", "--seq", "8", "--epochs", "100", "--save-every", "1"]
+    first = zoo_json(capsys, "train", "chargen", "--out", str(run), *tiny, "--minutes", "0.05", "--fit-schedule")
+    meta = RunFolder(run).meta()
+    assert 70 < meta["total_steps"] and first["step"] <= meta["total_steps"]
+    assert meta["machine"] == "CPU"
+    # Resumed with more time: the schedule's length stays, and the run ends on it.
+    zoo_json(capsys, "train", "chargen", "--out", str(run), *tiny, "--minutes", "5", "--fit-schedule")
+    again = RunFolder(run).meta()
+    assert again["total_steps"] == meta["total_steps"] == again["step"]
+
+
 def test_forecasting_trains_each_member_resumes_exports_and_the_export_conforms(capsys, tmp_path):
     from helpers import require_data
 

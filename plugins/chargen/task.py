@@ -12,7 +12,7 @@ from .model import CharLSTM
 from .preprocess import CharVocab
 
 HERE = Path(__file__).resolve().parent
-KJV_REVISION = "4bc604ec02bb2615e54dd7a08c998a7d16db5820"
+KJV_REVISION = "95a410796e78ac4bbc28ab70fa0a8fa28acf6503"
 PYTHON_REVISION = "ad9b4b8433bf8330073ff8b2c1e18c3ae603fe3d"
 
 MAX_NEW_CHARS = 10_000

@@ -6,6 +6,8 @@
 Every few minutes it writes ``model.safetensors``, ``optimizer.safetensors`` and ``state.json``
 (step, position, dev bits per character) to --out; run it again with the same --out to resume.
 Truncated BPTT over parallel streams of the training books, state carried between segments.
+It trains on ``ZOO_DEVICE`` (auto: CUDA where present). Each save also scores dev; the weights
+with the lowest dev bits so far are kept as ``best.safetensors``, and the export takes those.
 """
 from __future__ import annotations
 
@@ -13,11 +15,15 @@ import argparse
 import collections
 import datetime
 import math
+import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch.func import functional_call
 
+from zoo.devices import resolve_device
 from zoo.errors import InputError
 from zoo.training import Budget, RunFolder, add_lstm_options, add_run_options, cosine_lr, log, optimizer_step
 
@@ -40,6 +46,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="character embedding size (default 64)")
     add_lstm_options(p, hidden_size=512, num_layers=2)
     p.add_argument("--dropout", type=float, default=0.1, help="dropout between layers and before the head")
+    p.add_argument("--weight-drop", type=float, default=0.0,
+                   help="DropConnect on the LSTM's hidden-to-hidden weights while training, as AWD-LSTM (default 0)")
+    p.add_argument("--fit-schedule", action="store_true",
+                   help="end the cosine schedule when --minutes runs out: the step count is set from the speed of "
+                        "the first steps (for a machine lent for a fixed time); --epochs stays the cap")
     p.add_argument("--min-count", type=int, default=1, help="characters rarer in the training text read as unknown")
     p.add_argument("--seq", type=int, default=256, help="characters per truncated-BPTT segment (default 256)")
     p.add_argument("--init", default=None,
@@ -152,34 +163,72 @@ def train(args: argparse.Namespace) -> dict:
     train_ids = streams(torch.tensor(vocab.encode(splits["train"])), args.batch_size)
     dev_ids = torch.tensor(vocab.encode(splits["dev"]))
     torch.manual_seed(args.seed)
+    device = resolve_device()
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     model = CharLSTM(**architecture(args, len(vocab)))
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     meta = start(args, run, vocab, model, optimizer)
+    model.to(device)
+    for state in optimizer.state.values():  # a resumed optimizer's moments follow the weights
+        for k, v in state.items():
+            if torch.is_tensor(v) and v.dim():
+                state[k] = v.to(device)
+    train_ids = train_ids.to(device)
+    meta.setdefault("machine", torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU")
+    log({"device": str(device), "machine": meta["machine"], "parameters": sum(p.numel() for p in model.parameters())})
     train_steps(args, model, optimizer, train_ids, meta, lambda: checkpoint(run, model, optimizer, meta, dev_ids))
     checkpoint(run, model, optimizer, meta, dev_ids)
     return {"out": str(run.path), "step": meta["step"], **meta["history"][-1]}
 
 
 def checkpoint(run: RunFolder, model, optimizer, meta: dict, dev_ids: torch.Tensor) -> None:
+    """Save the run; score dev, and keep the weights with the lowest dev bits as ``best.safetensors``."""
     meta["history"].append({"step": meta["step"], "dev_bpc": round(bits_per_char(model, dev_ids), 4)})
     log(meta["history"][-1])
+    if meta["history"][-1]["dev_bpc"] <= meta.get("best", {}).get("dev_bpc", math.inf):
+        meta["best"] = meta["history"][-1]
+        run.path.mkdir(parents=True, exist_ok=True)
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(run.path / BEST))
     run.save(model, optimizer, meta)
+
+
+BEST = "best.safetensors"
+
+
+def best_weights(run_path: Path) -> dict[str, torch.Tensor]:
+    """The weights a run is exported with: those with the lowest dev bits (older runs: the last)."""
+    best = run_path / BEST
+    return load_file(str(best)) if best.is_file() else RunFolder(run_path).weights()
+
+
+def forward(model, x: torch.Tensor, state, weight_drop: float):
+    """The training forward pass; with ``weight_drop``, through hidden-to-hidden weights with a
+    fresh DropConnect mask each call (the same mask at every time step, as AWD-LSTM)."""
+    if not weight_drop:
+        return model(x, state)
+    dropped = {name: F.dropout(w, weight_drop, True) for name, w in model.lstm.named_parameters()
+               if name.startswith("weight_hh")}
+    out, state = functional_call(model.lstm, dropped, (model.embedding(x), state))
+    return model.head(model.dropout(out)), state
 
 
 def train_steps(args, model, optimizer, train_ids: torch.Tensor, meta: dict, save) -> None:
     """Steps of truncated BPTT (state carried between segments, reset at each epoch) until the
     schedule ends or the time budget is spent; ``save()`` every --save-every minutes."""
     steps_per_epoch = (train_ids.shape[1] - 1) // args.seq
-    total_steps = int(steps_per_epoch * args.epochs)
+    total_steps = meta.get("total_steps", int(steps_per_epoch * args.epochs))
     budget, state = Budget(args.minutes, args.save_every), None
+    fit = ScheduleFit(args, meta, budget, steps_per_epoch)
     model.train()
     while meta["step"] < total_steps and not budget.over():
         step = meta["step"]
         pos = (step % steps_per_epoch) * args.seq
         if pos == 0:
             state = None
+        total_steps = fit(step, total_steps, train_ids.is_cuda)
         lr = cosine_lr(args.lr, step, total_steps)
-        logits, state = model(train_ids[:, pos:pos + args.seq], state)
+        logits, state = forward(model, train_ids[:, pos:pos + args.seq], state, getattr(args, "weight_drop", 0.0))
         state = tuple(s.detach() for s in state)
         y = train_ids[:, pos + 1:pos + args.seq + 1]
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
@@ -190,6 +239,32 @@ def train_steps(args, model, optimizer, train_ids: torch.Tensor, meta: dict, sav
                  "lr": round(lr, 6), "elapsed_s": round(budget.elapsed())})
         if budget.save_due():
             save()
+
+
+class ScheduleFit:
+    """--fit-schedule: time 50 steps after a warm-up of 20, then end the cosine schedule where
+    --minutes runs out (10% of the time left kept for the dev scores of the saves). The length is
+    saved in the run (``total_steps``), so a resumed run keeps it; --epochs stays the cap."""
+
+    def __init__(self, args, meta: dict, budget: Budget, steps_per_epoch: int):
+        self.on = getattr(args, "fit_schedule", False) and "total_steps" not in meta
+        self.window = (meta["step"] + 20, meta["step"] + 70)
+        self.meta, self.budget, self.minutes, self.steps_per_epoch = meta, budget, args.minutes, steps_per_epoch
+
+    def __call__(self, step: int, total_steps: int, cuda: bool) -> int:
+        if not self.on or step not in self.window:
+            return total_steps
+        if cuda:  # steps are queued ahead of the GPU: time what it has done
+            torch.cuda.synchronize()
+        if step == self.window[0]:
+            self.started = time.time()
+            return total_steps
+        per_step = (time.time() - self.started) / (self.window[1] - self.window[0])
+        fits = step + int(0.9 * (self.minutes * 60 - self.budget.elapsed()) / per_step)
+        self.meta["total_steps"], self.on = min(total_steps, fits), False
+        log({"schedule_steps": self.meta["total_steps"], "epochs": round(self.meta["total_steps"] / self.steps_per_epoch, 2),
+             "seconds_per_step": round(per_step, 4)})
+        return self.meta["total_steps"]
 
 
 CARDS = {
@@ -225,7 +300,7 @@ def export(run_path: Path, out: Path, limit: int | None = None) -> dict:
              **named(meta["args"])}
     vocab = CharVocab(meta["vocab"])
     model = CharLSTM(**architecture(argparse.Namespace(**saved), len(vocab)))
-    model.load_state_dict(RunFolder(run_path).weights())
+    model.load_state_dict({k: v.float() for k, v in best_weights(run_path).items()})
     task = ChargenTask()
     config = export_config(meta, saved, model, vocab)
     save_checkpoint(out, task, model, vocab, config, "# placeholder\n", weights_dtype=torch.float16)
@@ -249,6 +324,10 @@ def export_config(meta: dict, saved: dict, model, vocab: CharVocab) -> dict:
     init = meta.get("init")
     earlier = init["stages"] if init and "stages" in init else [init] if init else []  # a checkpoint's, or a run's
     this = {"steps": meta["step"], "args": meta["args"], "history": meta["history"]}
+    if meta.get("best"):  # the weights exported: those with the lowest dev bits
+        this["exported"] = meta["best"]
+    if meta.get("machine"):
+        this["machine"] = meta["machine"]
     if init and init.get("revision"):
         this["init_revision"] = init["revision"]
     stages = [*earlier, this]
@@ -261,10 +340,16 @@ def stage_command(stage: dict) -> str:
     """The command that trained one stage of a run (options under today's names)."""
     a = named(stage["args"])
     flags = [f"--corpus {a.get('corpus', 'kjv')}", f"--out {a['out']}", f"--lr {a['lr']}", f"--epochs {a['epochs']}"]
-    flags += [f"--{k.replace('_', '-')} {a[k]}" for k in ("embedding_dim", "hidden_size", "num_layers", "min_count",
-                                                          "init") if a.get(k) is not None]
+    flags += [f"--{k.replace('_', '-')} {a[k]}" for k in ("embedding_dim", "hidden_size", "num_layers", "dropout",
+                                                          "weight_drop", "batch_size", "seq", "min_count", "init")
+              if a.get(k) is not None]
+    if a.get("fit_schedule"):
+        flags.append(f"--fit-schedule --minutes {a['minutes']}")
     at = f", from that checkpoint at revision {stage['init_revision'][:12]}" if stage.get("init_revision") else ""
-    return f"`python -m zoo train chargen {' '.join(flags)}` ({stage['steps']} steps{at})"
+    on = f" on {stage['machine']}" if stage.get("machine") else ""
+    kept = (f"; the weights of step {stage['exported']['step']}, the lowest dev bits per character "
+            f"({stage['exported']['dev_bpc']}), are the ones kept" if stage.get("exported") else "")
+    return f"`python -m zoo train chargen {' '.join(flags)}` ({stage['steps']} steps{on}{at}{kept})"
 
 
 def model_card(meta: dict, config: dict, evaluation: dict, ev: dict, repo: str) -> str:
@@ -284,8 +369,11 @@ def model_card(meta: dict, config: dict, evaluation: dict, ev: dict, repo: str) 
               f"({ev['generation_step']['increase']:+.4f}).",
         data=text["data"],
         training=f"Adam, cosine decay, gradient clipping 1.0, truncated BPTT over {a['batch_size']} streams of "
-                 f"{a['seq']} characters: {steps}. A later stage starts from the weights of the one before "
-                 "with a fresh optimizer and schedule.",
+                 f"{a['seq']} characters: {steps}."
+                 + (" A later stage starts from the weights of the one before with a fresh optimizer and schedule."
+                    if len(config["training"]["stages"]) > 1 else "")
+                 + " Runs and stages were chosen on the dev split only (its bits per character at each save); "
+                   "test was read by the export.",
         evaluation=evaluation, limitations=text["limitations"],
         preprocessor_files="`vocab.json` (the character vocabulary)", example=text["example"],
         license="mit", pipeline_tag=ChargenTask.pipeline_tag, datasets=text["datasets"], language=text["language"],
