@@ -7,9 +7,10 @@ from the same run, on the same weights:
 - (b) ``nn_lstm_step``: the default ``nn.LSTM`` called once per character with the state kept;
 - (c) ``machine_limit``: bytes of recurrent and output weights one step reads, divided by the
   matrix-vector bandwidth measured here with a float32 ``torch.mv`` over a matrix of that many
-  bytes (the same working set: 12.7 MB float32 weights stream from memory, 3.3 MB int8 weights
-  largely stay in the 32 MB L3), for float32 and int8; measured before and after the timed
-  runs, median of both;
+  bytes (the same working set: for a 2x512, 12.7 MB float32 weights stream from memory, 3.3 MB
+  int8 weights largely stay in the 32 MB L3), for float32 and int8; measured before and after
+  the timed runs, median of both. For the 3x1024 ``kjv`` (21 MB int8) the served step beats this
+  int8 figure 2.5x: a float32 ``mv`` is no measure of what the int8 kernel reads from cache;
 - ``memory``: peak resident memory of a process that loads every checkpoint of every task and
   runs one request on each, beside a process that only imports torch and the zoo.
 """
