@@ -174,6 +174,8 @@ def test_generated_text_streams_in_and_stop_ends_it_and_says_so(page):
     page.click("#chargen-submit")
     page.wait_for_function("document.querySelector('#chargen-output textarea').value.length > 100", timeout=30_000)
     assert output.input_value().startswith("In the beginning")
+    # The run ends at its 400 characters (a click while a run streams is ignored, as Gradio does).
+    page.wait_for_function("document.querySelector('#chargen-output textarea').value.length >= 416", timeout=30_000)
     # A long run: the text grows in several updates, then Stop ends it early.
     page.fill("input[aria-label='number input for max_new_chars']", "10000")
     page.press("input[aria-label='number input for max_new_chars']", "Enter")

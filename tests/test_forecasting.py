@@ -460,6 +460,17 @@ def test_an_empty_field_between_commas_is_a_gap_and_is_filled(forecast):
     assert series.parse_text("1,2,3,\n4,5,\n\n6") == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]  # line ends are not gaps
 
 
+def test_values_written_with_decimal_commas_are_read_as_separated_and_said_so(forecast):
+    pasted = " ".join(f"{m},5" for m in range(10, 22))
+    out = forecast(pasted, horizon=4)
+    assert out["history"][:4] == [10.0, 5.0, 11.0, 5.0]  # commas separate values, as everywhere
+    assert any("the commas were read as separators" in n and "1.5" in n for n in out["notices"])
+    assert forecast({"values": pasted}, horizon=4)["notices"] == out["notices"]
+    plain = forecast("10,5,11,5,12,5,13,5,14,5,15,5,16,5", horizon=4)  # no spaces: plainly separators
+    assert not any("commas" in n for n in plain.get("notices", []))
+    assert not any("commas" in n for n in forecast("10, 5, 11, 5, 12, 5, 13, 5, 14, 5, 15, 5", horizon=4).get("notices", []))
+
+
 def test_a_constant_series_is_named_as_such_and_every_baseline_stays_constant(forecast):
     out = forecast([5.0] * 30, horizon=6, compare=True)
     assert out["method"] == "the constant value" and out["forecast"] == [5.0] * 6

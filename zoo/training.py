@@ -16,7 +16,18 @@ from .errors import InputError
 
 # The part of this module that plugins use (docs/plugins.md, "The plugin API").
 __all__ = ["Budget", "RunFolder", "add_lstm_options", "add_run_options", "cosine_lr", "linear_lr", "load_optimizer", "log",
-           "optimizer_step", "save_optimizer"]
+           "optimizer_step", "save_optimizer", "training_device"]
+
+
+def training_device() -> torch.device:
+    """Where a recipe trains: ``ZOO_DEVICE`` (auto: CUDA where present; asking for CUDA where there
+    is none is an error). TF32 matrix products on CUDA: an LSTM's steps need no more precision."""
+    from .devices import resolve_device
+
+    device = resolve_device()
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    return device
 
 
 def cosine_lr(peak: float, step: int, total: int, warmup: int = 0) -> float:

@@ -23,9 +23,8 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch.func import functional_call
 
-from zoo.devices import resolve_device
 from zoo.errors import InputError
-from zoo.training import Budget, RunFolder, add_lstm_options, add_run_options, cosine_lr, log, optimizer_step
+from zoo.training import Budget, RunFolder, add_lstm_options, add_run_options, cosine_lr, log, optimizer_step, training_device
 
 from . import data
 from .evaluate import nats_per_char
@@ -163,9 +162,7 @@ def train(args: argparse.Namespace) -> dict:
     train_ids = streams(torch.tensor(vocab.encode(splits["train"])), args.batch_size)
     dev_ids = torch.tensor(vocab.encode(splits["dev"]))
     torch.manual_seed(args.seed)
-    device = resolve_device()
-    if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    device = training_device()
     model = CharLSTM(**architecture(args, len(vocab)))
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     meta = start(args, run, vocab, model, optimizer)

@@ -79,6 +79,19 @@ def parse_text(text: str) -> list[float]:
     return [_text_number(t, f"value {i + 1}") for i, t in enumerate(tokens[:MAX_VALUES + 1])]
 
 
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+
+
+def comma_notices(text: str) -> list[str]:
+    """Pasted "1,5 2,5 3,5": every space-separated value holds one comma between digits, as
+    decimal commas do. Commas separate values here, so they are read that way, and said so."""
+    chunks = text.split()
+    if len(chunks) > 1 and all(_DECIMAL_COMMA.fullmatch(c) for c in chunks):
+        return ["every value was written like '1,5': the commas were read as separators between values; "
+                "for decimal commas write points (1.5), or upload a CSV separated by ';'"]
+    return []
+
+
 def _tokens(text: str) -> list[str]:
     """The values of pasted text. Between commas or semicolons an empty field is a gap ("1, 2, , 4"),
     as the parse error says; a separator ending a line is not. In a column of one value per line a
@@ -139,7 +152,7 @@ def from_input(x) -> Series:
             out.frequency = chosen_frequency(about["frequency"])
         return out
     if isinstance(x, str):
-        return clean(parse_text(x))
+        return clean(parse_text(x), comma_notices(x))
     if isinstance(x, (list, tuple)):
         if all(type(v) is float or type(v) is int for v in x):  # plain numbers (not bools): nothing to check
             return clean(list(x))
@@ -157,16 +170,17 @@ def from_input(x) -> Series:
 def _from_values(x: dict) -> Series:
     values = x["values"]
     parsed = parse_text(values) if isinstance(values, str) else [_number(v, f"value {i + 1}") for i, v in enumerate(values)]
+    notices = comma_notices(values) if isinstance(values, str) else []
     dates = x.get("dates")
     if dates is None:
-        return clean(parsed)
+        return clean(parsed, notices)
     if not isinstance(dates, (list, tuple)) or len(dates) != len(parsed):
         raise InputError(f"'dates' must be a list as long as 'values' ({len(parsed)}), got "
                          f"{len(dates) if isinstance(dates, (list, tuple)) else type(dates).__name__}")
     import pandas as pd
 
     index, notice = _to_dates(pd.Series(list(dates)), "'dates'")
-    return _dated(pd.Series(parsed, index=index), [notice] if notice else [])
+    return _dated(pd.Series(parsed, index=index), notices + ([notice] if notice else []))
 
 
 def clean(values: list[float], notices: list[str] | None = None) -> Series:
