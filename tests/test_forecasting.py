@@ -460,6 +460,15 @@ def test_an_empty_field_between_commas_is_a_gap_and_is_filled(forecast):
     assert series.parse_text("1,2,3,\n4,5,\n\n6") == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]  # line ends are not gaps
 
 
+def test_a_batch_with_one_bad_series_names_it(forecast):
+    good = [float(v) for v in range(1, 25)]
+    with pytest.raises(zoo.InputError, match=r"^inputs\[1\] \(of 3\): value 1 is 'abc', not a number"):
+        forecast.batch([good, "abc 1 2", good], horizon=4)
+    with pytest.raises(zoo.InputError, match=r"^inputs\[2\] \(of 3\): .*at least"):
+        forecast.batch([good, good, [1.0]], horizon=4)
+    assert len(forecast.batch([good, good], horizon=4)) == 2
+
+
 def test_values_written_with_decimal_commas_are_read_as_separated_and_said_so(forecast):
     pasted = " ".join(f"{m},5" for m in range(10, 22))
     out = forecast(pasted, horizon=4)

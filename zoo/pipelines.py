@@ -52,11 +52,30 @@ class Pipeline:
         if not isinstance(inputs, (list, tuple)):
             raise InputError(f"batch() takes a list of inputs, got {type(inputs).__name__}")
         params = self.task.coerce_params(params)
-        for item in inputs:
-            self.task.validate(item)
+        for i, item in enumerate(inputs):
+            try:
+                self.task.validate(item)
+            except InputError as exc:
+                raise _naming(exc, i, len(inputs)) from None
         if not inputs:
             return []
-        return [self.with_notices(r) for r in self.task.predict_batch(self, list(inputs), **params)]
+        try:
+            results = self.task.predict_batch(self, list(inputs), **params)
+        except InputError as exc:
+            if len(inputs) == 1:
+                raise
+            raise self._culprit(inputs, params, exc) from None
+        return [self.with_notices(r) for r in results]
+
+    def _culprit(self, inputs: list, params: dict, exc: InputError) -> InputError:
+        """A batch refused as a whole: the first input refused alone, named (as the app's scheduler
+        answers each alone), so a caller of a long batch knows which one to mend."""
+        for i, item in enumerate(inputs):
+            try:
+                self.task.predict_batch(self, [item], **params)
+            except InputError as alone:
+                return _naming(alone, i, len(inputs))
+        return exc
 
     def with_notices(self, result: dict) -> dict:
         """``result`` with this pipeline's own notices added (e.g. which copy of the weights serves)."""
@@ -84,6 +103,10 @@ class Pipeline:
             card = (self.source.folder / ckpt_mod.CARD).read_text(encoding="utf-8")
         return ckpt_mod.save_checkpoint(Path(folder), self.task, self.model, self.preprocessor,
                                         self.config, card or f"# {self.task.title}\n")
+
+
+def _naming(exc: InputError, index: int, count: int) -> InputError:
+    return InputError(f"inputs[{index}] (of {count}): {exc}")
 
 
 MAX_PARAMETERS = 500_000_000  # far above any LSTM here: a config that asks for more is a mistake
