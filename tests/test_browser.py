@@ -80,6 +80,18 @@ def test_the_overview_comes_first_and_lists_every_checkpoint_with_its_test_figur
         text = row.inner_text()
         assert ckpt.repo_id in text and "vs " in text  # figures beside their baselines
     assert "0.8223" in table.inner_text() and "vader" in table.inner_text() and "apache-2.0" in table.inner_text()
+    # Headers stay on one line and no word of a cell is cut in two ("licen ce", "compet ition"); a line
+    # may break after a hyphen or a slash.
+    broken = page.evaluate("""() => [...document.querySelectorAll('#overview-table th, #overview-table td')]
+        .filter(cell => cell.tagName === 'TH' ? lines(cell) > 1 : [...cell.querySelectorAll('*'), cell]
+            .some(e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim().split(/[\\s\\/@-]+/)
+                .some(word => word.length > 1 && splits(n, word))))).map(cell => cell.innerText.slice(0, 40));
+        function lines(el) { const r = document.createRange(); r.selectNodeContents(el);
+            return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }
+        function splits(node, word) { const i = node.textContent.indexOf(word), r = document.createRange();
+            r.setStart(node, i); r.setEnd(node, i + word.length);
+            return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1; }""")
+    assert not broken, broken
     # Any checkpoint's full card is a click away.
     page.click("#overview-card-pick input")
     page.get_by_role("option", name="Translation: en-es-noattn").click()
@@ -227,6 +239,25 @@ def test_the_sliders_span_the_api_and_a_typed_value_outside_says_what_is_used(pa
                                " return v.startsWith(p) && v.length === p.length + 60; }", arg=prime, timeout=30_000)
         texts.append(page.locator("#chargen-output textarea").input_value())
     assert texts[0] == texts[2] and texts[1].startswith("In the")
+
+
+def test_a_seed_typed_outside_its_range_is_the_bound_it_says_it_uses(page):
+    import zoo
+
+    prime = "In the beginning"
+    expected = zoo.pipeline("chargen")(prime, max_new_chars=80, seed=2147483647)["text"]
+    open_tab(page, "chargen")
+    page.fill("#chargen-input textarea", prime)
+    seed = page.get_by_label("seed (-1: random)")
+    seed.fill("99999999999")
+    seed.press("Tab")
+    page.get_by_text("99999999999 is above the maximum: 2147483647 is used.").wait_for(timeout=5_000)
+    page.fill("input[aria-label='number input for max_new_chars']", "80")
+    page.press("input[aria-label='number input for max_new_chars']", "Enter")
+    page.click("#chargen-submit")
+    page.wait_for_function("t => document.querySelector('#chargen-output textarea').value === t", arg=expected,
+                           timeout=30_000)
+    assert page.get_by_text("Error", exact=True).count() == 0
 
 
 def test_stop_at_and_the_seed_give_the_text_python_gives(page):

@@ -46,6 +46,22 @@ def test_unknown_characters_and_empty_prime(chargen):
     assert chargen("", max_new_chars=5, seed=1)["prime"] == ""
 
 
+def test_characters_the_kjv_never_saw_are_skipped_and_a_prime_of_them_is_cautioned(chargen):
+    """The KJV's vocabulary is every character of its training text, so its unknown id was never
+    trained: such characters are skipped (the prime is kept as typed), and a prime made of them
+    writes what an empty prime writes."""
+    alien = chargen("起初神创造天地", max_new_chars=40, seed=1)
+    assert alien["text"].startswith("起初神创造天地") and alien["prime"] == "起初神创造天地"
+    assert alien["text"][len("起初神创造天地"):] == chargen("", max_new_chars=40, seed=1)["text"]
+    assert any("were skipped" in n for n in alien["notices"])
+    assert any(n.startswith("most of the prime is characters the model never saw") for n in alien["notices"])
+    mixed = chargen("🙏 In the beginning 😀", max_new_chars=40, seed=1)
+    assert not any(n.startswith("most of the prime") for n in mixed["notices"])
+    # The Python checkpoint was trained with rare characters read as unknown: it reads them so.
+    python = zoo.pipeline("chargen", checkpoint="python")
+    assert any("read as unknown" in n for n in python("def f(x):  # ☃", max_new_chars=5, seed=1)["notices"])
+
+
 @pytest.mark.parametrize("params", [dict(temperature=1e6), dict(max_new_chars=10**9), dict(top_k=-1),
                                     dict(top_p=0), dict(num_samples=100)])
 def test_absurd_parameters_get_clear_errors(chargen, params):
@@ -99,6 +115,39 @@ def test_cancelling_a_stream_ends_the_work_on_the_server(app_url):
     assert busy > 0.1, busy
     assert idle < busy / 3, (busy, idle)
     assert len(job.outputs()[-1][0]) < len("In the beginning") + 10_000
+
+
+def test_cancelling_while_a_long_prime_is_read_ends_the_work_on_the_server(app_url):
+    """A long prime is read in chunks, each shown as progress ("reading the prime: ..."): a point
+    where a cancel is seen, before any text is generated."""
+    import time
+
+    def cpu_over(seconds):
+        start = time.process_time()
+        time.sleep(seconds)
+        return time.process_time() - start
+
+    client = Client(app_url, verbose=False)
+    prime = "And the LORD spake unto Moses, saying, " * 500  # 19,500 characters
+    job = client.submit(prime, 200, 0.8, 0, 1.0, 7, "", api_name="/chargen")
+    while not job.outputs():
+        time.sleep(0.01)
+    text, *rest = job.outputs()[-1]
+    assert text == prime and "reading the prime:" in str(rest)  # progress, before any new character
+    busy = cpu_over(0.5)
+    job.cancel()
+    time.sleep(0.5)
+    idle = cpu_over(0.5)
+    assert busy > 0.1, busy
+    assert idle < busy / 3, (busy, idle)
+
+
+def test_a_long_prime_shows_progress_and_the_last_result_is_the_plain_one(chargen):
+    prime = "And God said, Let there be light: and there was light. " * 40  # 2,200 characters
+    results = list(chargen.stream(prime, max_new_chars=20, seed=3))
+    reading = [r for r in results if r.get("progress", "").startswith("reading the prime:")]
+    assert reading and all(r["text"] == prime for r in reading)
+    assert results[-1] == chargen(prime, max_new_chars=20, seed=3) and "progress" not in results[-1]
 
 
 @pytest.mark.skipif(not int8_available(), reason="no x86/fbgemm quantized engine")

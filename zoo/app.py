@@ -20,7 +20,7 @@ from . import __version__, settings
 from .errors import ZooError
 from .plugins import Registry
 from .plugins import registry as load_registry
-from .task import Task, default_of, in_tab_order
+from .task import Task, default_of, in_tab_order, plain
 
 log = logging.getLogger("zoo.app")
 
@@ -45,6 +45,9 @@ CSS = """
 .zoo-notice ul { border-left: 5px solid #d97706; background: rgba(217, 119, 6, 0.10);
   padding: 0.5em 1em 0.5em 2em; margin: 0.4em 0; }
 .zoo-overview table { font-size: 0.92em; }
+/* Words break between words, not inside them ("licen ce"): a header keeps to one line. */
+.zoo-overview th { white-space: nowrap; }
+.zoo-overview td { overflow-wrap: normal; word-break: normal; }
 /* A phone: the overview's tables scroll sideways instead of squeezing each column to a word. */
 @media (max-width: 720px) {
   .zoo-overview table { display: block; overflow-x: auto; }
@@ -66,6 +69,9 @@ JS = """() => {
     if (value >= low && value <= high) { if (note) note.remove(); return; }
     const used = value < low ? low : high;
     box.value = String(used);
+    // A number box takes its value from 'input' events (a slider's box from this 'change'): send one,
+    // so the value used is the value sent.
+    box.dispatchEvent(new Event('input', {bubbles: true}));
     if (!note) { note = document.createElement('div'); note.className = 'zoo-clamp-note'; block.appendChild(note); }
     note.textContent = `${value} is ${value < low ? 'below the minimum' : 'above the maximum'}: ${used} is used.`;
   }, true);
@@ -202,7 +208,10 @@ def make_stream_fn(task: Task, tab):
                 last = None
                 with STOP_BUTTONS.running(_session_key(task, request)) as stopped:
                     for result in stream:
-                        if last is not None:
+                        if last is not None and "progress" in last:  # still preparing: say how far
+                            shown = _outputs(tab, {**last, "notices": [last["progress"]]})
+                            yield (*shown[:-2], None, shown[-1])
+                        elif last is not None:
                             # The result JSON and the notice come with the last update only; until
                             # then they stay empty, which Gradio's diff of successive updates sends
                             # as nothing. (Not gr.skip(): Gradio rebuilds a component for every update
@@ -243,7 +252,7 @@ def _guard_inputs(gr, components: list) -> None:
         label = str(getattr(comp, "label", None) or type(comp).__name__.lower())
         kind = "text" if isinstance(comp, gr.Textbox) else "number" if isinstance(comp, (gr.Number, gr.Slider)) else None
         lo, hi = getattr(comp, "minimum", None), getattr(comp, "maximum", None)
-        span = f" from {lo:g} to {hi:g}" if lo is not None and hi is not None else ""
+        span = f" from {plain(lo)} to {plain(hi)}" if lo is not None and hi is not None else ""
         # A slider stepping by whole numbers (or a Number of precision 0) takes whole numbers, as the
         # parameter behind it does from Python and the CLI: 20.5 is refused, not rounded.
         step = (getattr(comp, "step", None) if isinstance(comp, gr.Slider)

@@ -354,9 +354,11 @@ class StreamEngine(_ModelWorker):
             # Updates cost the server as much as steps: at most about UPDATES_PER_S in all.
             every = max(self.every_s, len(active) / UPDATES_PER_S)
             for s in active:
-                if s.seq is not None and s.seq.ready and now - s.sent >= every:
-                    s.sent = now
-                    s.publish(_noted(pipe, s.seq.result()))
+                if s.seq is not None and now - s.sent >= every:
+                    shown = s.seq.result() if s.seq.ready else s.seq.progress()  # progress: a long prompt
+                    if shown is not None:
+                        s.sent = now
+                        s.publish(_noted(pipe, shown))
 
     def _share(self, lane: int, mine: int) -> int:
         """Streams this lane may hold: an even share of all this model's streams, held and waiting."""

@@ -126,7 +126,7 @@ class Param:
             else:
                 value = self.type(value)
         except (TypeError, ValueError, OverflowError):
-            span = f" from {self.min:g} to {self.max:g}" if self.min is not None and self.max is not None else ""
+            span = f" from {plain(self.min)} to {plain(self.max)}" if self.min is not None and self.max is not None else ""
             kind = {int: "a whole number", float: "a finite number"}.get(self.type) or _KINDS.get(
                 self.type, "a " + self.type.__name__)
             raise InputError(f"parameter {self.name!r} must be {kind}{span}, got {given!r}") from None
@@ -202,6 +202,12 @@ class StreamSequence:
     def result(self) -> dict:
         """The result so far (the last one, once ``done``), as ``predict_batch`` would give it."""
         raise NotImplementedError
+
+    def progress(self) -> dict | None:
+        """While not ``ready``: a result so far with ``"progress"``, a line saying how far the
+        preparation is (the app shows it, and each is a point where Stop or a disconnect is
+        seen); or None to show nothing until it is ready."""
+        return None
 
 
 class Task:
@@ -388,14 +394,21 @@ def flat_result(result: dict) -> dict:
     return out
 
 
+def plain(x: float) -> str:
+    """A bound as a person writes it: 2147483647, not 2.14748e+09; 0.05 as 0.05."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
 def run_alone(seq: StreamSequence, step: Callable[[StreamSequence], None], every_s: float = 0.05) -> Iterator:
     """Prefill ``seq`` and advance it alone with ``step(seq)`` until done, yielding ``seq.result()``
     at most every ``every_s`` seconds and once at the end: the steps the app batches with others."""
     import time
 
-    while not seq.prefill():
-        pass
     last = time.perf_counter()
+    while not seq.prefill():
+        if time.perf_counter() - last >= every_s and (shown := seq.progress()) is not None:
+            last = time.perf_counter()
+            yield shown
     while not seq.done:
         step(seq)
         if not seq.done and time.perf_counter() - last >= every_s:

@@ -93,6 +93,14 @@ class Generation(StreamSequence):
                 self.ready, self.lstm_state = True, None
         return self.ready
 
+    def progress(self):
+        """While a long prime is read: the prime alone, with how much of it is read."""
+        if self.prime.shape[1] <= PREFILL_CHUNK:
+            return None  # read in one chunk: nothing to show before the text
+        out = self.to_result(list(self.texts))
+        note = f"reading the prime: {self.read:,} of {self.prime.shape[1]:,} characters"
+        return {**out, "progress": note} if isinstance(out, dict) else out
+
     def steps_to_event(self) -> int:
         """Steps before this stream must decode its ids or stop (a noise block ends on such a step)."""
         return min(DECODE_EVERY - self.t % DECODE_EVERY, self.max_new_chars - self.t)

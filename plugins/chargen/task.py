@@ -23,13 +23,20 @@ EXAMPLES = [("In the beginning", "kjv"), ("And the LORD said unto Moses,", "kjv"
             ("def read_config(path):\n    ", "python"), ("class Stack:\n    def push(self, item):\n        ", "python")]
 
 
+def _unknown_id_trained(config: dict) -> bool:
+    """Whether training ever showed the model the unknown id: only when characters rarer than
+    ``--min-count`` were read as unknown (the KJV's were not: its vocabulary is all its text)."""
+    stages = config.get("training", {}).get("stages") or [{}]
+    return any(stage.get("args", {}).get("min_count", 1) > 1 for stage in stages)
+
+
 class ChargenTask(Task):
     name = "chargen"
     title = "Text generation"
     tab_order = 20
-    description = ("Character-level generation: a 2-layer LSTM continues your text one character at a time, in "
-                   "the style of its corpus: the King James Bible, or Python's standard library (pick the "
-                   "checkpoint). Streams as it writes; Stop ends the work on the server.")
+    description = ("Character-level generation: an LSTM continues your text one character at a time, in "
+                   "the style of its corpus: the King James Bible (3x1024), or Python's standard library (2x256; "
+                   "pick the checkpoint). Streams as it writes; Stop ends the work on the server.")
     pipeline_tag = "text-generation"
     streaming = True
     batches_streams = True
@@ -45,7 +52,7 @@ class ChargenTask(Task):
     ]
     checkpoints = [
         Checkpoint(id="kjv", repo_id="lstm-zoo/chargen-kjv-lstm", revision=KJV_REVISION,
-                   bundled=HERE / "checkpoints" / "kjv", default=True, description="King James Bible"),
+                   bundled=HERE / "checkpoints" / "kjv", default=True, description="King James Bible (3x1024)"),
         Checkpoint(id="python", repo_id="lstm-zoo/chargen-python-lstm", revision=PYTHON_REVISION,
                    bundled=HERE / "checkpoints" / "python", description="Python standard library source (2x256)"),
     ]
@@ -65,13 +72,21 @@ class ChargenTask(Task):
             notices.append(f"prime truncated to its last {MAX_PRIME_CHARS:,} characters")
             prime = prime[-MAX_PRIME_CHARS:]
         unknown = pipe.preprocessor.unknown(prime)
+        read = prime
         if unknown:
             shown = "".join(unknown[:20])
-            notices.append(f"{len(unknown)} character(s) the model never saw were read as unknown: {shown!r}")
+            if _unknown_id_trained(pipe.config):
+                notices.append(f"{len(unknown)} character(s) the model never saw were read as unknown: {shown!r}")
+            else:  # its training text held every character: the unknown id is untrained, and reads as noise
+                read = "".join(c for c in prime if c not in set(unknown))
+                notices.append(f"{len(unknown)} character(s) the model never saw were skipped: {shown!r}")
+            if len(read.strip()) < len(prime.strip()) / 2:
+                notices.append("most of the prime is characters the model never saw: it writes in the style of "
+                               "its own training text, whatever the prime")
         params = dict(params)
         if params["seed"] == -1:
             params["seed"] = random.SystemRandom().randrange(2**31)
-        ids = pipe.preprocessor.encode(prime or "\n")  # an empty prime starts a new line
+        ids = pipe.preprocessor.encode(read or "\n")  # an empty prime starts a new line
         return ids, params, notices
 
     def _result(self, prime: str, texts: list[str], params: dict, notices: list[str]) -> dict:
