@@ -52,7 +52,8 @@ def test_max_length_bounds_each_translation_says_so_and_every_beam_size_runs(tra
 
 def test_unseen_words_are_read_as_subwords_and_unseen_characters_get_a_notice(translate):
     out = translate("The xylophonist quizzically telephoned Zbigniew.")
-    assert "[UNK]" not in out["sentences"][0]["source_tokens"] and "notices" not in out
+    assert "[UNK]" not in out["sentences"][0]["source_tokens"]
+    assert not any("never saw" in n for n in out.get("notices", []))
     out = translate("And the king said: ☃ is good.")
     assert any("never saw" in n and "☃" in n for n in out["notices"])
 
@@ -67,7 +68,20 @@ def test_a_clause_after_a_semicolon_keeps_its_lower_case_start(translate):
 def test_text_in_another_language_gets_a_caution_and_a_repeated_notice_is_said_once(translate):
     out = translate("Esta película es muy buena y me gustó mucho.")
     assert out["notices"][0].startswith("this does not look like English")
-    assert "notices" not in translate("The train to Madrid leaves at nine o'clock.")
+    assert not any("look like English" in n for n in translate("The train to Madrid leaves at nine o'clock.")
+                   .get("notices", []))
+    assert "notices" not in translate("And the LORD spake unto Moses, saying,")
+    # Terse English (a dialog's question) has no common word of any language: no telling, no caution.
+    assert not any("look like English" in n for n in translate("Save changes before closing?").get("notices", []))
+
+
+def test_a_bible_only_checkpoint_says_when_the_text_reads_like_software_and_auto_needs_no_such_word(translate):
+    message = "Could not open file: permission denied."
+    notices = translate(message).get("notices", [])
+    assert any(n.startswith("this does not read like the King James Bible's English") and "en-es-mixed" in n
+               for n in notices)
+    routed = zoo.predict("translation", message)  # auto: the checkpoint the text reads like
+    assert routed["checkpoint"] == "en-es-mixed" and not any("does not read like" in n for n in routed["notices"])
     long = translate(" ".join(["And he said unto them, Go ye into all the world."] * 5), max_length=4)
     assert len(long["sentences"]) == 5 and len(long["notices"]) == 1 and long["notices"][0].endswith("(5 times)")
 

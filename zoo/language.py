@@ -31,13 +31,17 @@ NOT_ENGLISH = "none of the commonest English words is in it, or fewer of them th
 _WORDS = re.compile(r"[^\W\d_]+")
 
 
-def looks_english(text: str, min_words: int = 4) -> bool | None:
+def looks_english(text: str, min_words: int = 4, terse: int = 8) -> bool | None:
     """False when the text has at least ``min_words`` different words and none of the commonest
     English words, or fewer of them than of another language's (``"Esta película es muy buena y
-    me gustó"``: "me" is English too); True otherwise; None when it has too few words to tell."""
+    me gustó"``: "me" is English too); True otherwise; None when it has too few words to tell,
+    or fewer than ``terse`` words and no common word of any language: English menus, buttons and
+    errors are often that terse ("Save changes before closing?")."""
     words = [w.lower() for w in _WORDS.findall(text)]
     if len(set(words)) < min_words:
         return None
     english = sum(w in ENGLISH_FUNCTION_WORDS for w in words)
     other = sum(w in OTHER_FUNCTION_WORDS for w in words)
+    if english == other == 0 and len(set(words)) < terse:
+        return None
     return not (english == 0 or other > english)

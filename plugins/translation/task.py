@@ -133,6 +133,13 @@ class TranslationTask(Task):
     def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
         pre: TranslationPreprocessor = pipe.preprocessor
         plans = [self._plan(text) for text in inputs]
+        if pipe.config.get("training", {}).get("corpus", "bible") == "bible":  # a Bible-only checkpoint
+            for text, (_, notices) in zip(inputs, plans):
+                score = register_model().score(text[:MAX_CHARS])
+                if score is not None and score < register_model().threshold:
+                    notices.append("this does not read like the King James Bible's English, the only English this "
+                                   f"checkpoint learned: expect a Bible-flavoured translation; {MODERN} (or auto, which "
+                                   "picks by the text) learned modern software messages too")
         # Pieces without a letter ("...", "!?", "42") and pieces mostly in characters the model
         # never saw (another script) are copied with a notice: a made-up translation helps no one.
         encoded, unknown = {}, {}
