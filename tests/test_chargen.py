@@ -136,7 +136,7 @@ def test_cancelling_while_a_long_prime_is_read_ends_the_work_on_the_server(app_u
     assert text == prime and "reading the prime:" in str(rest)  # progress, before any new character
     busy = cpu_over(0.5)
     job.cancel()
-    time.sleep(0.5)
+    time.sleep(1.0)  # the chunk being read when the cancel came is finished first
     idle = cpu_over(0.5)
     assert busy > 0.1, busy
     assert idle < busy / 3, (busy, idle)
