@@ -54,6 +54,29 @@ def dev_run(run: Path):
     return p, rows, q, list(pre.quantiles)
 
 
+def dev_parts(run: Path, names: tuple[str, ...]):
+    """For the scripts that recombine forecasts: ``(period, parts, actual, scale, origin)`` with
+    ``parts`` (models, series, horizon), the LSTM's median first, then the zoo's own ``names[1:]``;
+    ``scale`` each series' in-sample seasonal-naive error (MASE's) and ``origin`` its dev origin."""
+    import json
+
+    import numpy as np
+
+    from plugins.forecasting import combine, data
+
+    p, rows, q, levels = dev_run(run)
+    mid = levels.index(0.5)
+    hs = [np.asarray(h, dtype=np.float64)[-combine.TAIL:] for _, h, _ in rows]
+    parts = np.stack([np.array([f[:p.horizon, mid] for f in q]),
+                      *(combine.OWN[n](hs, p.horizon, p.season) for n in names[1:])])
+    actual = np.array([f for _, _, f in rows])
+    scale = np.array([np.mean(np.abs(np.asarray(h)[p.season:] - np.asarray(h)[:-p.season])) for _, h, _ in rows])
+    origins = json.loads((run / "state.json").read_text())["args"].get("origins", 1)  # dev_rows: origin-major
+    origin = np.repeat(np.arange(origins), [len(data.split("dev", p.name, origin=k)) for k in range(origins)])
+    assert len(origin) == len(rows)
+    return p, parts, actual, scale, origin
+
+
 PARTNER_SETS = ("DynamicOptimizedTheta", "AutoETS", "DynamicOptimizedTheta,AutoETS", "SES-Theta,Holt-Winters")
 
 

@@ -5,7 +5,6 @@ the served weighted mean (LSTM 0.2, SES-Theta 0.4, Holt-Winters 0.4) on M3 month
     python benchmarks/forecasting/median_blends_dev.py --run runs/fc-dev3
 """
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -14,9 +13,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from combine_dev import dev_run  # noqa: E402
-
-from plugins.forecasting import combine, data  # noqa: E402
+from combine_dev import dev_parts  # noqa: E402
 
 NAMES = ("lstm", "SES-Theta", "Holt-Winters", "Dynamic-Theta")
 
@@ -25,15 +22,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", type=Path, required=True)
     a = ap.parse_args()
-    p, rows, q, levels = dev_run(a.run)
-    mid = levels.index(0.5)
-    hs = [np.asarray(h, dtype=np.float64)[-combine.TAIL:] for _, h, _ in rows]
-    parts = np.stack([np.array([f[:p.horizon, mid] for f in q]),
-                      *(combine.OWN[n](hs, p.horizon, p.season) for n in NAMES[1:])])  # (models, series, h)
-    actual = np.array([f for _, _, f in rows])
-    scale = np.array([np.mean(np.abs(np.asarray(h)[p.season:] - np.asarray(h)[:-p.season])) for _, h, _ in rows])
-    origins = json.loads((a.run / "state.json").read_text())["args"].get("origins", 1)  # dev_rows: origin-major
-    origin = np.repeat(np.arange(origins), [len(data.split("dev", p.name, origin=k)) for k in range(origins)])
+    p, parts, actual, scale, origin = dev_parts(a.run, NAMES)
+    origins = int(origin.max()) + 1
 
     def score(fc, idx):
         act, f = actual[idx], fc[idx]
@@ -47,7 +37,7 @@ def main() -> None:
         "median of the four": np.median(parts, axis=0),
         "0.2 LSTM + 0.8 median of the three partners": 0.2 * parts[0] + 0.8 * np.median(parts[1:], 0),
     }
-    print(f"{p.name}: {len(rows)} dev forecasts, {origins} origins; sMAPE / MASE")
+    print(f"{p.name}: {len(actual)} dev forecasts, {origins} origins; sMAPE / MASE")
     for name, fc in candidates.items():
         every = "{:.3f} / {:.4f}".format(*score(fc, slice(None)))
         each = "  ".join("{:.3f} / {:.4f}".format(*score(fc, origin == k)) for k in range(origins))

@@ -8,7 +8,6 @@ SES-Theta 0.4, Holt-Winters 0.4) on the same forecasts. sMAPE / MASE; no test pa
 """
 import argparse
 import itertools
-import json
 import sys
 from pathlib import Path
 
@@ -17,9 +16,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from combine_dev import dev_run  # noqa: E402
-
-from plugins.forecasting import combine, data  # noqa: E402
+from combine_dev import dev_parts  # noqa: E402
 
 NAMES = ("lstm", "SES-Theta", "Holt-Winters", "Dynamic-Theta")
 SERVED = (0.2, 0.4, 0.4, 0.0)
@@ -29,13 +26,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", type=Path, required=True)
     a = ap.parse_args()
-    p, rows, q, levels = dev_run(a.run)
-    mid = levels.index(0.5)
-    hs = [np.asarray(h, dtype=np.float64)[-combine.TAIL:] for _, h, _ in rows]
-    parts = np.stack([np.array([f[:p.horizon, mid] for f in q]),
-                      *(combine.OWN[n](hs, p.horizon, p.season) for n in NAMES[1:])])  # (models, series, h)
-    actual = np.array([f for _, _, f in rows])
-    scale = np.array([np.mean(np.abs(np.asarray(h)[p.season:] - np.asarray(h)[:-p.season])) for _, h, _ in rows])
+    p, parts, actual, scale, origin = dev_parts(a.run, NAMES)
 
     def score(w, idx):
         fc = np.tensordot(np.asarray(w), parts[:, idx], axes=1)
@@ -46,15 +37,12 @@ def main() -> None:
     grid = np.round(np.arange(0, 1.001, 0.05), 2)
     cands = [tuple(float(x) for x in (*w, round(1 - sum(w), 2))) for w in itertools.product(grid, repeat=3)
              if sum(w) <= 1 + 1e-9]
-    every = np.arange(len(rows))
-    print(f"{p.name}: {len(rows)} dev forecasts; weights ({', '.join(NAMES)})")
+    every = np.arange(len(actual))
+    print(f"{p.name}: {len(actual)} dev forecasts; weights ({', '.join(NAMES)})")
     print("served", SERVED, "sMAPE / MASE {:.3f} / {:.4f}".format(*score(SERVED, every)))
     for crit, label in ((0, "sMAPE"), (1, "MASE")):
         best = min(cands, key=lambda w: score(w, every)[crit])
         print(f"best on all of dev by {label}", best, "{:.3f} / {:.4f}".format(*score(best, every)))
-    origins = json.loads((a.run / "state.json").read_text())["args"].get("origins", 1)  # dev_rows: origin-major
-    origin = np.repeat(np.arange(origins), [len(data.split("dev", p.name, origin=k)) for k in range(origins)])
-    assert len(origin) == len(rows)
     for crit, label in ((0, "sMAPE"), (1, "MASE")):
         for k in np.unique(origin):
             fit, held = np.flatnonzero(origin != k), np.flatnonzero(origin == k)
