@@ -21,7 +21,8 @@ from zoo.task import StreamSequence, run_alone
 
 NOISE_BLOCK = 256
 # A chunk of the prime holds up the other streams of its lane while it is read: 64 characters of the
-# 3x1024 take 70-90 ms on one core (512 took 430 ms), for 13% less speed over a long prime.
+# 3x1024 take about 75 ms on one core (512 took 510 ms), for 0.88x the speed over a long prime
+# (benchmarks/chargen/prefill_chunks.py).
 PREFILL_CHUNK = 64
 # Steps between decoding ids into text (and checking stop strings); divides NOISE_BLOCK. A batch
 # runs up to the first stream's next decode in one call: longer runs enter Python less often.

@@ -41,6 +41,13 @@ def register_model() -> Register:
     return Register()
 
 
+def reads_as_bible(text: str) -> bool | None:
+    """Whether the register model reads ``text`` as the Bible's English (routing's one rule);
+    None when it has no words to go by."""
+    score = register_model().score(text[:MAX_CHARS])
+    return None if score is None else score >= register_model().threshold
+
+
 def _case_as_source(source: str, translation: str) -> str:
     """A clause that starts in lower case (the part after a ';' or ':', translated on its own)
     starts its translation in lower case too: the model capitalises every start it sees."""
@@ -84,11 +91,10 @@ class TranslationTask(Task):
         goes to one of them. Everyday English is in neither training set and may go either way."""
         if not isinstance(input, str) or not {BIBLE, MODERN} <= set(checkpoints):
             return None
-        model = register_model()
-        score = model.score(input[:MAX_CHARS])
-        if score is None:  # no words: the pipeline says what is wrong with the text
+        bible = reads_as_bible(input)
+        if bible is None:  # no words: the pipeline says what is wrong with the text
             return None
-        if score >= model.threshold:
+        if bible:
             return BIBLE, ("its words are more like the King James Bible's English (what en-es was trained on) "
                            "than like software messages")
         return MODERN, ("its words are more like software messages (what en-es-mixed was trained on, beside the Bible) "
@@ -135,8 +141,7 @@ class TranslationTask(Task):
         plans = [self._plan(text) for text in inputs]
         if pipe.config.get("training", {}).get("corpus", "bible") == "bible":  # a Bible-only checkpoint
             for text, (_, notices) in zip(inputs, plans):
-                score = register_model().score(text[:MAX_CHARS])
-                if score is not None and score < register_model().threshold:
+                if reads_as_bible(text) is False:
                     notices.append("this does not read like the King James Bible's English, the only English this "
                                    f"checkpoint learned: expect a Bible-flavoured translation; {MODERN} (or auto, which "
                                    "picks by the text) learned modern software messages too")
