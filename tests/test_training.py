@@ -5,6 +5,7 @@ import ast
 import json
 from pathlib import Path
 
+import numpy as np
 import torch
 
 import zoo
@@ -152,6 +153,31 @@ def test_forecasting_trains_each_member_resumes_exports_and_the_export_conforms(
     assert config["serves"] == "quarterly" and served["test"]["horizon"] == 8
     assert "never saw a quarterly series" in (quarterly / "README.md").read_text()
     assert load_folder(zoo.registry().task("forecasting"), quarterly, torch.device("cpu"))(list(range(1, 30)))["forecast"]
+
+
+def test_a_reading_network_trains_exports_and_serves_naming_what_it_read(capsys, tmp_path):
+    from helpers import require_data
+
+    from plugins.forecasting import data
+
+    require_data("forecasting", data.cache_dir("forecasting") / "m3_data.json")
+    run, out = tmp_path / "run", tmp_path / "checkpoint"
+    zoo_json(capsys, "train", "forecasting", "--out", str(run), "--limit-series", "20", "--hidden-size", "8",
+             "--num-layers", "1", "--epochs", "1", "--members", "1", "--reads", "SES-Theta,Holt-Winters")
+    exported = zoo_json(capsys, "train", "forecasting", "--out", str(run), "--export", str(out), "--limit", "10",
+                        "--calibrate", str(run))
+    assert exported["test"]["n"] == 10
+    assert json.loads((out / "preprocessor.json").read_text())["reads"] == ["SES-Theta", "Holt-Winters"]
+    card = (out / "README.md").read_text()
+    assert "--reads SES-Theta,Holt-Winters" in card and "reads the forecasts of SES-Theta and Holt-Winters" in card
+    conforms("forecasting", out, tmp_path)
+    pipe = load_folder(zoo.registry().task("forecasting"), out, torch.device("cpu"))
+    t = np.arange(72)
+    result = pipe(list(100 + t + 15 * np.sin(2 * np.pi * t / 12)), season_length=12, horizon=24, compare=True)
+    assert result["method"] == "LSTM reading the forecasts of SES-Theta and Holt-Winters"
+    assert result["partners"] == ["SES-Theta", "Holt-Winters"]
+    assert {"SES-Theta", "Holt-Winters"} <= set(result["baselines"])
+    assert len(result["forecast"]) == 24 and all(np.isfinite(result["forecast"]))
 
 
 def test_translation_trains_resumes_with_snapshots_exports_averaged_and_the_export_conforms(capsys, tmp_path):

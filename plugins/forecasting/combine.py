@@ -128,8 +128,10 @@ def partners_text(spec: dict, prefix: str = "") -> str:
     return names[0] if len(names) == 1 else "the mean of " + " and ".join(names)
 
 
-def describe(spec: dict | None) -> str:
+def describe(spec: dict | None, reads=()) -> str:
+    """The served method; ``reads``: the partners the network reads."""
+    lstm = f"LSTM reading the forecasts of {' and '.join(reads)}" if reads else "LSTM"
     if not spec:
-        return "LSTM"
+        return lstm
     w = spec["lstm_weight"]
-    return f"LSTM ({w:g}) and {partners_text(spec)} ({1 - w:g}), weighted mean of the medians"
+    return f"{lstm} ({w:g}) and {partners_text(spec)} ({1 - w:g}), weighted mean of the medians"

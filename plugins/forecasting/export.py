@@ -70,6 +70,8 @@ def _recipe(a: dict) -> str:
     """A run's training options, as its command line gave them."""
     hidden, batch = a.get("hidden_size", a.get("hidden")), a.get("batch_size", a.get("batch"))  # old runs: hidden, batch
     recipe = f"--hidden-size {hidden} --batch-size {batch} --epochs {a['epochs']:g} --members {a['members']}"
+    if a.get("reads"):
+        recipe += f" --reads {','.join(a['reads'])}"
     if a.get("seed", 0):
         recipe += f" --seed {a['seed']}"
     if a.get("period", "monthly") != "monthly":
@@ -220,11 +222,18 @@ def model_card(meta: dict, pre: ForecastPreprocessor, evaluation: dict, commands
         + (f" (the {trained.name} network)" if trained != period else "") + (" (log-space scaling)" if log else ""),
         summary=("One LSTM model (an ensemble of {members}) for " + _LIKE[period.name] + ": point forecasts up to "
                  "{h} steps ahead with quantiles and prediction intervals.").format(members=arch["members"], h=arch["horizon"])
+        + (f" It reads the forecasts of {' and '.join(pre.reads)} and corrects them." if pre.reads else "")
         + (f" Its median is averaged with {partners}." if pre.combine else ""),
         model=(f"{arch['members']} LSTMs ({arch['layers']} layers of {arch['hidden']}) read the last {pre.window} "
                f"values, deseasonalized (classical decomposition when the series tests seasonal) and scaled per "
                f"series; each emits {arch['quantiles']} quantiles for each of {arch['horizon']} steps at once; the "
-               f"ensemble averages and sorts them. Intervals are scaled by {pre.interval_scale:g} around the median, "
+               f"ensemble averages and sorts them."
+               + (f" Each member's head also reads the forecasts of {' and '.join(pre.reads)} for every step, fitted "
+                  f"to the same history (its last {pre.context} values) and scaled as the targets are, and its quantiles are "
+                  "residuals around their mean: the network learns when and how far to correct them. "
+                  + ("They are" if len(pre.reads) > 1 else "It is") + " the zoo's own exponential smoothing "
+                  "(`plugins/forecasting/smoothing.py`), fitted to every series of a batch at once."
+                  if pre.reads else "") + f" Intervals are scaled by {pre.interval_scale:g} around the median, "
                "calibrated on the dev split." + (" Positive series are scaled in log space (`--log`)." if log else "")
                + (f" The served median is the weighted mean of the LSTM's median ({pre.combine['lstm_weight']:g}) and "
                   f"{partners} ({1 - pre.combine['lstm_weight']:g}) fitted to the same "

@@ -13,6 +13,10 @@ For one series (its last ``context`` values at most):
 
 The model predicts quantiles of ``z`` for each step ahead; ``forecast`` undoes 2 and 1.
 Everything is computed from the context alone, so ``encode(decode(e)) == e``.
+
+A preprocessor that ``reads`` partners (``SES-Theta``, ``Holt-Winters``...: ``combine.OWN``) also
+fits them to each series' context and hands the network their forecasts
+of every step, deseasonalized and scaled as 1 and 2 do the targets (``encode_batch``).
 """
 from __future__ import annotations
 
@@ -74,13 +78,20 @@ def reseasonalize(d: np.ndarray, n: int, m: int, indices: np.ndarray, multiplica
     return d * s if multiplicative else d + s
 
 
+def _plain(value):
+    """Arrays as lists, inside dicts too (``encode``'s JSON-ready form)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
 INFERRED = "from the autocorrelation"  # prepare()'s how for a season found in the values, not given
 
 
 class ForecastPreprocessor:
     def __init__(self, window: int = 36, horizon: int = 18, quantiles=QUANTILES, interval_scale: float = 1.0,
-                 context: int = 120, log: bool = False, combine: dict | None = None):
-        from .combine import check
+                 context: int = 120, log: bool = False, combine: dict | None = None, reads=()):
+        from .combine import OWN, check
 
         self.window, self.horizon, self.context = int(window), int(horizon), int(context)
         # Scale positive series in log space (relative changes, as sMAPE measures them).
@@ -90,11 +101,15 @@ class ForecastPreprocessor:
         self.interval_scale = float(interval_scale)
         # A statistical partner whose forecast the median is averaged with (``combine.py``), or None.
         self.combine = check(combine)
+        # Partners whose forecasts the network reads beside the values (the zoo's own: fitted by batch).
+        self.reads = tuple(str(n) for n in reads)
+        if any(n not in OWN for n in self.reads) or len(set(self.reads)) != len(self.reads):
+            raise ValueError(f"reads must be distinct names from {tuple(OWN)}, got {list(self.reads)!r}")
 
     def config(self) -> dict:
         return {"file": FILE, "window": self.window, "context": self.context, "horizon": self.horizon,
                 "quantiles": list(self.quantiles), "interval_scale": self.interval_scale, "log": self.log,
-                **({"combine": self.combine} if self.combine else {})}
+                **({"combine": self.combine} if self.combine else {}), **({"reads": list(self.reads)} if self.reads else {})}
 
     def save(self, folder: Path) -> None:
         (Path(folder) / FILE).write_text(json.dumps(self.config(), indent=2) + "\n")
@@ -107,7 +122,7 @@ class ForecastPreprocessor:
     def from_config(cls, cfg: dict) -> ForecastPreprocessor:
         """The inverse of ``config()`` (also what a training run's state.json records)."""
         return cls(cfg["window"], cfg["horizon"], cfg["quantiles"], cfg["interval_scale"], cfg["context"],
-                   cfg.get("log", False), cfg.get("combine"))
+                   cfg.get("log", False), cfg.get("combine"), cfg.get("reads", ()))
 
     # -- the zoo's preprocessor contract: the task's input in, its encoding out --------------------
     def prepare(self, input, season_length: int = 0):
@@ -133,8 +148,8 @@ class ForecastPreprocessor:
         return s, S.season_from_acf(s.values), INFERRED
 
     def encode(self, input, season_length: int = 0) -> dict:
-        s, m, _ = self.prepare(input, season_length)
-        return {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in self.encode_values(s.values, m).items()}
+        s, m, how = self.prepare(input, season_length)
+        return _plain(self.encode_batch([s.values], m, how == INFERRED)[0])
 
     def decode(self, encoded: dict) -> dict:
         """The series the encoding was made from (its context), as an input."""
@@ -163,6 +178,42 @@ class ForecastPreprocessor:
         inputs[self.window - len(z):] = np.stack([z, np.ones(len(z))], axis=1)
         return {"values": y, "season_length": m, "seasonal": indices,
                 "multiplicative": multiplicative, "log": log, "level": level, "scale": scale, "inputs": inputs}
+
+    def encode_batch(self, histories, season_lengths, inferred=False) -> list[dict]:
+        """``encode_values`` of every history (``season_lengths`` and ``inferred``: one for all, or one
+        per history); where the network reads partners, each encoding's ``partners`` holds their
+        scaled forecasts (reads x horizon) and ``partner_forecasts`` them in the series' units. A
+        partner that cannot fit a series is read as a flat forecast at the level, and
+        ``notices`` says so (a constant series: every partner is the constant, also flat)."""
+        from . import combine
+
+        ms = np.broadcast_to(np.asarray(season_lengths), (len(histories),)).tolist()
+        flags = np.broadcast_to(np.asarray(inferred, dtype=bool), (len(histories),)).tolist()
+        encs = [self.encode_values(h, m) for h, m in zip(histories, ms)]
+        if not self.reads:
+            return encs
+        # Fitted to the context, as everything else here, so that ``encode(decode(e)) == e``.
+        fits = combine.batch_fits({"models": list(self.reads)}, [e["values"] for e in encs], self.horizon, ms, flags)
+        for e, fit, m, found in zip(encs, fits, ms, flags):
+            e["partners"], e["partner_forecasts"] = np.zeros((len(self.reads), self.horizon)), {}
+            if not np.ptp(e["values"]):
+                continue
+            for k, name in enumerate(self.reads):
+                f = fit.get(name)
+                if f is None:  # the batch could not fit it: alone, as served() does
+                    try:
+                        f = combine.partner_forecast(name, e["values"], self.horizon, m, found)
+                    except Exception:  # noqa: BLE001 - read as flat below, and said
+                        f = None
+                if f is None or len(f) != self.horizon or not np.all(np.isfinite(f)):
+                    e.setdefault("notices", []).append(f"{name} could not fit this series: the network read a flat "
+                                                       "forecast in its place")
+                    continue
+                e["partner_forecasts"][name] = np.asarray(f, dtype=np.float64)
+                with np.errstate(all="ignore"):
+                    z = np.asarray(self.targets(e, f))
+                e["partners"][k] = np.clip(np.nan_to_num(z, nan=0.0, posinf=100.0, neginf=-100.0), -100, 100)
+        return encs
 
     def targets(self, encoded: dict, future) -> list[float]:
         """The scaled, deseasonalized targets the model learns (training only)."""

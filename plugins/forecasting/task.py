@@ -13,7 +13,7 @@ from zoo import Checkpoint, InputError, Param, Task
 from . import combine, data
 from . import series as S
 from .evaluate import period_of, trained_on
-from .model import QuantileLSTM
+from .model import QuantileLSTM, model_inputs
 from .preprocess import INFERRED, ForecastPreprocessor
 from .smoothing import values_for_season
 
@@ -164,8 +164,6 @@ class ForecastingTask(Task):
 
     # -- prediction --------------------------------------------------------------------------------
     def predict_batch(self, pipe, inputs: list, **params) -> list[dict]:
-        import torch
-
         pre: ForecastPreprocessor = pipe.preprocessor
         horizon, level = params["horizon"] or data.period(period_of(pipe.config)).horizon, params["level"]
         if horizon > pre.horizon:
@@ -180,12 +178,16 @@ class ForecastingTask(Task):
                     raise InputError(f"holding out {horizon} of {len(values)} values leaves fewer than "
                                      f"{S.MIN_VALUES} to forecast from")
                 values, actual = values[:-horizon], values[-horizon:]
-            jobs.append((s, m, how, values, actual, pre.encode_values(values, m)))
-        x = torch.tensor(np.stack([j[5]["inputs"] for j in jobs]), dtype=pipe.dtype, device=pipe.device)
-        z = pipe.model(x).float().cpu().numpy()
+            jobs.append((s, m, how, values, actual))
+        encs = pre.encode_batch([j[3] for j in jobs], [j[1] for j in jobs], [j[2] == INFERRED for j in jobs])
+        jobs = [(*j, e) for j, e in zip(jobs, encs)]
+        z = pipe.model(*model_inputs(encs, pre.horizon, pipe.dtype, pipe.device)).float().cpu().numpy()
         # The zoo's own partners are fitted to the whole batch at once (statsforecast's per series).
         fits = combine.batch_fits(pre.combine if params.get("partners", True) else None,
                                   [j[3] for j in jobs], horizon, [j[1] for j in jobs], [j[2] == INFERRED for j in jobs])
+        # A partner the network read is fitted already (to the model's horizon).
+        fits = [{**{n: f[:horizon] for n, f in e.get("partner_forecasts", {}).items()}, **fit}
+                for e, fit in zip(encs, fits)]
         return [self._result(pipe, job, zq, horizon, level, params, fit)
                 for job, zq, fit in zip(jobs, z, fits)]
 
@@ -194,7 +196,7 @@ class ForecastingTask(Task):
 
         pre = pipe.preprocessor
         s, m, how, values, actual, enc = job
-        notices = list(s.notices)
+        notices = list(s.notices) + list(enc.get("notices", []))
         frequency = s.frequency or S.freq_name(s.freq)  # chosen, else the dates'
         outside = frequency in OUTSIDE
         if outside:
@@ -246,8 +248,9 @@ class ForecastingTask(Task):
             "forecast": q[:, mid].tolist(),
             "lower": interp(lo_p), "upper": interp(hi_p), "level": level,
             "quantiles": {f"{p:g}": q[:, i].tolist() for i, p in enumerate(pre.quantiles)},
-            "method": "the constant value" if constant else combine.describe(spec),
-            "partners": list(spec["models"]) if spec and not constant else [],  # averaged into the forecast
+            "method": "the constant value" if constant else combine.describe(spec, pre.reads),
+            # read by the network, or averaged into the forecast
+            "partners": [] if constant else list(dict.fromkeys([*pre.reads, *(spec["models"] if spec else [])])),
             "season_length": m, "season_length_source": how, "seasonal": bool(len(enc["seasonal"])), "name": s.name,
             "history": values[-HISTORY_SHOWN:],
             "history_dates": s.dates[:len(values)][-HISTORY_SHOWN:] if s.dates else None,
@@ -265,8 +268,7 @@ class ForecastingTask(Task):
             # statsforecast's DynamicOptimizedTheta (a few ms) is fast enough to fit per request; the
             # checkpoint's partners (AutoETS: tens of ms per M3 series, 2 s on a 2,000-value tail) are
             # shown because its combination fitted them anyway.
-            library = ["DynamicOptimizedTheta"] + [n for n in (spec or {}).get("models", [])
-                                                   if n != "DynamicOptimizedTheta"]
+            library = list(dict.fromkeys(["DynamicOptimizedTheta", *pre.reads, *(spec or {}).get("models", [])]))
             if len(values) > combine.TAIL:
                 notices.append(f"{' and '.join(library)} {'was' if len(library) == 1 else 'were'} fitted to the "
                                f"last {combine.TAIL} values")

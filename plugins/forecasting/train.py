@@ -26,23 +26,21 @@ from zoo import ZooError
 from zoo.training import Budget, RunFolder, add_lstm_options, add_run_options, cosine_lr, log, optimizer_step
 
 from . import data
-from .model import QuantileLSTM
+from .model import QuantileLSTM, model_inputs
 from .preprocess import ForecastPreprocessor
 
 
 def windows(pre: ForecastPreprocessor, histories: list[list[float]], min_context: int, m: int = data.SEASON):
-    """(inputs, targets, mask) tensors for every cut point of every history."""
-    xs, ys, masks = [], [], []
-    for h in histories:
-        for cut in range(min_context, len(h)):
-            enc = pre.encode_values(h[:cut], m)
-            future = h[cut:cut + pre.horizon]
-            t = pre.targets(enc, future)
-            xs.append(enc["inputs"])
-            ys.append(t + [0.0] * (pre.horizon - len(t)))
-            masks.append([1.0] * len(t) + [0.0] * (pre.horizon - len(t)))
-    return (torch.tensor(np.stack(xs), dtype=torch.float32), torch.tensor(ys, dtype=torch.float32),
-            torch.tensor(masks, dtype=torch.float32))
+    """(inputs, partners, targets, mask) tensors for every cut point of every history (partners:
+    the scaled forecasts the network reads, (windows, reads, horizon); reads may be 0)."""
+    cuts = [(h, cut) for h in histories for cut in range(min_context, len(h))]
+    encs = pre.encode_batch([h[:cut] for h, cut in cuts], m)
+    ys, masks = [], []
+    for (h, cut), enc in zip(cuts, encs):
+        t = pre.targets(enc, h[cut:cut + pre.horizon])
+        ys.append(t + [0.0] * (pre.horizon - len(t)))
+        masks.append([1.0] * len(t) + [0.0] * (pre.horizon - len(t)))
+    return (*model_inputs(encs, pre.horizon), torch.tensor(ys, dtype=torch.float32), torch.tensor(masks, dtype=torch.float32))
 
 
 def pinball(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, quantiles: torch.Tensor) -> torch.Tensor:
@@ -58,9 +56,9 @@ def predict(model: QuantileLSTM, pre: ForecastPreprocessor, histories, m: int = 
     """Quantile forecasts (series x steps x quantiles) in each series' units: of the ensemble (its
     first ``members``), or of one ``member``."""
     model.eval()
-    encs = [pre.encode_values(h, m) for h in histories]
-    x = torch.tensor(np.stack([e["inputs"] for e in encs]), dtype=torch.float32)
-    z = model(x, members) if member is None else model.member_forward(member, x).sort(-1).values
+    encs = pre.encode_batch(histories, m)
+    x, p = model_inputs(encs, pre.horizon)
+    z = model(x, p, members) if member is None else model.member_forward(member, x, p).sort(-1).values
     return [pre.forecast(e, q.numpy())[:horizon] for e, q in zip(encs, z)]
 
 
@@ -97,6 +95,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="fewest values before a training cut point (default: 12, or the period's horizon if shorter)")
     p.add_argument("--dropout", type=float, default=0.1, help="dropout between LSTM layers (default 0.1)")
     p.add_argument("--log", action="store_true", help="scale positive series in log space")
+    p.add_argument("--reads", type=lambda s: [m.strip() for m in s.split(",") if m.strip()], default=[],
+                   help="partners whose forecasts the network reads, comma-separated (the zoo's own: SES-Theta, "
+                        "Holt-Winters, Dynamic-Theta); its quantiles are then residuals around their mean")
     p.add_argument("--limit-series", type=int, default=None,
                    help="train on the first N series only (a quick check; not for a checkpoint)")
     p.add_argument("--export", type=Path, default=None, help="write the run in --out as a checkpoint repo here")
@@ -130,9 +131,9 @@ def new_meta(args: argparse.Namespace) -> dict:
     return {"args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "architecture": {"horizon": data.period(args.period).model_horizon, "quantiles": 15, "members": args.members,
                              "hidden": args.hidden_size, "layers": args.num_layers, "features": 2,
-                             "dropout": args.dropout},
+                             "dropout": args.dropout, **({"reads": len(args.reads)} if args.reads else {})},
             "preprocessor": ForecastPreprocessor(args.window, data.period(args.period).model_horizon, context=args.context,
-                                                 log=args.log).config(),
+                                                 log=args.log, reads=args.reads).config(),
             "member": 0, "epoch": 0, "history": []}
 
 
@@ -153,7 +154,7 @@ def train(args: argparse.Namespace) -> dict:
     histories = [s["x"][:len(s["x"]) - held] for s in series]
     min_context = a.get("min_context") or min(12, period.horizon)
     windows_ = windows(pre, histories, min_context, period.season)
-    log({"windows": len(windows_[0]), "series": len(histories)})
+    log({"windows": len(windows_[0]), "series": len(histories), **({"reads": list(pre.reads)} if pre.reads else {})})
     budget = Budget(args.minutes)  # this command's budget, checked after each epoch
     while meta["member"] < a["members"]:
         i = meta["member"]
@@ -162,7 +163,7 @@ def train(args: argparse.Namespace) -> dict:
             run.resume(model, optimizer, params_of=model.members[i])
         while meta["epoch"] < a["epochs"]:
             train_epoch(model, i, optimizer, windows_, pre, a, meta)
-            if collapsed(model, i, windows_[0]):
+            if collapsed(model, i, windows_[0], windows_[1]):
                 # Now and then a member's LSTM saturates into one output for every input (its loss
                 # flat at that of constant quantiles): start that member again from a new seed.
                 attempt = meta.setdefault("attempts", {}).get(str(i), 0) + 1
@@ -188,17 +189,22 @@ def train(args: argparse.Namespace) -> dict:
 
 
 @torch.no_grad()
-def collapsed(model: QuantileLSTM, i: int, x: torch.Tensor, probe: int = 1024) -> bool:
-    """Member ``i`` gives (nearly) the same output whatever its input."""
-    model.members[i].eval()
-    out = model.member_forward(i, x[torch.linspace(0, len(x) - 1, min(probe, len(x))).long()])
-    return bool(out.std(0).mean() < 1e-4)
+def collapsed(model: QuantileLSTM, i: int, x: torch.Tensor, partners: torch.Tensor | None = None,
+              probe: int = 1024) -> bool:
+    """Member ``i`` gives (nearly) the same output whatever its input; or, where it reads partners,
+    its LSTM's state no longer depends on the values (its output still would, through them)."""
+    member = model.members[i].eval()
+    rows = torch.linspace(0, len(x) - 1, min(probe, len(x))).long()
+    p = partners[rows] if model.reads else None
+    if member(x[rows], p).std(0).mean() < 1e-4:
+        return True
+    return bool(model.reads and member.lstm(x[rows])[0][:, -1].std(0).mean() < 1e-4)
 
 
 def train_epoch(model: QuantileLSTM, i: int, optimizer, windows_, pre: ForecastPreprocessor, a: dict,
                 meta: dict) -> None:
     """One epoch of member ``i``, in its own seeded order; appends the epoch's loss to the history."""
-    x, y, mask = windows_
+    x, partners, y, mask = windows_
     e, batch = meta["epoch"], a["batch_size"]
     steps_per_epoch = (len(x) + batch - 1) // batch
     total = steps_per_epoch * int(a["epochs"])
@@ -210,7 +216,7 @@ def train_epoch(model: QuantileLSTM, i: int, optimizer, windows_, pre: ForecastP
     t0, losses, q = time.time(), [], torch.tensor(pre.quantiles)
     for s in range(steps_per_epoch):
         idx = order[s * batch:(s + 1) * batch]
-        loss = pinball(model.member_forward(i, x[idx]), y[idx], mask[idx], q)
+        loss = pinball(model.member_forward(i, x[idx], partners[idx]), y[idx], mask[idx], q)
         optimizer_step(model.members[i], optimizer, loss, cosine_lr(a["lr"], e * steps_per_epoch + s, total, 100))
         losses.append(loss.item())
     meta["epoch"] += 1
