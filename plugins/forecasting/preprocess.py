@@ -198,6 +198,7 @@ class ForecastPreprocessor:
             e["partners"], e["partner_forecasts"] = np.zeros((len(self.reads), self.horizon)), {}
             if not np.ptp(e["values"]):
                 continue
+            read = []  # (row, forecast) of the partners that could fit the series
             for k, name in enumerate(self.reads):
                 f = fit.get(name)
                 if f is None:  # the batch could not fit it: alone, as served() does
@@ -210,21 +211,29 @@ class ForecastPreprocessor:
                                                        "forecast in its place")
                     continue
                 e["partner_forecasts"][name] = np.asarray(f, dtype=np.float64)
+                read.append((k, e["partner_forecasts"][name]))
+            if read:  # scaled together: one pass over the fitted partners
+                rows = [k for k, _ in read]
                 with np.errstate(all="ignore"):
-                    z = np.asarray(self.targets(e, f))
-                e["partners"][k] = np.clip(np.nan_to_num(z, nan=0.0, posinf=100.0, neginf=-100.0), -100, 100)
+                    z = self._scaled(e, np.stack([f for _, f in read]))
+                e["partners"][rows] = np.clip(np.nan_to_num(z, nan=0.0, posinf=100.0, neginf=-100.0), -100, 100)
         return encs
 
     def targets(self, encoded: dict, future) -> list[float]:
         """The scaled, deseasonalized targets the model learns (training only)."""
+        return list(self._scaled(encoded, future))
+
+    def _scaled(self, encoded: dict, future) -> np.ndarray:
+        """Values after the series' end (steps last; rows of several forecasts at once) deseasonalized
+        and scaled as the series was."""
         f = np.asarray(future, dtype=np.float64)
         n, m = len(encoded["values"]), encoded["season_length"]
         if len(encoded["seasonal"]):
-            s = np.asarray(encoded["seasonal"])[(n + np.arange(len(f))) % m]
+            s = np.asarray(encoded["seasonal"])[(n + np.arange(f.shape[-1])) % m]
             f = f / s if encoded["multiplicative"] else f - s
         if encoded.get("log"):
             f = np.log(np.maximum(f, 1e-12))
-        return list((f - encoded["level"]) / encoded["scale"])
+        return (f - encoded["level"]) / encoded["scale"]
 
     def forecast(self, encoded: dict, z_quantiles: np.ndarray) -> np.ndarray:
         """``z_quantiles`` (steps x quantiles, sorted) back to the series' units."""

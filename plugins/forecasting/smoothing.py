@@ -153,21 +153,27 @@ def _dotm_fit(Y: np.ndarray, n: np.ndarray, ab: tuple[np.ndarray, np.ndarray], a
     P = np.broadcast_to(P, G).copy()
     uu, ud, dd, uz, dz, zz = (np.zeros(G) for _ in range(6))
     P_end, r_pow = np.where((n == 1)[:, None], P, 0.0), r.copy()  # r ** i
+    first_end, ends = int(n.min()), set((n - 1).tolist())
+    tmp = np.empty(G)
     for i in range(1, T):
         r_next = r_pow * r
         z = Y[:, i:i + 1] - P  # the error with a zero initial level and c = 0
         u = r_pow  # the initial level's share of the forecast: level_{i-1} holds r ** i of it
         d = A[:, i - 1:i] * r_pow + B[:, i - 1:i] * (1 - r_next) / a  # the trend term c multiplies
         if i >= DOTM_SKIP:
-            w = (i < n)[:, None]
-            uu += w * u * u
-            ud += w * u * d
-            dd += w * d * d
-            uz += w * u * z
-            dz += w * d * z
-            zz += w * z * z
-        P = a * Y[:, i:i + 1] + r * P
-        P_end = np.where((i == n - 1)[:, None], P, P_end)
+            # Masked only once a series has ended; the products are formed as (w * x) * y either
+            # way, so the sums are the same to the bit (and the mask-free steps half the work).
+            if i < first_end:
+                wu, wd, wz = u, d, z
+            else:
+                w = (i < n)[:, None]
+                wu, wd, wz = w * u, w * d, w * z
+            for acc, x, y in ((uu, wu, u), (ud, wu, d), (dd, wd, d), (uz, wu, z), (dz, wd, z), (zz, wz, z)):
+                acc += np.multiply(x, y, out=tmp)
+        P *= r  # in place, as r * P + a * y: the same sum (addition commutes)
+        P += np.multiply(a, Y[:, i:i + 1], out=tmp)
+        if i in ends:
+            P_end = np.where((i == n - 1)[:, None], P, P_end)
         r_pow = r_next
     # A ridge relative to each diagonal entry: u and d are nearly collinear where the trend is
     # flat, and one scaled by both entries' sum (d's is the data's scale squared) moved the solve.

@@ -72,7 +72,8 @@ class ForecastingTask(Task):
               "and the checkpoint's partners"),
         Param("holdout", bool, False, "hold out the last `horizon` values and score every method on them"),
         Param("partners", bool, True, "average the LSTM's median with the checkpoint's statistical partners "
-              "(false: the LSTM alone, faster; the result's method says which)"),
+              "(false: the LSTM alone, faster; the result's method says which; a network that reads its partners' "
+              "forecasts reads them either way)"),
     ]
     checkpoints = [
         Checkpoint(id="m3-monthly", repo_id="lstm-zoo/forecasting-m3-monthly-lstm", revision=REVISION,
