@@ -17,6 +17,7 @@ from zoo import CheckpointError
 from zoo.pipelines import load_folder
 
 BUNDLED = ROOT / "plugins" / "forecasting" / "checkpoints" / "m3-monthly"
+READS = "LSTM reading the forecasts of SES-Theta and Holt-Winters"  # the bundled network's own method
 AIR = (ROOT / "plugins" / "forecasting" / "samples" / "AirPassengers.csv").read_text()
 
 
@@ -52,10 +53,10 @@ def test_a_combined_checkpoint_serves_the_weighted_mean_and_names_the_method(tmp
     assert out["forecast"] == pytest.approx(0.3 * np.array(lstm["forecast"]) + 0.7 * partner)
     width = np.subtract(out["upper"], out["lower"])
     assert width == pytest.approx(np.subtract(lstm["upper"], lstm["lower"]))
-    assert "DynamicOptimizedTheta" in out["method"] and lstm["method"] == "LSTM"
+    assert "DynamicOptimizedTheta" in out["method"] and lstm["method"] == READS
     assert "notices" not in out
     off = both({"csv": AIR}, horizon=18, partners=False)  # a caller may ask for the LSTM alone
-    assert off["forecast"] == pytest.approx(lstm["forecast"]) and off["method"] == "LSTM"
+    assert off["forecast"] == pytest.approx(lstm["forecast"]) and off["method"] == READS
 
 
 def test_two_partners_are_averaged_and_both_are_shown_as_baselines(tmp_path):
@@ -66,7 +67,7 @@ def test_two_partners_are_averaged_and_both_are_shown_as_baselines(tmp_path):
     assert out["forecast"] == pytest.approx(0.3 * np.array(lstm["forecast"]) + 0.7 * np.mean(partners, axis=0))
     assert out["baselines"]["AutoETS"] == pytest.approx(partners[1])
     assert out["baselines"]["DynamicOptimizedTheta"] == pytest.approx(partners[0])
-    assert out["method"] == "LSTM (0.3) and the mean of DynamicOptimizedTheta and AutoETS (0.7), weighted mean of the medians"
+    assert out["method"] == f"{READS} (0.3) and the mean of DynamicOptimizedTheta and AutoETS (0.7), weighted mean of the medians"
 
 
 def test_a_checkpoint_written_with_one_named_partner_still_loads(tmp_path):
@@ -118,7 +119,7 @@ def test_when_a_partner_fails_the_method_names_the_lstm_alone(tmp_path, monkeypa
     monkeypatch.setattr(combine, "partner_forecast",
                         lambda name, *a: (_ for _ in ()).throw(ValueError("no")) if name == "AutoETS" else real(name, *a))
     out = both({"csv": AIR}, horizon=12)
-    assert out["method"] == "LSTM" and any("AutoETS could not fit" in n for n in out["notices"])
+    assert out["method"] == READS and any("AutoETS could not fit" in n for n in out["notices"])
 
 
 def test_a_partner_forecast_of_another_length_is_refused():

@@ -80,8 +80,10 @@ def test_a_checkpoint_with_the_zoo_partners_serves_the_weighted_mean_in_a_batch_
     out, lstm = both({"csv": AIR}, horizon=18, compare=True), alone({"csv": AIR}, horizon=18)
     partner = np.mean([f([AIRLINE], 18, 12)[0] for f in (smoothing.theta, smoothing.holt_winters)], axis=0)
     assert out["forecast"] == pytest.approx(0.25 * np.array(lstm["forecast"]) + 0.75 * partner)
-    assert out["method"] == "LSTM (0.25) and the mean of SES-Theta and Holt-Winters (0.75), weighted mean of the medians"
-    assert out["partners"] == ["SES-Theta", "Holt-Winters"] and lstm["partners"] == []
+    assert out["method"] == ("LSTM reading the forecasts of SES-Theta and Holt-Winters (0.25) and the mean of SES-Theta and "
+                             "Holt-Winters (0.75), weighted mean of the medians")
+    # the bundled network reads both; averaged in as well, each is named once
+    assert out["partners"] == lstm["partners"] == ["SES-Theta", "Holt-Winters"]
     assert out["baselines"]["Holt-Winters"] == pytest.approx(smoothing.holt_winters([AIRLINE], 18, 12)[0])
     others = [list(AIRLINE[:60]), list(AIRLINE[50:]), [1.0] * 12, list(-AIRLINE[:40])]
     batch = both.batch([{"csv": AIR}, *others], horizon=18, season_length=12)

@@ -23,7 +23,7 @@ HISTORY_SHOWN = 360  # values of history echoed in the result (for plots)
 BASELINE_TAIL = 2_000  # values the baselines are fitted to (M3 series have at most 144)
 LONG = 1000  # past this many values, say that only the recent past was read
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-REVISION = "3a81f49163eafbe7390fe3c3a3a02a0bccc4e13a"
+REVISION = "48988b50465c15356f375c0a3e2526a88f23abac"
 # The same network calibrated (combination weight, interval width) for the other M3 subsets.
 PERIOD_REVISIONS = {"quarterly": "f08c763341ed5502cf27feaae234a6c450c6dcc0",
                     "yearly": "9d284ba55ab57c6f48dc7e58be3c72e2b4b9ee72",
@@ -78,7 +78,7 @@ class ForecastingTask(Task):
     checkpoints = [
         Checkpoint(id="m3-monthly", repo_id="lstm-zoo/forecasting-m3-monthly-lstm", revision=REVISION,
                    bundled=HERE / "checkpoints" / "m3-monthly", default=True,
-                   description="global quantile LSTM ensemble with SES-Theta and Holt-Winters, M3 monthly"),
+                   description="global quantile LSTM ensemble reading SES-Theta and Holt-Winters forecasts, M3 monthly"),
         *(Checkpoint(id=f"m3-{p}", repo_id=f"lstm-zoo/forecasting-m3-{p}-lstm", revision=rev,
                      bundled=HERE / "checkpoints" / f"m3-{p}",
                      description=f"the monthly network and its partners, calibrated for {p} series")
