@@ -126,16 +126,3 @@ def test_a_partner_forecast_of_another_length_is_refused():
     with pytest.raises(ValueError, match="shape"):
         combine.combine(np.zeros((3, 3)), 1, np.zeros(1), 0.5)
 
-
-def test_partners_fitted_side_by_side_give_what_they_give_one_after_another(monkeypatch):
-    """A large batch fits its partners in threads; every forecast is the same to the bit."""
-    rng = np.random.default_rng(3)
-    t = np.arange(60)
-    histories = [list(50 + k + 0.5 * t + 8 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, 60)) for k in range(80)]
-    spec = {"models": ["SES-Theta", "Holt-Winters", "Dynamic-Theta"], "lstm_weight": 0.0}
-    side_by_side = combine.batch_fits(spec, histories, 18, 12)
-    monkeypatch.setattr(combine, "THREADED", 10**9)
-    one_after_another = combine.batch_fits(spec, histories, 18, 12)
-    assert len(side_by_side) == 80 and all(set(f) == set(spec["models"]) for f in side_by_side)
-    for a, b in zip(side_by_side, one_after_another):
-        assert all(np.array_equal(a[n], b[n]) for n in spec["models"])

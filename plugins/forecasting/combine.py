@@ -12,9 +12,6 @@ and ``AutoETS`` (fitted series by series: a few ms and about 100 ms a monthly se
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
 from . import smoothing
@@ -23,7 +20,6 @@ from . import smoothing
 OWN = {"SES-Theta": smoothing.theta, "Holt-Winters": smoothing.holt_winters, "Dynamic-Theta": smoothing.dynamic_theta}
 STATSFORECAST = ("DynamicOptimizedTheta", "AutoETS")
 PARTNERS = (*STATSFORECAST, *OWN)
-THREADED = 64  # series in a batch from which its partners are fitted in threads (fewer: not worth a pool)
 TAIL = 240  # values a partner is fitted to (DynamicOptimizedTheta a few ms, AutoETS tens of ms)
 
 
@@ -74,27 +70,14 @@ def batch_fits(spec: dict | None, histories, horizon: int, season_lengths, infer
     for i, (h, g) in enumerate(zip(histories, groups)):
         if np.ptp(h):
             rows_of.setdefault(g, []).append(i)
-    jobs = [(name, group, rows) for name in (spec or {}).get("models", []) if name in OWN
-            for group, rows in rows_of.items()]
-
-    def fit(job):
-        name, (m, found), rows = job
-        try:
-            with np.errstate(all="ignore"):
-                return OWN[name]([np.asarray(histories[i], dtype=np.float64)[-TAIL:] for i in rows],
-                                 horizon, m, inferred=found)
-        except Exception:  # noqa: BLE001 - served() fits such a series alone and says why it failed
-            return None
-
-    # The partners side by side: numpy lets go of the GIL inside each array operation, and a
-    # partner's work is one Python loop of such operations (BENCHMARKS.md, "Forecasting speed").
-    if len(jobs) > 1 and len(histories) >= THREADED:
-        with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
-            results = list(pool.map(fit, jobs))
-    else:
-        results = [fit(job) for job in jobs]
-    for (name, _, rows), forecasts in zip(jobs, results):
-        if forecasts is not None:
+    for name in [n for n in (spec or {}).get("models", []) if n in OWN]:
+        for (m, found), rows in rows_of.items():
+            try:
+                with np.errstate(all="ignore"):
+                    forecasts = OWN[name]([np.asarray(histories[i], dtype=np.float64)[-TAIL:] for i in rows],
+                                          horizon, m, inferred=found)
+            except Exception:  # noqa: BLE001 - served() fits such a series alone and says why it failed
+                continue
             for i, f in zip(rows, forecasts):
                 fits[i][name] = f
     return fits
