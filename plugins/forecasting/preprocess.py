@@ -194,11 +194,12 @@ class ForecastPreprocessor:
             return encs
         # Fitted to the context, as everything else here, so that ``encode(decode(e)) == e``.
         fits = combine.batch_fits({"models": list(self.reads)}, [e["values"] for e in encs], self.horizon, ms, flags)
-        for e, fit, m, found in zip(encs, fits, ms, flags):
-            e["partners"], e["partner_forecasts"] = np.zeros((len(self.reads), self.horizon)), {}
+        forecasts = np.zeros((len(encs), len(self.reads), self.horizon))
+        read = np.zeros((len(encs), len(self.reads)), dtype=bool)  # fitted: read as forecast; else as flat
+        for i, (e, fit, m, found) in enumerate(zip(encs, fits, ms, flags)):
+            e["partner_forecasts"] = {}
             if not np.ptp(e["values"]):
                 continue
-            read = []  # (row, forecast) of the partners that could fit the series
             for k, name in enumerate(self.reads):
                 f = fit.get(name)
                 if f is None:  # the batch could not fit it: alone, as served() does
@@ -210,14 +211,32 @@ class ForecastPreprocessor:
                     e.setdefault("notices", []).append(f"{name} could not fit this series: the network read a flat "
                                                        "forecast in its place")
                     continue
-                e["partner_forecasts"][name] = np.asarray(f, dtype=np.float64)
-                read.append((k, e["partner_forecasts"][name]))
-            if read:  # scaled together: one pass over the fitted partners
-                rows = [k for k, _ in read]
-                with np.errstate(all="ignore"):
-                    z = self._scaled(e, np.stack([f for _, f in read]))
-                e["partners"][rows] = np.clip(np.nan_to_num(z, nan=0.0, posinf=100.0, neginf=-100.0), -100, 100)
+                e["partner_forecasts"][name] = forecasts[i, k] = f
+                read[i, k] = True
+        with np.errstate(all="ignore"):  # the whole batch in one pass (per series, a third of the time)
+            z = np.clip(np.nan_to_num(self._scaled_batch(encs, forecasts), nan=0.0, posinf=100.0, neginf=-100.0),
+                        -100, 100)
+        z[~read] = 0.0
+        for e, row in zip(encs, z):
+            e["partners"] = row
         return encs
+
+    def _scaled_batch(self, encs: list[dict], future: np.ndarray) -> np.ndarray:
+        """``_scaled`` of each encoding's rows of ``future`` (series x rows x steps), the same
+        operations on the whole batch at once."""
+        steps = future.shape[-1]
+        divide, subtract = np.ones((len(encs), steps)), np.zeros((len(encs), steps))  # the seasonal factors
+        for i, e in enumerate(encs):
+            if len(e["seasonal"]):
+                s = np.asarray(e["seasonal"])[(len(e["values"]) + np.arange(steps)) % e["season_length"]]
+                (divide if e["multiplicative"] else subtract)[i] = s
+        f = future / divide[:, None] - subtract[:, None]
+        logged = np.array([bool(e.get("log")) for e in encs])
+        if logged.any():
+            f[logged] = np.log(np.maximum(f[logged], 1e-12))
+        level = np.array([e["level"] for e in encs])[:, None, None]
+        scale = np.array([e["scale"] for e in encs])[:, None, None]
+        return (f - level) / scale
 
     def targets(self, encoded: dict, future) -> list[float]:
         """The scaled, deseasonalized targets the model learns (training only)."""
