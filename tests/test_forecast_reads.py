@@ -73,3 +73,14 @@ def test_unknown_partners_are_refused_by_name():
         ForecastPreprocessor(reads=("Prophet",))
     assert ForecastPreprocessor(reads=READS).config()["reads"] == list(READS)
     assert "reads" not in ForecastPreprocessor().config()  # checkpoints that read nothing keep their files
+
+
+def test_the_partners_read_are_shown_as_fitted_to_what_the_network_read():
+    """They were fitted to the context (120 values), the other baselines to a longer tail."""
+    import zoo
+
+    out = zoo.predict("forecasting", seasonal(n=200), season_length=12, compare=True)
+    assert "SES-Theta and Holt-Winters were fitted to the last 120 values" in out["notices"]
+    assert not any(n.startswith("DynamicOptimizedTheta was fitted") for n in out["notices"])  # 200 < 240
+    longer = zoo.predict("forecasting", seasonal(n=300), season_length=12, compare=True)
+    assert "DynamicOptimizedTheta was fitted to the last 240 values" in longer["notices"]

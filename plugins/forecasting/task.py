@@ -273,9 +273,12 @@ class ForecastingTask(Task):
             # checkpoint's partners (AutoETS: tens of ms per M3 series, 2 s on a 2,000-value tail) are
             # shown because its combination fitted them anyway.
             library = list(dict.fromkeys(["DynamicOptimizedTheta", *pre.reads, *(spec or {}).get("models", [])]))
-            if len(values) > combine.TAIL:
-                notices.append(f"{' and '.join(library)} {'was' if len(library) == 1 else 'were'} fitted to the "
-                               f"last {combine.TAIL} values")
+            # The partners the network reads were fitted to what it reads; the others to a longer tail.
+            for names, tail_of in (([n for n in library if n not in pre.reads], combine.TAIL),
+                                   ([n for n in library if n in pre.reads], pre.context)):
+                if names and len(values) > tail_of:
+                    notices.append(f"{' and '.join(names)} {'was' if len(names) == 1 else 'were'} fitted to the "
+                                   f"last {tail_of} values")
             out["baselines"] = {"seasonal naive": [float(v) for v in metrics.seasonal_naive(tail, horizon, m)],
                                 "theta": [float(v) for v in metrics.theta(tail, horizon, m)]}
             for name in library:
