@@ -222,8 +222,8 @@ class ForecastPreprocessor:
         return encs
 
     def _scaled_batch(self, encs: list[dict], future: np.ndarray) -> np.ndarray:
-        """``_scaled`` of each encoding's rows of ``future`` (series x rows x steps), the same
-        operations on the whole batch at once."""
+        """Values after each series' end (series x rows x steps: its targets, or the forecasts it
+        reads) deseasonalized and scaled as that series was, for the whole batch at once."""
         steps = future.shape[-1]
         divide, subtract = np.ones((len(encs), steps)), np.zeros((len(encs), steps))  # the seasonal factors
         for i, e in enumerate(encs):
@@ -240,19 +240,7 @@ class ForecastPreprocessor:
 
     def targets(self, encoded: dict, future) -> list[float]:
         """The scaled, deseasonalized targets the model learns (training only)."""
-        return list(self._scaled(encoded, future))
-
-    def _scaled(self, encoded: dict, future) -> np.ndarray:
-        """Values after the series' end (steps last; rows of several forecasts at once) deseasonalized
-        and scaled as the series was."""
-        f = np.asarray(future, dtype=np.float64)
-        n, m = len(encoded["values"]), encoded["season_length"]
-        if len(encoded["seasonal"]):
-            s = np.asarray(encoded["seasonal"])[(n + np.arange(f.shape[-1])) % m]
-            f = f / s if encoded["multiplicative"] else f - s
-        if encoded.get("log"):
-            f = np.log(np.maximum(f, 1e-12))
-        return (f - encoded["level"]) / encoded["scale"]
+        return list(self._scaled_batch([encoded], np.asarray(future, dtype=np.float64)[None, None])[0, 0])
 
     def forecast(self, encoded: dict, z_quantiles: np.ndarray) -> np.ndarray:
         """``z_quantiles`` (steps x quantiles, sorted) back to the series' units."""
