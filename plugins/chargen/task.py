@@ -78,7 +78,8 @@ class ChargenTask(Task):
             if _unknown_id_trained(pipe.config):
                 notices.append(f"{len(unknown)} character(s) the model never saw were read as unknown: {shown!r}")
             else:  # its training text held every character: the unknown id is untrained, and reads as noise
-                read = "".join(c for c in prime if c not in set(unknown))
+                never_seen = set(unknown)
+                read = "".join(c for c in prime if c not in never_seen)
                 notices.append(f"{len(unknown)} character(s) the model never saw were skipped: {shown!r}")
             if len(read.strip()) < len(prime.strip()) / 2:
                 notices.append("most of the prime is characters the model never saw: it writes in the style of "

@@ -8,6 +8,7 @@ its targets are): its head then sees them beside the LSTM's state, and its quant
 around their mean, so it learns when and how far to correct them rather than the whole forecast."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -15,8 +16,6 @@ from torch import nn
 def model_inputs(encs: list[dict], horizon: int, dtype=torch.float32, device=None) -> tuple[torch.Tensor, torch.Tensor]:
     """The network's (values, partners) for the preprocessor's encodings: (batch, window, features)
     and (batch, reads, horizon), reads 0 where the encodings hold no partners."""
-    import numpy as np
-
     x = torch.tensor(np.stack([e["inputs"] for e in encs]), dtype=dtype, device=device)
     reads = [np.asarray(e.get("partners", np.zeros((0, horizon)))) for e in encs]
     return x, torch.tensor(np.stack(reads), dtype=dtype, device=device)
