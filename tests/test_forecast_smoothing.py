@@ -137,3 +137,34 @@ def test_dynamic_theta_fits_statsforecasts_model_at_least_as_well_as_statsforeca
 def test_dynamic_theta_forecasts_the_same_series_alike_at_any_scale(scale):
     y = _series(5)[3]  # a trend with a season, all positive
     assert smoothing.dynamic_theta([y * scale], 8, 1)[0] / scale == pytest.approx(smoothing.dynamic_theta([y], 8, 1)[0], rel=1e-9)
+
+
+def _acf_test_one_at_a_time(y, m):
+    """The seasonality test as the M4 benchmark code states it, one series and one lag at a time."""
+    n = len(y)
+    if m < 2 or n < 3 * m:
+        return False
+    x = y - y.mean()
+    denom = float(x @ x)
+    if denom == 0.0:
+        return False
+    acf = np.array([float(x[:n - k] @ x[k:]) / denom for k in range(m + 1)])
+    return abs(acf[m]) > 1.645 * np.sqrt((1 + 2 * float(np.sum(acf[1:m] ** 2))) / n)
+
+
+def test_the_batched_seasonality_test_decides_as_the_one_series_definition():
+    from plugins.forecasting.preprocess import deseasonalize, deseasonalize_batch, seasonal_flags
+
+    rng = np.random.default_rng(3)
+    t = np.arange(150)
+    series = [*_series(), np.full(60, 4.0), AIRLINE[:35], AIRLINE[:36]]  # constant; one short of 3 seasons; 3
+    for k in range(60):  # near the limit: a weak season in noise, lengths that share and that do not
+        series.append(rng.normal(0, 1, 40 + k % 7 * 13) + 0.35 * np.sin(2 * np.pi * t[:40 + k % 7 * 13] / 12))
+    for m in (1, 4, 12, [12, 4, 7] * (len(series) // 3)):
+        ms = np.broadcast_to(np.asarray(m), (len(series),)).tolist()
+        expected = [_acf_test_one_at_a_time(y, mi) for y, mi in zip(series, ms)]
+        assert seasonal_flags(series, m) == expected
+        assert 0 < sum(expected) < len(series) or m == 1
+        for y, mi, (d, idx, mult) in zip(series, ms, deseasonalize_batch(series, m)):
+            alone = deseasonalize(y, mi)
+            assert np.array_equal(d, alone[0]) and np.array_equal(idx, alone[1]) and mult == alone[2]

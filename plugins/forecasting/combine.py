@@ -64,13 +64,16 @@ def batch_fits(spec: dict | None, histories, horizon: int, season_lengths, infer
     for ``served``'s ``fit``; statsforecast's are left to be fitted series by series. A batch they
     cannot fit leaves them out: each series then tries alone."""
     fits: list[dict] = [{} for _ in histories]
+    names = [n for n in (spec or {}).get("models", []) if n in OWN]
+    if not names:  # nothing of the zoo's own to fit: not even a look at the histories
+        return fits
     groups = list(zip(np.broadcast_to(np.asarray(season_lengths), (len(histories),)).tolist(),
                       np.broadcast_to(np.asarray(inferred, dtype=bool), (len(histories),)).tolist()))
     rows_of: dict[tuple, list[int]] = {}  # constant series are served as they are: not fitted
     for i, (h, g) in enumerate(zip(histories, groups)):
         if np.ptp(h):
             rows_of.setdefault(g, []).append(i)
-    for name in [n for n in (spec or {}).get("models", []) if n in OWN]:
+    for name in names:
         for (m, found), rows in rows_of.items():
             try:
                 with np.errstate(all="ignore"):

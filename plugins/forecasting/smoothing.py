@@ -22,7 +22,7 @@ import itertools
 
 import numpy as np
 
-from .preprocess import deseasonalize, reseasonalize
+from .preprocess import deseasonalize_batch, reseasonalize
 
 CHUNK = 256  # series per array at most (Theta's arrays: series x values, series x 50 weights)
 MEMORY = 96 * 2**20  # bytes a Holt-Winters chunk's main arrays may take; fewer series for longer seasons
@@ -97,7 +97,7 @@ def _slopes(series: list[np.ndarray]) -> np.ndarray:
 def _deseasonalized(fit, series: list[np.ndarray], horizon: int, m: int) -> np.ndarray:
     """``fit(series, horizon)`` on the series deseasonalized as the LSTM's preprocessor does it,
     the forecasts given their season back."""
-    parts = [deseasonalize(y, m) for y in series]
+    parts = deseasonalize_batch(series, m)
     f = fit([d for d, _, _ in parts], horizon)
     return np.stack([reseasonalize(row, len(y), m, idx, mult) for row, y, (_, idx, mult) in zip(f, series, parts)])
 
