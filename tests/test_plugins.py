@@ -321,6 +321,34 @@ def test_two_task_objects_of_one_name_never_share_a_pipeline(toy_checkpoints):
     assert zoo.pipeline(a, checkpoint="toy-1") is pa  # each object's own is cached
 
 
+def test_a_cached_load_freezes_the_heap_unless_turned_off_and_clearing_the_cache_thaws_it(toy_checkpoints,
+                                                                                           monkeypatch):
+    """What is alive once a model is loaded for the process is out of the collector's walk (a full
+    collection then walks only what came later); ``clear_cache`` hands it back."""
+    import gc
+
+    from toy import ToyTask
+
+    from zoo.pipelines import clear_cache
+
+    task = ToyTask()
+    task.checkpoints = toy_checkpoints
+    clear_cache()
+    assert gc.get_freeze_count() == 0
+    zoo.pipeline(task, checkpoint="toy-1", cache=False)  # not kept: nothing frozen for it
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setenv("ZOO_FREEZE_HEAP", "0")
+    zoo.pipeline(task, checkpoint="toy-1")
+    assert gc.get_freeze_count() == 0
+    clear_cache()
+    monkeypatch.delenv("ZOO_FREEZE_HEAP")
+    pipe = zoo.pipeline(task, checkpoint="toy-1")
+    assert gc.get_freeze_count() > 1000
+    assert pipe("a cab") == zoo.pipeline(task, checkpoint="toy-1")("a cab")  # still served, from the cache
+    clear_cache()
+    assert gc.get_freeze_count() == 0
+
+
 def test_a_task_may_give_the_three_stages_instead_of_predict_batch():
     import torch
 

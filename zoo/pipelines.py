@@ -4,6 +4,7 @@ Data flows one way: caller -> Pipeline -> task.predict_batch (preprocessor -> mo
 """
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -14,6 +15,7 @@ from typing import Any
 import torch
 
 from . import checkpoint as ckpt_mod
+from . import settings
 from .devices import resolve_device, resolve_dtype
 from .errors import CheckpointError, InputError
 from .plugins import registry
@@ -209,7 +211,18 @@ def pipeline(task: str | Task, checkpoint: str | None = None, device: str | None
         if cache:
             with _cache_lock:
                 _cache[key] = pipe
+            _freeze_heap()
         return pipe
+
+
+def _freeze_heap() -> None:
+    """What is alive once a model is loaded for the process (torch, numpy, the models) lives as long
+    as the process; out of the collector's walk. A full collection walked about 190,000 objects in
+    115 ms, stalling every thread, every other batch of 1,428 forecasts (BENCHMARKS.md,
+    "Forecasting speed", 2026-12-05); the garbage is collected first, so none is kept."""
+    if settings.freeze_heap():
+        gc.collect()
+        gc.freeze()
 
 
 def loaded() -> list[Pipeline]:
@@ -221,3 +234,4 @@ def loaded() -> list[Pipeline]:
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
+    gc.unfreeze()  # the dropped models can be collected again

@@ -116,6 +116,13 @@ def preload() -> bool:
     return flag("ZOO_PRELOAD")
 
 
+def freeze_heap() -> bool:
+    """``ZOO_FREEZE_HEAP`` (default on): after a model is loaded for the process, ``gc.freeze()``
+    the objects alive then (libraries, models), so that a full collection walks only what came
+    later (see ``zoo.pipelines.pipeline``)."""
+    return flag("ZOO_FREEZE_HEAP", True)
+
+
 def strict_plugins() -> bool:
     return flag("ZOO_STRICT_PLUGINS")
 

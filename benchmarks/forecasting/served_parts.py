@@ -1,12 +1,14 @@
 """What each part of the served forecasting path costs over a whole M3 subset, in one run
 (median of --rounds, rounds interleaved): parsing to results (``pipe.batch``), the encodings with
 the partners the network reads, the network, each of the zoo's partners alone, and the
-partners fitted together as ``combine.batch_fits`` fits them.
+partners fitted together as ``combine.batch_fits`` fits them; and how much of ``pipe.batch`` the
+garbage collector took, per generation (a full collection walks every object the process holds).
 
     python benchmarks/forecasting/served_parts.py
     python benchmarks/forecasting/served_parts.py --checkpoint m3-quarterly --partners SES-Theta,Holt-Winters,Dynamic-Theta
 """
 import argparse
+import gc
 import sys
 import time
 from pathlib import Path
@@ -42,9 +44,25 @@ def main() -> None:
         parts.setdefault(label, []).append(time.perf_counter() - started)
         return out
 
+    collecting: dict[str, float] = {}  # the garbage collector's time, per generation, while pipe.batch runs
+
+    def on_gc(phase, info, clock=time.perf_counter):
+        if phase == "start":
+            collecting["since"] = clock()
+        elif "since" in collecting and collecting.get("timing"):
+            key = f"  of which the garbage collector, generation {info['generation']}"
+            collecting[key] = collecting.get(key, 0.0) + clock() - collecting.pop("since")
+
+    gc.callbacks.append(on_gc)
     pipe.batch(histories[:50], horizon=p.horizon, season_length=p.season)  # warm-up
     for _ in range(a.rounds):
+        collecting.clear()
+        collecting["timing"] = True
         timed("pipe.batch (everything)", lambda: pipe.batch(histories, horizon=p.horizon, season_length=p.season))
+        collecting["timing"] = False
+        for generation in range(3):
+            key = f"  of which the garbage collector, generation {generation}"
+            parts.setdefault(key, []).append(collecting.get(key, 0.0))
         encs = timed("encodings with the partners read", lambda: pre.encode_batch(histories, p.season))
         x, r = model_inputs(encs, pre.horizon)
         with torch.no_grad():
