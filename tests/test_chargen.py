@@ -24,6 +24,10 @@ def test_same_seed_same_text_and_other_seeds_differ(chargen):
 def test_greedy_ignores_the_seed_and_samples_come_in_a_list(chargen):
     g1 = chargen("And", max_new_chars=40, temperature=0, seed=1)
     assert g1["text"] == chargen("And", max_new_chars=40, temperature=0, seed=2)["text"]
+    # no seed is returned where none could matter; a sampled text names the one drawn for it
+    assert g1["seed"] is None and chargen("And", max_new_chars=5, temperature=1.5, top_k=1)["seed"] is None
+    drawn = chargen("And", max_new_chars=40, seed=-1)
+    assert isinstance(drawn["seed"], int) and chargen("And", max_new_chars=40, seed=drawn["seed"])["text"] == drawn["text"]
     many = chargen("And", max_new_chars=30, seed=5, num_samples=3)
     assert len(many["texts"]) == 3 and many["text"] == many["texts"][0]
 

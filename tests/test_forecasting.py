@@ -89,6 +89,30 @@ def test_gaps_are_filled_and_said_so(forecast):
     assert "filled 1 gap(s)" in " ".join(forecast("1 2 3 NaN 5 6 7 8 9 10")["notices"])
 
 
+def test_a_lone_value_far_outside_the_series_is_named_and_a_real_jump_or_intermittent_counts_are_not(forecast):
+    rng = np.random.default_rng(0)
+    noisy = (10 + rng.normal(0, 1, 100)).tolist()
+    typo = noisy[:50] + [1e9] + noisy[51:]
+    out = forecast(typo, horizon=6)
+    said = [n for n in out["notices"] if "alone far outside" in n]
+    assert len(said) == 1 and "1e+09 at position 51" in said[0] and "mend or remove it" in said[0]
+    two = typo[:70] + [-5e8] + typo[71:]
+    assert "1e+09 at position 51, -5e+08 at position 71" in " ".join(forecast(two, horizon=6)["notices"])
+    # Positions count from the series' start when the network reads only its end.
+    long = (10 + rng.normal(0, 1, 300)).tolist()
+    long[280] = 4e6
+    assert "4e+06 at position 281" in " ".join(forecast(long, horizon=6)["notices"])
+    # In a batch, each series is said of on its own.
+    together = forecast.batch([noisy, typo], horizon=6)
+    assert not any("alone far outside" in n for n in together[0].get("notices", []))
+    assert together[1]["notices"] == out["notices"]
+    quiet = [noisy[:50] + [v + 40 for v in noisy[50:]],  # a level shift: the series' own
+             [0.0] * 30 + [5.0] + [0.0] * 20 + [3.0] + [0.0] * 20,  # intermittent counts
+             [float(line.split(",")[1]) for line in AIR.split()[1:]]]
+    for values in quiet:
+        assert not any("alone far outside" in n for n in forecast(values, horizon=6).get("notices", []))
+
+
 def test_a_constant_series_gets_that_constant_and_says_so(forecast):
     out = forecast([7.5] * 24, horizon=6)
     assert out["forecast"] == [7.5] * 6 and out["lower"] == out["upper"] == [7.5] * 6

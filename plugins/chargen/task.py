@@ -30,6 +30,11 @@ def _unknown_id_trained(config: dict) -> bool:
     return any(stage.get("args", {}).get("min_count", 1) > 1 for stage in stages)
 
 
+def _greedy(params: dict) -> bool:
+    """Always the likeliest character: the text does not depend on the seed."""
+    return params["temperature"] == 0 or params["top_k"] == 1
+
+
 class ChargenTask(Task):
     name = "chargen"
     title = "Text generation"
@@ -46,7 +51,8 @@ class ChargenTask(Task):
               min=0.0, max=5.0),
         Param("top_k", int, 0, "sample among the k likeliest characters (0 = all)", min=0, max=1000),
         Param("top_p", float, 1.0, "sample within this much probability mass (1 = all)", min=0.01, max=1.0),
-        Param("seed", int, -1, "-1 = a fresh random seed (returned in the result)", min=-1, max=2**31 - 1),
+        Param("seed", int, -1, "-1 = a fresh random seed (returned in the result; none where the text cannot "
+              "depend on one: temperature 0 or top_k 1)", min=-1, max=2**31 - 1),
         Param("num_samples", int, 1, "independent continuations", min=1, max=8),
         Param("stop", str, "", "stop when this text is generated (empty: run to max_new_chars)"),
     ]
@@ -85,13 +91,13 @@ class ChargenTask(Task):
                 notices.append("most of the prime is characters the model never saw: it writes in the style of "
                                "its own training text, whatever the prime")
         params = dict(params)
-        if params["seed"] == -1:
-            params["seed"] = random.SystemRandom().randrange(2**31)
+        if params["seed"] == -1:  # greedy: any seed gives the same text, so none is drawn
+            params["seed"] = 0 if _greedy(params) else random.SystemRandom().randrange(2**31)
         ids = pipe.preprocessor.encode(read or "\n")  # an empty prime starts a new line
         return ids, params, notices
 
     def _result(self, prime: str, texts: list[str], params: dict, notices: list[str]) -> dict:
-        out = {"text": prime + texts[0], "prime": prime, "seed": params["seed"]}
+        out = {"text": prime + texts[0], "prime": prime, "seed": None if _greedy(params) else params["seed"]}
         if params["num_samples"] > 1:
             out["texts"] = [prime + t for t in texts]
         if notices:

@@ -62,6 +62,17 @@ def _bracket(grid: tuple[float, ...], p: float) -> tuple[int, float]:
     return j, min(max((p - grid[j]) / (grid[j + 1] - grid[j]), 0.0), 1.0)
 
 
+def _spikes_notice(context, found: list[int], n: int) -> str:
+    """What ``S.spikes`` found in a series' context (its last values, of ``n``), by 1-based position."""
+    start = n - len(context) + 1
+    shown = ", ".join(f"{context[t]:,.6g} at position {start + t:,}" for t in found[:3])
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    one = len(found) == 1
+    return (f"{'a value stands' if one else 'values stand'} alone far outside the rest of the series ({shown}{more}): "
+            f"the forecast and its interval follow {'it' if one else 'them'}; if {'it is a slip' if one else 'they are slips'} "
+            f"(a typo, a unit), mend or remove {'it' if one else 'them'}")
+
+
 class ForecastingTask(Task):
     name = "forecasting"
     title = "Forecasting"
@@ -192,6 +203,9 @@ class ForecastingTask(Task):
                 values, actual = values[:-horizon], values[-horizon:]
             jobs.append((s, m, how, values, actual))
         encs = pre.encode_batch([j[3] for j in jobs], [j[1] for j in jobs], [j[2] == INFERRED for j in jobs])
+        for j, e, found in zip(jobs, encs, S.spikes([e["values"] for e in encs])):
+            if found:  # in what the network reads: said, not mended (a real jump is the series' own)
+                e.setdefault("notices", []).append(_spikes_notice(e["values"], found, len(j[3])))
         jobs = [(*j, e) for j, e in zip(jobs, encs)]
         z = pipe.model(*model_inputs(encs, pre.horizon, pipe.dtype, pipe.device)).float().cpu().numpy()
         # The zoo's own partners are fitted to the whole batch at once (statsforecast's per series).
