@@ -84,3 +84,14 @@ def test_the_partners_read_are_shown_as_fitted_to_what_the_network_read():
     assert not any(n.startswith("DynamicOptimizedTheta was fitted") for n in out["notices"])  # 200 < 240
     longer = zoo.predict("forecasting", seasonal(n=300), season_length=12, compare=True)
     assert "DynamicOptimizedTheta was fitted to the last 240 values" in longer["notices"]
+
+
+def test_partners_false_on_a_reading_network_changes_nothing_and_says_so():
+    import zoo
+
+    values = seasonal(n=100)
+    fc = zoo.pipeline("forecasting", checkpoint="m3-monthly", device="cpu")
+    with_, without = fc(values, horizon=6), fc(values, horizon=6, partners=False)
+    assert without["forecast"] == with_["forecast"] and without["partners"] == ["SES-Theta", "Holt-Winters"]
+    assert any(n.startswith("partners=false changes nothing here") for n in without["notices"])
+    assert not any(n.startswith("partners=false") for n in with_.get("notices", []))

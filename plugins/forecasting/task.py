@@ -62,15 +62,25 @@ def _bracket(grid: tuple[float, ...], p: float) -> tuple[int, float]:
     return j, min(max((p - grid[j]) / (grid[j + 1] - grid[j]), 0.0), 1.0)
 
 
-def _spikes_notice(context, found: list[int], n: int) -> str:
-    """What ``S.spikes`` found in a series' context (its last values, of ``n``), by 1-based position."""
-    start = n - len(context) + 1
-    shown = ", ".join(f"{context[t]:,.6g} at position {start + t:,}" for t in found[:3])
-    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
-    one = len(found) == 1
-    return (f"{'a value stands' if one else 'values stand'} alone far outside the rest of the series ({shown}{more}): "
-            f"the forecast and its interval follow {'it' if one else 'them'}; if {'it is a slip' if one else 'they are slips'} "
-            f"(a typo, a unit), mend or remove {'it' if one else 'them'}")
+def _mended(s, values: list[float], found: list[int], read: int) -> list[float]:
+    """``values`` with the lone values ``S.spikes`` found in their last ``read`` replaced by the mean
+    of their neighbours, each said in a notice on ``s``. The last value is only named: a slip
+    there cannot be told from a break that has just begun."""
+    start, out, mended = max(len(values) - read, 0), list(values), []
+    for t in (start + t for t in found):
+        if t == len(values) - 1:
+            s.notices.append(f"the last value, {values[t]:,.6g}, lies far outside the rest of the series: the "
+                             "forecast follows it; if it is a slip (a typo, a unit), mend it")
+            continue
+        neighbours = [values[n] for n in (t - 1, t + 1) if n >= 0]
+        out[t] = sum(neighbours) / len(neighbours)
+        mended.append(f"{values[t]:,.6g} at position {t + 1:,} as {out[t]:,.6g}")
+    if mended:
+        s.notices.append(f"{'a value stands' if len(mended) == 1 else 'values stand'} alone far outside the rest of "
+                         f"the series, a slip by the look of {'it' if len(mended) == 1 else 'them'} (a typo, a unit): "
+                         f"read as the mean of {'its' if len(mended) == 1 else 'their'} neighbours, "
+                         f"{', '.join(mended)}")
+    return out
 
 
 class ForecastingTask(Task):
@@ -202,10 +212,12 @@ class ForecastingTask(Task):
                                      f"{S.MIN_VALUES} to forecast from")
                 values, actual = values[:-horizon], values[-horizon:]
             jobs.append((s, m, how, values, actual))
+        # A lone value far outside what the network and its partners read is mended before they
+        # read it: one typo made SES-Theta's drift, and so the forecast, collapse to zero.
+        read = max(pre.context, combine.TAIL)
+        found = S.spikes([np.asarray(j[3][-read:], dtype=np.float64) for j in jobs])
+        jobs = [(j[0], j[1], j[2], _mended(j[0], j[3], f, read), j[4]) if f else j for j, f in zip(jobs, found)]
         encs = pre.encode_batch([j[3] for j in jobs], [j[1] for j in jobs], [j[2] == INFERRED for j in jobs])
-        for j, e, found in zip(jobs, encs, S.spikes([e["values"] for e in encs])):
-            if found:  # in what the network reads: said, not mended (a real jump is the series' own)
-                e.setdefault("notices", []).append(_spikes_notice(e["values"], found, len(j[3])))
         jobs = [(*j, e) for j, e in zip(jobs, encs)]
         z = pipe.model(*model_inputs(encs, pre.horizon, pipe.dtype, pipe.device)).float().cpu().numpy()
         # The zoo's own partners are fitted to the whole batch at once (statsforecast's per series).
@@ -232,6 +244,9 @@ class ForecastingTask(Task):
                               f"from M3 {network} series{calibrated}): the baselines are shown beside it; trust it "
                               "only where it does better on a holdout")
         spec = pre.combine if params.get("partners", True) else None
+        if not params.get("partners", True) and pre.reads and not pre.combine:
+            notices.append(f"partners=false changes nothing here: this checkpoint's network reads the forecasts of "
+                           f"{' and '.join(pre.reads)} as its inputs, and averages nothing in")
 
         def fit(name: str) -> np.ndarray:  # each partner fitted at most once per series (the zoo's own: by batch_fits)
             if name not in fits:
