@@ -547,6 +547,18 @@ def test_a_frequency_chosen_with_the_series_picks_its_checkpoint_and_season():
     assert daily["notices"][0].startswith("daily series are outside every training set")
     with pytest.raises(InputError, match="'frequency' must be one of hourly, daily"):
         zoo.predict("forecasting", {"values": nums, "frequency": "fortnightly"})
+    # Named in any case; annual is yearly.
+    assert zoo.predict("forecasting", {"values": nums, "frequency": " Annual"})["checkpoint"] == "m3-yearly"
+    assert zoo.predict("forecasting", {"values": nums, "frequency": "QUARTERLY"})["season_length"] == 4
+
+
+def test_a_frequency_the_dates_contradict_is_used_and_said_as_a_season_length_is():
+    years = "year,value\n" + "\n".join(f"{1950 + i},{100 + i + (i % 3)}" for i in range(40))
+    out = zoo.predict("forecasting", {"csv": years, "frequency": "monthly"})
+    assert out["checkpoint"] == "m3-monthly" and out["season_length"] == 12
+    assert "the dates are yearly (season 1) but monthly (season 12) was asked for: using 12" in out["notices"]
+    agreed = zoo.predict("forecasting", {"csv": years, "frequency": "yearly"})
+    assert not any(n.startswith("the dates are") for n in agreed["notices"])
 
 
 def test_a_pasted_column_with_an_empty_cell_has_a_gap_there():

@@ -161,14 +161,18 @@ class ForecastPreprocessor:
 
         s = S.from_input(input)
         from_dates = S.season_of(s.freq)
+        def asked(m: int, what: str) -> None:  # a season asked for that the dates contradict is used, and said
+            if from_dates is not None and from_dates != m:
+                s.notices.append(f"the dates are {S.freq_name(s.freq) or s.freq} (season {from_dates}) but {what} "
+                                 f"was asked for: using {m}")
+
         if season_length:
-            if from_dates is not None and from_dates != season_length:
-                s.notices.append(f"the dates are {S.freq_name(s.freq) or s.freq} (season {from_dates}) but season "
-                                 f"length {season_length} was asked for: using {season_length}")
+            asked(int(season_length), f"season length {season_length}")
             return s, int(season_length), "given"
         if s.season_length:
             return s, s.season_length, "given with the series"
         if s.frequency:
+            asked(S.FREQUENCIES[s.frequency], f"{s.frequency} (season {S.FREQUENCIES[s.frequency]})")
             return s, S.FREQUENCIES[s.frequency], f"of the frequency chosen ({s.frequency})"
         if from_dates is not None:
             return s, from_dates, f"from the dates ({S.freq_name(s.freq) or s.freq})"

@@ -512,9 +512,12 @@ def infer_freq(index) -> str | None:
 
 
 def chosen_frequency(value) -> str:
-    if value not in FREQUENCIES:
-        raise InputError(f"'frequency' must be one of {', '.join(FREQUENCIES)}, got {value!r}")
-    return value
+    """A frequency named by the caller, in any case (``annual``: yearly)."""
+    name = value.strip().lower() if isinstance(value, str) else value
+    name = {"annual": "yearly"}.get(name, name)
+    if name not in FREQUENCIES:
+        raise InputError(f"'frequency' must be one of {', '.join(FREQUENCIES)} (any case), got {value!r}")
+    return name
 
 
 def freq_name(freq: str | None) -> str | None:
