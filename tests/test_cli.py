@@ -25,6 +25,14 @@ def test_predict_and_stdin():
     assert json.loads(piped.stdout) == out
 
 
+def test_a_piped_line_loses_its_line_ending_and_param_values_read_backslash_escapes():
+    # echo "And God said" | zoo predict chargen - --param 'stop=\n': the prime as typed, the stop a newline
+    out = json.loads(run_cli("predict", "chargen", "-", "--param", "stop=\\n", "--param", "temperature=0",
+                             "--param", "max_new_chars=400", input="And God said\n").stdout)
+    assert out["prime"] == "And God said" and "\n" not in out["text"]
+    assert len(out["text"]) < len("And God said") + 400  # stopped at the first newline
+
+
 def test_bad_input_and_bad_options_exit_with_clear_messages():
     empty = run_cli("predict", "sentiment", "   ")
     assert empty.returncode == 2 and "empty" in empty.stderr

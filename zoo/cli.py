@@ -8,6 +8,7 @@ plugin problem. A task's own options for data, train, eval and bench are declare
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any
 
@@ -45,14 +46,21 @@ def cmd_tasks(args) -> int:
     return 0
 
 
+_ESCAPES = re.compile(r"\\([nt\\])")  # \n, \t and \\ in a --param value: a shell passes them as typed
+
+
 def _parse_params(pairs: list[str]) -> dict[str, str]:
     params = {}
     for pair in pairs or []:
         if "=" not in pair:
             raise InputError(f"--param takes key=value, got {pair!r}")
         key, value = pair.split("=", 1)
-        params[key.strip()] = value
+        params[key.strip()] = _ESCAPES.sub(lambda m: {"n": "\n", "t": "\t", "\\": "\\"}[m.group(1)], value)
     return params
+
+
+def _one_ending_off(text: str) -> str:
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
 
 
 def _task(name: str):
@@ -63,7 +71,8 @@ def cmd_predict(args) -> int:
     from . import predict
 
     task = _task(args.task)
-    raw = sys.stdin.read() if args.input == "-" else args.input
+    # One line ending closes what a shell pipes in (echo adds it): not part of the input.
+    raw = _one_ending_off(sys.stdin.read()) if args.input == "-" else args.input
     _print(predict(task, task.read_cli_input(raw), checkpoint=args.checkpoint, device=args.device,
                    **_parse_params(args.param)))
     return 0
@@ -201,8 +210,8 @@ def cmd_new_plugin(args) -> int:
     return 0
 
 
-PARAM_HELP = ("a task parameter, e.g. --param beam_size=5 (repeatable); `zoo tasks` lists each task's parameters "
-              "with their defaults and ranges")
+PARAM_HELP = ("a task parameter, e.g. --param beam_size=5 (repeatable; \\n, \\t and \\\\ in a value are a newline, a "
+              "tab and a backslash); `zoo tasks` lists each task's parameters with their defaults and ranges")
 
 
 def build_parser() -> argparse.ArgumentParser:
