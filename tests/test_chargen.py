@@ -57,7 +57,8 @@ def test_characters_the_kjv_never_saw_are_skipped_and_a_prime_of_them_is_caution
     alien = chargen("起初神创造天地", max_new_chars=40, seed=1)
     assert alien["text"].startswith("起初神创造天地") and alien["prime"] == "起初神创造天地"
     assert alien["text"][len("起初神创造天地"):] == chargen("", max_new_chars=40, seed=1)["text"]
-    assert any("were skipped" in n for n in alien["notices"])
+    assert "7 distinct characters the model never saw were skipped: '起初神创造天地'" in alien["notices"]  # as typed
+    assert "1 character the model never saw was skipped: '🙂'" in chargen("🙂🙂🙂 And", max_new_chars=5)["notices"]
     assert any(n.startswith("most of the prime is characters the model never saw") for n in alien["notices"])
     mixed = chargen("🙏 In the beginning 😀", max_new_chars=40, seed=1)
     assert not any(n.startswith("most of the prime") for n in mixed["notices"])
@@ -94,7 +95,8 @@ def test_streams_through_the_app(app_url):
     assert len(texts[-1]) == len("In the beginning") + 300
     # A bad request is its own error result and notice, as on every other endpoint.
     for args, message in [((None, 20), "the prime must be text"), (("In", 20.5), "must be a whole number from 1 to"),
-                          (("In", None), "'max_new_chars' must be a whole number from 1 to 10000, got nothing")]:
+                          (("In", None), "'max_new_chars' must be a whole number from 1 to 10000, got nothing"),
+                          (("In", 20, 0.8, 0, 1.0, 2.5), "'seed' must be a whole number")]:  # its API name, not its label
         *_, result, notice = client.predict(*args, api_name="/chargen")
         assert message in result["error"] and notice.startswith("> **Error:**")
 

@@ -242,14 +242,14 @@ class Refused:
         self.message = message
 
 
-def _guard_inputs(gr, components: list) -> None:
-    """Check each value before the zoo sees it, with a message naming the input: Gradio turns a
+def _guard_inputs(gr, components: list, names: list[str]) -> None:
+    """Check each value before the zoo sees it, with a message naming the input by its API name
+    (``seed``, not the label ``seed (-1: random)``, so a caller of the API can find it): Gradio turns a
     number sent to a text box into its ``str()`` and reports a string sent to a slider only as an
     unnamed server error. A bad value becomes a ``Refused`` in its place, which makes it that
     request's error result (Gradio preprocesses a batch row by row, and one raise would fail
     every request in it)."""
-    for comp in components:
-        label = str(getattr(comp, "label", None) or type(comp).__name__.lower())
+    for comp, label in zip(components, names):
         kind = "text" if isinstance(comp, gr.Textbox) else "number" if isinstance(comp, (gr.Number, gr.Slider)) else None
         lo, hi = getattr(comp, "minimum", None), getattr(comp, "maximum", None)
         span = f" from {plain(lo)} to {plain(hi)}" if lo is not None and hi is not None else ""
@@ -392,7 +392,7 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     # file inputs: Gradio checks an upload's path for the whole batch before any hook of ours.
     uploads = [i for i, c in enumerate(inputs) if _takes_files(c)]
     batched = not task.streaming and not uploads
-    _guard_inputs(gr, inputs)
+    _guard_inputs(gr, inputs, names)
     _document_free_dropdowns(gr, inputs)
     if task.streaming:
         fn = make_stream_fn(task, tab)

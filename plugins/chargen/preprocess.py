@@ -28,7 +28,8 @@ class CharVocab:
         return "".join(self.chars[i - 1] if 0 < i <= len(self.chars) else UNKNOWN for i in ids)
 
     def unknown(self, text: str) -> list[str]:
-        return sorted({c for c in text if c not in self.index})
+        """The distinct characters of ``text`` outside the vocabulary, in the order they first appear."""
+        return list(dict.fromkeys(c for c in text if c not in self.index))
 
     def config(self) -> dict:
         return {"type": "character vocabulary", "file": VOCAB_FILE, "size": len(self), "unknown_id": 0}

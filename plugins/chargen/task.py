@@ -30,6 +30,10 @@ def _unknown_id_trained(config: dict) -> bool:
     return any(stage.get("args", {}).get("min_count", 1) > 1 for stage in stages)
 
 
+def _distinct(chars: list[str]) -> str:
+    return "1 character" if len(chars) == 1 else f"{len(chars)} distinct characters"
+
+
 def _greedy(params: dict) -> bool:
     """Always the likeliest character: the text does not depend on the seed."""
     return params["temperature"] == 0 or params["top_k"] == 1
@@ -82,11 +86,13 @@ class ChargenTask(Task):
         if unknown:
             shown = "".join(unknown[:20])
             if _unknown_id_trained(pipe.config):
-                notices.append(f"{len(unknown)} character(s) the model never saw were read as unknown: {shown!r}")
+                notices.append(f"{_distinct(unknown)} the model never saw {'was' if len(unknown) == 1 else 'were'} read "
+                               f"as unknown: {shown!r}")
             else:  # its training text held every character: the unknown id is untrained, and reads as noise
                 never_seen = set(unknown)
                 read = "".join(c for c in prime if c not in never_seen)
-                notices.append(f"{len(unknown)} character(s) the model never saw were skipped: {shown!r}")
+                notices.append(f"{_distinct(unknown)} the model never saw {'was' if len(unknown) == 1 else 'were'} "
+                               f"skipped: {shown!r}")
             if len(read.strip()) < len(prime.strip()) / 2:
                 notices.append("most of the prime is characters the model never saw: it writes in the style of "
                                "its own training text, whatever the prime")
@@ -100,6 +106,8 @@ class ChargenTask(Task):
         out = {"text": prime + texts[0], "prime": prime, "seed": None if _greedy(params) else params["seed"]}
         if params["num_samples"] > 1:
             out["texts"] = [prime + t for t in texts]
+            if _greedy(params):
+                notices = [*notices, "greedy (temperature 0 or top_k 1): every sample is the same text"]
         if notices:
             out["notices"] = notices
         return out
