@@ -570,6 +570,11 @@ def test_a_frequency_the_dates_contradict_is_used_and_said_as_a_season_length_is
     assert "the dates are yearly (season 1) but monthly (season 12) was asked for: using 12" in out["notices"]
     agreed = zoo.predict("forecasting", {"csv": years, "frequency": "yearly"})
     assert not any(n.startswith("the dates are") for n in agreed["notices"])
+    # A checkpoint named for another frequency is used as named, and said.
+    forced = zoo.predict("forecasting", {"csv": years}, checkpoint="m3-monthly")
+    assert forced["notices"][0] == ("the series is yearly, but this checkpoint serves the M3's monthly series: "
+                                    "m3-yearly is the one for yearly series (with no checkpoint named, the zoo picks it)")
+    assert not any(n.startswith("the series is") for n in zoo.predict("forecasting", {"csv": years})["notices"])
 
 
 def test_a_pasted_column_with_an_empty_cell_has_a_gap_there():

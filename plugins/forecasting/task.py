@@ -243,6 +243,10 @@ class ForecastingTask(Task):
             notices.insert(0, f"{frequency} series are outside every training set (the network learned "
                               f"from M3 {network} series{calibrated}): the baselines are shown beside it; trust it "
                               "only where it does better on a holdout")
+        elif frequency in S.FREQUENCIES and frequency != period_of(pipe.config):  # a checkpoint named for another
+            notices.insert(0, f"the series is {frequency}, but this checkpoint serves the M3's {period_of(pipe.config)} "
+                              f"series: m3-{frequency} is the one for {frequency} series (with no checkpoint named, the "
+                              "zoo picks it)")
         spec = pre.combine if params.get("partners", True) else None
         if not params.get("partners", True) and pre.reads and not pre.combine:
             notices.append(f"partners=false changes nothing here: this checkpoint's network reads the forecasts of "
