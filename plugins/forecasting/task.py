@@ -266,10 +266,6 @@ class ForecastingTask(Task):
             if m > 1 and len(values) < values_for_season(m):
                 notices.append(f"a season of {m} steps cannot be seen in {len(values)} values (a season and a half "
                                f"are needed): the forecast has no season")
-            elif m == 1 and how == INFERRED and len(values) <= 3 * 12:
-                notices.append(f"no season was found in {len(values)} values without dates: finding a monthly one "
-                               "takes more than 36 of them; if the series has one, give season_length (or a "
-                               "frequency, or dates)")
             q = pre.forecast(enc, zq)[:horizon]
             if spec:
                 q, notice = combine.served(q, pre.quantiles.index(0.5), spec, values, m, fit, how == INFERRED)
