@@ -186,7 +186,7 @@ def test_generated_text_streams_in_and_stop_ends_it_and_says_so(page):
     page.click("#chargen-submit")
     page.wait_for_function("document.querySelector('#chargen-output textarea').value.length > 100", timeout=30_000)
     assert output.input_value().startswith("In the beginning")
-    # The run ends at its 400 characters (a click while a run streams is ignored, as Gradio does).
+    # The run ends at its 400 characters.
     page.wait_for_function("document.querySelector('#chargen-output textarea').value.length >= 416", timeout=30_000)
     # A long run: the text grows in several updates, then Stop ends it early.
     page.fill("input[aria-label='number input for max_new_chars']", "10000")
@@ -204,6 +204,24 @@ def test_generated_text_streams_in_and_stop_ends_it_and_says_so(page):
     assert output.input_value() == stopped  # nothing arrives after Stop
     assert len(stopped) < len("And God said") + 10_000
     assert page.get_by_text("Error", exact=True).count() == 0  # a stop is not an error
+
+
+def test_generate_while_a_stream_runs_stops_it_and_starts_the_new_prime(page):
+    open_tab(page, "chargen")
+    output = page.locator("#chargen-output textarea")
+    page.fill("input[aria-label='number input for max_new_chars']", "10000")
+    page.press("input[aria-label='number input for max_new_chars']", "Enter")
+    page.fill("#chargen-input textarea", "In the beginning")
+    page.click("#chargen-submit")
+    page.wait_for_function("document.querySelector('#chargen-output textarea').value.length > 60", timeout=30_000)
+    page.fill("#chargen-input textarea", "And God said")
+    page.click("#chargen-submit")  # mid-stream: the first run stops, the second starts from the new prime
+    page.wait_for_function("document.querySelector('#chargen-output textarea').value.startsWith('And God said')"
+                           " && document.querySelector('#chargen-output textarea').value.length > 40", timeout=30_000)
+    page.click("#chargen-stop")
+    page.locator("#chargen-notice li").get_by_text("before you pressed Stop").wait_for(timeout=10_000)
+    assert output.input_value().startswith("And God said")
+    assert page.get_by_text("Error", exact=True).count() == 0
 
 
 def test_an_example_runs_on_the_checkpoint_it_belongs_to(page):

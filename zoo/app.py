@@ -408,7 +408,18 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     # starts. (Registered before the run: the browser runs a trigger's events in this order.)
     gr.on(triggers=[*(c.change for c in tab.inputs if hasattr(c, "change")), *triggers], fn=None,
           js="() => ''", outputs=[notice], queue=False, api_visibility="private")
-    events = [gr.on(triggers=triggers, api_name=task.name, **common)]
+    if tab.stop is not None:
+        # Stop ends this session's streams of this task at their next update (the work on the server too).
+        def press_stop(request: gr.Request):
+            STOP_BUTTONS.press(_session_key(task, request))
+
+        press_stop.__annotations__ = {"request": gr.Request}  # resolved: Gradio injects the request by it
+    restarts = task.streaming and tab.stop is not None
+    if restarts:
+        # Generate while a stream runs: that stream stops at its next update, keeping its text, and
+        # the new one starts once it has (Gradio's default ignored the click).
+        gr.on(triggers=triggers, fn=press_stop, queue=False, api_visibility="private")
+    events = [gr.on(triggers=triggers, api_name=task.name, trigger_mode="always_last" if restarts else None, **common)]
     if tab.examples:
         # A row one longer than the inputs ends with the checkpoint it belongs to.
         with_checkpoint = any(len(row) == len(tab.inputs) + 1 for row in tab.examples)
@@ -422,11 +433,6 @@ def _build_task_tab(gr, task: Task, reg: Registry) -> None:
     for view in tab.views:
         _wire_view(view, raw, task.name)
     if tab.stop is not None:
-        # Stop ends this session's streams of this task at their next update (the work on the server too).
-        def press_stop(request: gr.Request):
-            STOP_BUTTONS.press(_session_key(task, request))
-
-        press_stop.__annotations__ = {"request": gr.Request}  # resolved: Gradio injects the request by it
         tab.stop.click(fn=press_stop, queue=False, api_visibility="private")
 
 
