@@ -26,8 +26,8 @@ for name in ("monthly", "quarterly", "yearly", "other"):
     for checkpoint in CHECKPOINTS:
         results = zoo.pipeline("forecasting", checkpoint=checkpoint).batch([h for _, h, _ in rows], horizon=p.horizon)
         assert all(r["season_length"] == 1 for r in results)  # read as the router reads them: no season
-        scores[checkpoint][name] = [(metrics.smape(f[:p.horizon], r["forecast"]), metrics.mase(h, f[:p.horizon], r["forecast"], 1))
-                                    for (_, h, f), r in zip(rows, results)]
+        scores[checkpoint][name] = [(metrics.smape(f[:p.horizon], r["forecast"]),
+                                     metrics.mase(h, f[:p.horizon], r["forecast"], 1)) for (_, h, f), r in zip(rows, results)]
     print(f"{name}: {len(rows)} undated dev histories without a season found", flush=True)
 
 print("\nsMAPE / MASE (non-seasonal scale), mean over the series")
