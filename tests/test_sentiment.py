@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+import zoo
 from plugins.sentiment.model import LSTMClassifier
 from zoo import InputError
 
@@ -28,6 +29,17 @@ def test_result_shape_and_meaning(sentiment):
     words = {t["text"]: t["contribution"] for t in out["tokens"]}
     assert words["delightful"] > 0
     assert sentiment("A dull, tedious and painfully unfunny mess.")["label"] == "negative"
+
+
+@pytest.mark.parametrize("checkpoint", ["rt-bilstm-minilm", "mixed-imdb-bilstm-minilm"])
+def test_token_positions_point_into_the_text_as_given_even_past_invisible_characters(checkpoint):
+    """A byte-order mark, a zero-width space or a soft hyphen is dropped before the model reads the
+    text; the positions a caller gets still slice the text it sent."""
+    pipe = zoo.pipeline("sentiment", checkpoint=checkpoint)
+    for text in ("\ufeffGreat movie, really good", "Great\u200b movie, really good", "Great movie, re\u00adally good"):
+        tokens = pipe(text)["tokens"]
+        assert all(text[t["start"]:t["end"]] == t["text"] for t in tokens)
+        assert tokens[0]["text"] == "Great" and tokens[-1]["text"] == "good" and tokens[-1]["end"] == len(text)
 
 
 def test_contributions_explain_the_log_odds(sentiment):

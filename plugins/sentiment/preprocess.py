@@ -21,22 +21,32 @@ TOKENIZER_FILE = "tokenizer.json"
 class Encoded:
     ids: list[int]
     tokens: list[str]
-    offsets: list[tuple[int, int]]  # character spans in ``text``
+    offsets: list[tuple[int, int]]  # character spans in ``source``
     text: str  # the text after cleaning and truncation
     notices: list[str]
+    source: str = ""  # the text as given (truncated, not cleaned): what a caller's positions point into
 
     def __eq__(self, other) -> bool:  # equal when the model sees the same ids
         return isinstance(other, Encoded) and self.ids == other.ids
 
 
+def _kept(ch: str) -> bool:
+    return ch in "\t\r\n" or unicodedata.category(ch)[0] != "C"
+
+
 def clean_text(text: str) -> str:
     """Drop control and format characters (keep tabs and newlines as spaces): they carry no
     sentiment and would otherwise become unknown tokens."""
-    return "".join(
-        " " if ch in "\t\r\n" else ch
-        for ch in text
-        if ch in "\t\r\n" or unicodedata.category(ch)[0] != "C"
-    )
+    return "".join(" " if ch in "\t\r\n" else ch for ch in text if _kept(ch))
+
+
+def _in_source(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans in ``clean_text(text)`` as spans in ``text`` itself: each dropped character (a byte-order
+    mark, a zero-width space, a soft hyphen) moves every later position by one."""
+    kept = [i for i, ch in enumerate(text) if _kept(ch)]
+    if len(kept) == len(text):
+        return spans
+    return [(kept[s], kept[e - 1] + 1) if e > s else (kept[s] if s < len(kept) else len(text),) * 2 for s, e in spans]
 
 
 class SentimentPreprocessor:
@@ -100,7 +110,7 @@ class SentimentPreprocessor:
         if len(text) > self.max_chars:
             notices.append(f"input truncated from {len(text):,} to {self.max_chars:,} characters")
             text = text[: self.max_chars]
-        text = clean_text(text)
+        source, text = text, clean_text(text)
         enc = self.tokenizer.encode(text)
         ids, tokens, offsets = enc.ids, enc.tokens, enc.offsets
         if len(ids) > self.max_tokens:
@@ -113,7 +123,7 @@ class SentimentPreprocessor:
         caution = self.caution(text, ids, tokens, enc.word_ids[: len(ids)])
         if caution:
             notices.append(caution)
-        return Encoded(list(ids), list(tokens), [tuple(o) for o in offsets], text, notices)
+        return Encoded(list(ids), list(tokens), _in_source(source, [tuple(o) for o in offsets]), text, notices, source)
 
     def caution(self, text: str, ids: list[int], tokens: list[str], word_ids: list) -> str | None:
         """Why the answer deserves little trust, if it does: most words unknown to the model (a word

@@ -94,7 +94,7 @@ class SentimentTask(Task):
             "label": labels[best],
             "probabilities": {label: round(float(p), 6) for label, p in zip(labels, probs)},
             "tokens": [
-                {"token": tok, "text": enc.text[s:e], "start": s, "end": e, "contribution": round(float(c), 4)}
+                {"token": tok, "text": enc.source[s:e], "start": s, "end": e, "contribution": round(float(c), 4)}
                 for tok, (s, e), c in zip(enc.tokens, enc.offsets, toward)
             ],
         }
