@@ -83,8 +83,21 @@ def test_bad_files_and_options_get_clear_messages(tmp_path):
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(zoo.InputError, match="empty: a CSV needs a header"):
         zoo.map("sentiment", tmp_path / "empty.csv", tmp_path / "out.csv", progress=False)
-    zoo.map("sentiment", src, tmp_path / "out.csv", column="review", progress=False)
-    assert _read(tmp_path / "out.csv")[0]["error"] == "the row has no column 'review'"
+    # A column the whole file lacks is a usage error, said before any work, with the columns it has.
+    with pytest.raises(zoo.InputError, match=r"in.csv has no column 'review'; its columns: 'text' \(name the one"):
+        zoo.map("sentiment", src, tmp_path / "col.csv", column="review", progress=False)
+    assert not (tmp_path / "col.csv").exists() and not (tmp_path / "col.csv.parts").exists()
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": [1], "review": ["Fine."]}), tmp_path / "no_text.parquet")
+    with pytest.raises(zoo.InputError, match="no_text.parquet has no column 'text'; its columns: 'id', 'review'"):
+        zoo.map("sentiment", tmp_path / "no_text.parquet", tmp_path / "out.csv", progress=False)
+    # In JSON Lines each line names its own keys: a line without the column is that row's error.
+    (tmp_path / "keys.jsonl").write_text('{"text": "Great fun!"}\n{"review": "Dull."}\n')
+    zoo.map("sentiment", tmp_path / "keys.jsonl", tmp_path / "keys_out.jsonl", progress=False)
+    assert [json.loads(line)["error"] for line in (tmp_path / "keys_out.jsonl").read_text().splitlines()] == [
+        None, "the row has no column 'text'"]
     (tmp_path / "bad.jsonl").write_text('{"text": "Great fun!"}\nnot json\n[1, 2]\n')
     zoo.map("sentiment", tmp_path / "bad.jsonl", tmp_path / "bad_out.jsonl", progress=False)
     errors = [json.loads(line)["error"] for line in (tmp_path / "bad_out.jsonl").read_text().splitlines()]

@@ -83,6 +83,22 @@ def read_rows(path: Path) -> Iterator[Row]:
                 yield Row(values, line)
 
 
+def file_columns(path: Path) -> list[str] | None:
+    """The columns a CSV's header or a Parquet schema names; None for JSON Lines (each line has its own)."""
+    fmt = file_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.ParquetFile(path).schema_arrow.names)
+    if fmt == "csv":
+        with open(path, newline="", encoding="utf-8", errors="replace") as f:
+            try:
+                return next(csv.reader(f))
+            except (StopIteration, csv.Error):
+                return None  # read_rows says what is wrong with it
+    return None
+
+
 def _csv_rows(path: Path) -> Iterator[Row]:
     with open(path, newline="", encoding="utf-8", errors="replace") as f:
         reader = csv.reader(f)
@@ -394,6 +410,10 @@ def run(task, source: str | Path, output: str | Path, column: str | None = None,
     if output.resolve() == source.resolve():
         raise InputError("the output would overwrite the input: give another OUTPUT")
     column = column or task.map_column
+    columns = file_columns(source)
+    if columns is not None and column not in columns:  # the whole file, not a row, lacks it: a usage error
+        raise InputError(f"{source.name} has no column {column!r}; its columns: {', '.join(map(repr, columns))} "
+                         f"(name the one to read with --column)")
     chunk_rows = chunk_rows or (RAY_CHUNK_ROWS if engine == "ray" else CHUNK_ROWS)
     params = task.coerce_params(params or {})
     # Threads per computing process (this one, or each Ray actor), the same for both engines: the
