@@ -79,7 +79,9 @@ def test_a_bible_only_checkpoint_says_when_the_text_reads_like_software_and_auto
     message = "Could not open file: permission denied."
     notices = translate(message).get("notices", [])
     assert any(n.startswith("this does not read like the King James Bible's English") and "en-es-mixed" in n
-               for n in notices)
+               and "or auto" not in n for n in notices)  # it names only what works where it is read
+    with pytest.raises(zoo.CheckpointError, match="'auto', a checkpoint picked per input, is for zoo.predict"):
+        zoo.pipeline("translation", checkpoint="auto")
     routed = zoo.predict("translation", message)  # auto: the checkpoint the text reads like
     assert routed["checkpoint"] == "en-es-mixed" and not any("does not read like" in n for n in routed["notices"])
     long = translate(" ".join(["And he said unto them, Go ye into all the world."] * 5), max_length=4)

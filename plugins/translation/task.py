@@ -143,8 +143,9 @@ class TranslationTask(Task):
             for text, (_, notices) in zip(inputs, plans):
                 if reads_as_bible(text) is False:
                     notices.append("this does not read like the King James Bible's English, the only English this "
-                                   f"checkpoint learned: expect a Bible-flavoured translation; {MODERN} (or auto, which "
-                                   "picks by the text) learned modern software messages too")
+                                   f"checkpoint learned: expect a Bible-flavoured translation; {MODERN} learned modern "
+                                   "software messages too (the app, zoo.predict and zoo predict pick by the text when "
+                                   "no checkpoint is named)")
         # Pieces without a letter ("...", "!?", "42") and pieces mostly in characters the model
         # never saw (another script) are copied with a notice: a made-up translation helps no one.
         encoded, unknown = {}, {}
