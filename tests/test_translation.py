@@ -280,3 +280,15 @@ def test_the_modern_package_list_names_binary_and_source_packages():
     assert len(listed) > 1000 and all(binary and source for binary, source in listed.items())
     splits = {modern.split_of(s) for s in set(listed.values())}
     assert splits == {"train", "dev", "test"}
+
+
+def test_a_number_the_translation_does_not_keep_is_said():
+    from plugins.translation.task import numbers_lost
+
+    assert numbers_lost("Version 2.5 is out: 3 files, 3 folders.", "Versión 2,5: 3 archivos, 2 carpetas.") == ["3"]
+    assert numbers_lost("Wait 10 seconds.", "Espere 10 segundos.") == [] and numbers_lost("No numbers.", "") == []
+    # Whatever the model writes, the notice comes exactly when a number of the text is not in it.
+    for text in ("Deleted 3 files.", "Version 2.5 is available.", "And David was 30 years old when he began to reign."):
+        out = zoo.predict("translation", text)
+        said = any("does not keep every number" in n for n in out.get("notices", []))
+        assert said == bool(numbers_lost(text, out["translation"])), (text, out["translation"])

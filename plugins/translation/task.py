@@ -48,6 +48,24 @@ def reads_as_bible(text: str) -> bool | None:
     return None if score is None else score >= register_model().threshold
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def numbers_lost(source: str, translation: str) -> list[str]:
+    """The numbers of ``source`` that ``translation`` does not hold (as often as the source does;
+    ``2.5`` and ``2,5`` are one number, as Spanish writes it): a subword model can drop or change them."""
+    def digits(text: str) -> collections.Counter:
+        return collections.Counter(re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text))
+
+    missing, out = digits(source) - digits(translation), []
+    for n in _NUMBER.findall(source):
+        key = re.sub(r"[.,]", "", n)
+        if missing[key] > 0:  # each as often as it is missing
+            missing[key] -= 1
+            out.append(n)
+    return out
+
+
 def _case_as_source(source: str, translation: str) -> str:
     """A clause that starts in lower case (the part after a ';' or ':', translated on its own)
     starts its translation in lower case too: the model capitalises every start it sees."""
@@ -180,8 +198,13 @@ class TranslationTask(Task):
                     notices.append(f"the translation of {sentence[:40]!r} stopped after {len(hyp.ids)} subword(s) "
                                    f"(max_length {params['max_length']}, or twice the source's length): "
                                    "it may be cut short")
+                translation = _case_as_source(sentence, pre.decode_target(hyp.ids))
+                lost = numbers_lost(sentence, translation)
+                if lost:
+                    notices.append(f"the translation of {sentence[:40]!r} does not keep every number in it "
+                                   f"({', '.join(dict.fromkeys(lost))} not found): check the numbers against the English")
                 items.append({
-                    "source": sentence, "translation": _case_as_source(sentence, pre.decode_target(hyp.ids)),
+                    "source": sentence, "translation": translation,
                     "source_tokens": [pre.source.id_to_token(i) for i in ids],
                     "target_tokens": [pre.target.id_to_token(i) for i in hyp.ids] + ["[EOS]"] * (
                         hyp.attention.shape[0] - len(hyp.ids)),
