@@ -292,3 +292,13 @@ def test_a_number_the_translation_does_not_keep_is_said():
         out = zoo.predict("translation", text)
         said = any("does not keep every number" in n for n in out.get("notices", []))
         assert said == bool(numbers_lost(text, out["translation"])), (text, out["translation"])
+
+
+def test_invisible_format_characters_change_nothing_and_unknown_characters_are_listed_apart():
+    tr = zoo.pipeline("translation", checkpoint="en-es")
+    plain = tr("Then they went out.", beam_size=1)
+    for text in ("\ufeffThen they went out.", "Then they\u200b went out.", "Then they went o\u00adut."):
+        assert tr(text, beam_size=1) == plain
+    assert "characters the model never saw were read as unknown: '<', '>', '/'" in tr("Call <b>me</b> now")["notices"]
+    with pytest.raises(InputError, match="^there is nothing to translate"):  # one input: no batch position
+        tr("\ufeff")

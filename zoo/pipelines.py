@@ -58,6 +58,8 @@ class Pipeline:
             try:
                 self.task.validate(item)
             except InputError as exc:
+                if len(inputs) == 1:  # one input (a call, not a batch): its error as it is
+                    raise
                 raise _naming(exc, i, len(inputs)) from None
         if not inputs:
             return []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import functools
 import re
+import unicodedata
 from pathlib import Path
 
 from zoo import Checkpoint, InputError, Param, Tab, Task, View
@@ -135,6 +136,9 @@ class TranslationTask(Task):
     def _plan(self, text: str) -> tuple[list[str], list[str]]:
         """The pieces to translate, and notices about what was cut or split."""
         notices = []
+        # Invisible format characters (a byte-order mark, a zero-width space, a soft hyphen) mean
+        # nothing to translate, but the model read them as unknown and translated differently.
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
         if len(text) > MAX_CHARS:
             notices.append(f"the text was cut to its first {MAX_CHARS:,} characters")
             text = text[:MAX_CHARS]
@@ -192,8 +196,9 @@ class TranslationTask(Task):
                     continue
                 ids, hyp = encoded[sentence], hyps[sentence]
                 if unknown[sentence]:
-                    notices.append(f"characters the model never saw were read as unknown: "
-                                   f"{''.join(unknown[sentence])[:40]!r}")
+                    shown = list(dict.fromkeys(unknown[sentence]))
+                    notices.append("characters the model never saw were read as unknown: " + ", ".join(
+                        repr(u[:20]) for u in shown[:10]) + (f" and {len(shown) - 10} more" if len(shown) > 10 else ""))
                 if hyp.attention.shape[0] == len(hyp.ids):  # no [EOS]: the decoder ran out of length
                     notices.append(f"the translation of {sentence[:40]!r} stopped after {len(hyp.ids)} subword(s) "
                                    f"(max_length {params['max_length']}, or twice the source's length): "
