@@ -107,8 +107,8 @@ def find_checkpoint(task_name: str, name: str | None, checkpoints: list[Checkpoi
         return Checkpoint(id=name, repo_id=repo_id, revision=revision)
     known = ", ".join(c.id for c in checkpoints) or "none"
     # "auto" picks a checkpoint per input (Task.route): the app, zoo.predict and zoo predict do; one loaded model cannot.
-    auto = (" ('auto', a checkpoint picked per input, is for zoo.predict, zoo predict and the app: here name one)"
-            if name == "auto" else "")
+    auto = (f" ({Task.AUTO!r}, a checkpoint picked per input, is for zoo.predict, zoo predict and the app: here name one)"
+            if name == Task.AUTO else "")
     raise CheckpointError(
         f"unknown checkpoint {name!r} for task {task_name!r}: not a registered id or repo "
         f"({known}), not a folder, and not a pinned 'org/name@<40-hex revision>'{auto}"

@@ -55,14 +55,15 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 def numbers_lost(source: str, translation: str) -> list[str]:
     """The numbers of ``source`` that ``translation`` does not hold (as often as the source does;
     ``2.5`` and ``2,5`` are one number, as Spanish writes it): a subword model can drop or change them."""
-    def digits(text: str) -> collections.Counter:
-        return collections.Counter(re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text))
+    def digits(text: str) -> list[tuple[str, str]]:  # (as written, its digits alone)
+        return [(n, re.sub(r"[.,]", "", n)) for n in _NUMBER.findall(text)]
 
-    missing, out = digits(source) - digits(translation), []
-    for n in _NUMBER.findall(source):
-        key = re.sub(r"[.,]", "", n)
-        if missing[key] > 0:  # each as often as it is missing
-            missing[key] -= 1
+    numbers = digits(source)
+    missing = collections.Counter(d for _, d in numbers) - collections.Counter(d for _, d in digits(translation))
+    out = []
+    for n, d in numbers:
+        if missing[d] > 0:  # each as often as it is missing
+            missing[d] -= 1
             out.append(n)
     return out
 
